@@ -1,0 +1,160 @@
+// Public types of the pure Raft core (etcd-raft shape). No I/O anywhere in node/raft/: the node
+// runtime and the simulator both drive it through step()/tick()/propose() and drain Ready.
+//
+// Terms and indexes are JS numbers. They are asserted to stay below 2^53 (Number.MAX_SAFE_INTEGER):
+// at a million entries per second that is 285 years of log, so bigint is not worth its cost.
+
+export type NodeId = number; // a positive integer, unique within a cluster; 0 means "none"
+
+export const NONE: NodeId = 0;
+
+export type EntryType = "normal" | "confChange";
+
+export interface Entry {
+  term: number;
+  index: number;
+  type: EntryType;
+  /** For "normal": the state machine command (empty = leader's no-op). For "confChange": an encoded ConfChange. */
+  data: Uint8Array;
+}
+
+export type ConfChangeType = "addVoter" | "addLearner" | "removeNode";
+
+/** One membership change (one-at-a-time rule from the Raft thesis §4.1; learners never vote). */
+export interface ConfChange {
+  type: ConfChangeType;
+  nodeId: NodeId;
+  /** Opaque to the core: e.g. the node's address, for the runtime. */
+  context?: Uint8Array;
+}
+
+export interface ConfState {
+  voters: NodeId[];
+  learners: NodeId[];
+}
+
+export interface HardState {
+  term: number;
+  vote: NodeId;
+  commit: number;
+}
+
+export interface SnapshotMetadata {
+  index: number;
+  term: number;
+  conf: ConfState;
+}
+
+export interface Snapshot {
+  metadata: SnapshotMetadata;
+  /** State machine image at metadata.index (the transport streams it in checksummed chunks). */
+  data: Uint8Array;
+}
+
+export type MessageType =
+  | "MsgHup" // local: start an election
+  | "MsgBeat" // local: leader sends heartbeats
+  | "MsgProp" // proposal (local, or forwarded by a follower)
+  | "MsgApp"
+  | "MsgAppResp"
+  | "MsgVote"
+  | "MsgVoteResp"
+  | "MsgPreVote"
+  | "MsgPreVoteResp"
+  | "MsgSnap"
+  | "MsgHeartbeat"
+  | "MsgHeartbeatResp"
+  | "MsgUnreachable" // local: transport could not deliver to `from`
+  | "MsgSnapStatus" // local: snapshot delivery finished (reject = failed)
+  | "MsgCheckQuorum" // local
+  | "MsgTransferLeader"
+  | "MsgTimeoutNow"
+  | "MsgReadIndex"
+  | "MsgReadIndexResp";
+
+export interface Message {
+  type: MessageType;
+  from: NodeId;
+  to: NodeId;
+  term: number;
+  /** MsgApp: term of the entry at `index`; vote requests: term of the candidate's last entry. */
+  logTerm: number;
+  /** MsgApp: index preceding `entries`; vote requests: candidate's last index; responses: see raft.ts. */
+  index: number;
+  entries: Entry[];
+  commit: number;
+  reject: boolean;
+  /** On rejection: the follower's hint for fast back-off. */
+  rejectHint: number;
+  snapshot?: Snapshot;
+  /** ReadIndex request context, echoed back; heartbeat context. */
+  context?: Uint8Array;
+}
+
+export type StateRole = "follower" | "candidate" | "preCandidate" | "leader";
+
+export interface SoftState {
+  leader: NodeId;
+  role: StateRole;
+}
+
+/** A linearizable read may be served once the state machine has applied `index`. */
+export interface ReadState {
+  index: number;
+  context: Uint8Array;
+}
+
+/**
+ * Output of the core. The caller must, in order: persist hardState, entries and snapshot
+ * (fsync), then send messages, then apply committedEntries, then call advance(). Messages are
+ * only ever in a Ready together with the state they depend on, so "persist before send" holds.
+ */
+export interface Ready {
+  softState?: SoftState;
+  hardState?: HardState;
+  entries: Entry[];
+  snapshot?: Snapshot;
+  committedEntries: Entry[];
+  messages: Message[];
+  readStates: ReadState[];
+  /** True when hardState or entries must be fsynced before messages are sent. */
+  mustSync: boolean;
+}
+
+/**
+ * Read-only view of the durable log the core consults (like etcd's raft.Storage). The runtime
+ * implements it over node/log; the simulator over its simulated disk. Indexes below firstIndex()
+ * are compacted (covered by the snapshot).
+ */
+export interface RaftStorage {
+  initialState(): { hardState: HardState; confState: ConfState };
+  /** Entries in [lo, hi), at most maxBytes of data (at least one entry if any). */
+  entries(lo: number, hi: number, maxBytes: number): Entry[];
+  /** Term of the entry at index i; for firstIndex()-1 the snapshot's term. Throws CompactedError / UnavailableError. */
+  term(i: number): number;
+  firstIndex(): number;
+  lastIndex(): number;
+  snapshot(): Snapshot;
+}
+
+export interface RaftConfig {
+  id: NodeId;
+  /** Ticks a follower waits without hearing from a leader before campaigning; randomized in [e, 2e). */
+  electionTicks: number;
+  heartbeatTicks: number;
+  storage: RaftStorage;
+  /** Index of the last entry applied to the state machine (on restart). */
+  applied: number;
+  /** Bound on bytes of entries in one MsgApp. */
+  maxSizePerMsg: number;
+  /** Bound on in-flight MsgApp per follower (flow control). */
+  maxInflightMsgs: number;
+  /** Bound on in-flight bytes per follower (flow control); 0 = unlimited. */
+  maxInflightBytes: number;
+  preVote: boolean;
+  checkQuorum: boolean;
+  /** Serve reads from the leader lease (requires checkQuorum and bounded clock drift). */
+  leaseReads: boolean;
+  /** Seeded randomness for election timeouts. */
+  random: { int(n: number): number };
+}
