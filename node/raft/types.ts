@@ -158,3 +158,50 @@ export interface RaftConfig {
   /** Seeded randomness for election timeouts. */
   random: { int(n: number): number };
 }
+
+export interface ProgressStatus {
+  match: number;
+  next: number;
+  state: "probe" | "replicate" | "snapshot";
+  recentActive: boolean;
+}
+
+export interface RaftStatus {
+  id: NodeId;
+  term: number;
+  vote: NodeId;
+  commit: number;
+  applied: number;
+  lead: NodeId;
+  role: StateRole;
+  conf: ConfState;
+  /** Only on the leader. */
+  progress?: Map<NodeId, ProgressStatus>;
+  leadTransferee: NodeId;
+}
+
+/**
+ * The core's driving API (implemented by RawNode in node/raft/). Calls never block and never do
+ * I/O; results come out through ready(). Proposals to a non-leader are forwarded to the known
+ * leader or dropped (ErrProposalDropped as a thrown KodiakError 57P03 when there is no leader).
+ */
+export interface RawNodeApi {
+  tick(): void;
+  /** Starts an election now (tests, and the runtime on boot of a single-node cluster). */
+  campaign(): void;
+  step(m: Message): void;
+  propose(data: Uint8Array): void;
+  proposeConfChange(cc: ConfChange): void;
+  /** After a confChange entry is committed and applied by the runtime, it reports it here. */
+  applyConfChange(cc: ConfChange): ConfState;
+  /** Requests a linearizable read point; a ReadState with this context comes out in a Ready. */
+  readIndex(context: Uint8Array): void;
+  transferLeader(to: NodeId): void;
+  reportUnreachable(id: NodeId): void;
+  reportSnapshot(id: NodeId, ok: boolean): void;
+  hasReady(): boolean;
+  ready(): Ready;
+  /** Acknowledges the last Ready: everything in it was persisted/sent/applied. */
+  advance(): void;
+  status(): RaftStatus;
+}
