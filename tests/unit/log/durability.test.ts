@@ -92,6 +92,24 @@ describe("log: fsync ordering", () => {
   });
 });
 
+describe("log: fsync failure", () => {
+  it("stops the log: that save and every later write are rejected; a reopen serves what is durable", async () => {
+    const gfs = new GatedFileSystem(new SimFileSystem());
+    const wal = await open(gfs);
+    await wal.save({ term: 1, vote: 1, commit: 0 }, entries(1, 2, 1));
+    gfs.failNextFsync = true;
+    await assert.rejects(wal.save(undefined, entries(3, 4, 1)), (e: unknown) => e instanceof KodiakError && e.code === SqlState.ioError);
+    assert.equal(wal.stats().failed, true);
+    await assert.rejects(wal.save(undefined, entries(3, 4, 1)), /stopped accepting writes/);
+    await assert.rejects(wal.compact(1, { index: 1, term: 1, conf: { voters: [1], learners: [] } }), /stopped accepting writes/);
+    assert.equal(wal.storage.lastIndex(), 2, "the failed append never became visible");
+    await wal.close();
+    gfs.sim.crash();
+    const again = await open(gfs);
+    assert.deepEqual(plain(allEntries(again)), plain(entries(1, 2, 1)));
+  });
+});
+
 describe("log: disk full", () => {
   it("a failed append rejects with 53100, acknowledges nothing, and the next save works", async () => {
     const fs = new SimFileSystem(new SeededRandom(1));
