@@ -49,7 +49,8 @@ export async function waitFor<T>(what: string, ms: number, fn: () => Promise<T |
     } catch (e) {
       lastErr = e;
     }
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${lastErr ? ` (last error: ${String(lastErr)})` : ""}`);
+    if (Date.now() > end)
+      throw new Error(`timed out after ${ms} ms waiting for ${what}${lastErr ? ` (last error: ${String(lastErr)})` : ""}`);
     await sleep(everyMs);
   }
 }
@@ -121,7 +122,20 @@ export class TestCluster {
   /** Spawns a node process (without waiting). */
   spawnNode(id: number, extra: string[] = [], peers = this.peersFlag()): NodeHandle {
     const h = this.node(id);
-    const args = [BIN, "node", "--id", String(id), "--data", h.dataDir, "--listen", h.address, "--peers", peers, ...(this.opts.nodeArgs ?? []), ...extra];
+    const args = [
+      BIN,
+      "node",
+      "--id",
+      String(id),
+      "--data",
+      h.dataDir,
+      "--listen",
+      h.address,
+      "--peers",
+      peers,
+      ...(this.opts.nodeArgs ?? []),
+      ...extra,
+    ];
     const log = openSync(h.logFile, "a");
     const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", log], env: { ...process.env, KODIAK_LOG_LEVEL: "info" } });
     closeSync(log);
@@ -184,8 +198,14 @@ export class TestCluster {
     return c;
   }
 
-  private rpc<T>(fn: (c: NodeKvClient, opts: { deadline: Date }, cb: (err: grpc.ServiceError | null, res: T) => void) => void, address: string, timeoutMs = RPC_TIMEOUT_MS): Promise<T> {
-    return new Promise((res, rej) => fn(this.client(address), { deadline: new Date(Date.now() + timeoutMs) }, (e, r) => (e ? rej(e) : res(r))));
+  private rpc<T>(
+    fn: (c: NodeKvClient, opts: { deadline: Date }, cb: (err: grpc.ServiceError | null, res: T) => void) => void,
+    address: string,
+    timeoutMs = RPC_TIMEOUT_MS,
+  ): Promise<T> {
+    return new Promise((res, rej) =>
+      fn(this.client(address), { deadline: new Date(Date.now() + timeoutMs) }, (e, r) => (e ? rej(e) : res(r))),
+    );
   }
 
   status(id: number): Promise<StatusResponse> {
@@ -209,7 +229,11 @@ export class TestCluster {
   }
 
   put(id: number, key: string, value: string, timeoutMs = RPC_TIMEOUT_MS): Promise<KvResult> {
-    return this.rpc((c, o, cb) => c.put({ key: Buffer.from(key), value: Buffer.from(value) }, new grpc.Metadata(), o, cb), this.node(id).address, timeoutMs);
+    return this.rpc(
+      (c, o, cb) => c.put({ key: Buffer.from(key), value: Buffer.from(value) }, new grpc.Metadata(), o, cb),
+      this.node(id).address,
+      timeoutMs,
+    );
   }
 
   get(id: number, key: string, stale = false): Promise<GetResponse> {
