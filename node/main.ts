@@ -196,6 +196,9 @@ async function serve(
     );
   });
   runtime.start(transport);
+  const conf = runtime.status().members.filter((m) => m.role === "voter");
+  // A single-voter cluster need not wait out an election timeout.
+  if (conf.length === 1 && conf[0]?.id === flags.id) runtime.campaign();
   health.set(true);
   logger.info({ listen: flags.listen, clusterId, applied: runtime.appliedIndex() }, "node ready");
   process.stdout.write(`kodiak node ${flags.id} ready on ${flags.listen} (cluster ${clusterId})\n`);
