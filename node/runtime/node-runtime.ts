@@ -10,7 +10,7 @@ import type { StateMachine } from "../state-machine/index.js";
 import type { RaftTransport } from "../transport/index.js";
 import { type Clock, KodiakError, type Logger, type Random, SqlState, type TimerHandle, toKodiakError } from "../../util/index.js";
 import { NotLeaderError, outcomeUnknown } from "./errors.js";
-import { PendingRequests } from "./pending.js";
+import { MAX_PENDING_REQUESTS, PendingRequests } from "./pending.js";
 import { RequestIds, requestKey } from "./request-id.js";
 import type { SnapshotStore } from "./snapshot-store.js";
 
@@ -36,6 +36,8 @@ export interface RuntimeOptions {
   /** Entries kept below the snapshot index for lagging followers. */
   snapshotCatchupEntries: number;
   requestTimeoutMs: number;
+  /** Bound on requests waiting for apply (default MAX_PENDING_REQUESTS); beyond it 53300. */
+  maxPendingRequests?: number;
   /** Called when the loop hits a failure it cannot serve through (the entry point exits). */
   onFatal: (e: unknown) => void;
 }
@@ -91,9 +93,10 @@ export class NodeRuntime {
     this.lastSnapshotIndex = o.applied;
     this.rawNode = o.createRawNode(o.applied);
     this.ids = new RequestIds(o.id, o.random);
-    this.proposals = new PendingRequests(o.clock, "proposal");
-    this.reads = new PendingRequests(o.clock, "read");
-    this.confChanges = new PendingRequests(o.clock, "membership change");
+    const max = o.maxPendingRequests ?? MAX_PENDING_REQUESTS;
+    this.proposals = new PendingRequests(o.clock, "proposal", max);
+    this.reads = new PendingRequests(o.clock, "read", max);
+    this.confChanges = new PendingRequests(o.clock, "membership change", max);
   }
 
   /** Starts ticking and processing; the transport delivers inbound messages via step(). */
