@@ -3,8 +3,8 @@
 // touched until the caller swaps the root, and abort() frees everything built so far.
 
 import { assert, KodiakError, SqlState } from "../util/index.js";
-import { H_LEVEL, H_LINK1, H_NA, Kind, PageType } from "./format.js";
-import { type Cell, cellBytes, type InternalNode, pivotBytes, usableBytes, writeInternal, writeLeaf } from "./nodes.js";
+import { H_LEVEL, H_LINK1, H_NA, Kind, MAX_TS, PageType } from "./format.js";
+import { type Cell, cellBytes, type InternalNode, type Pivot, pivotBytes, usableBytes, writeInternal, writeLeaf } from "./nodes.js";
 import type { Pager } from "./pager.js";
 import { effectiveVersions, loadWindow } from "./read.js";
 import { pageType } from "./slotted.js";
@@ -60,7 +60,8 @@ export function treePages(pager: Pager, root: number): number[] {
 
 export class BulkLoader {
   private readonly allocated: number[] = [];
-  private level0: { key: Buffer; lid: number }[] = [];
+  private level0: { pivot: Pivot; lid: number }[] = [];
+  private prevLast: Cell | undefined;
   private group: Cell[] = [];
   private page: Cell[] = [];
   private pageBytes = 0;
@@ -97,10 +98,18 @@ export class BulkLoader {
   private closeGroup(): void {
     let g = 0;
     for (const c of this.group) g += cellBytes(c);
-    if (g > this.usable) throw new KodiakError(SqlState.programLimitExceeded, "a key's versions in the snapshot exceed one page");
-    if (this.page.length > 0 && this.pageBytes + g > this.usable * BULK_FILL) this.closePage(false);
-    this.page.push(...this.group);
-    this.pageBytes += g;
+    if (g <= this.usable) {
+      if (this.page.length > 0 && this.pageBytes + g > this.usable * BULK_FILL) this.closePage(false);
+      this.page.push(...this.group);
+      this.pageBytes += g;
+    } else {
+      // More versions of one key than a page holds: split inside the key (tree.ts invariant 1).
+      for (const c of this.group) {
+        if (this.page.length > 0 && this.pageBytes + cellBytes(c) > this.usable) this.closePage(false);
+        this.page.push(c);
+        this.pageBytes += cellBytes(c);
+      }
+    }
     this.group = [];
   }
 
@@ -112,7 +121,10 @@ export class BulkLoader {
       this.pager.get(this.prevLid).writeUInt32LE(lid, H_LINK1);
       this.pager.markDirty(this.prevLid);
     }
-    this.level0.push({ key: (this.page[0] as Cell | undefined)?.key ?? Buffer.alloc(0), lid });
+    const first = this.page[0] as Cell;
+    const inKey = this.prevLast?.key.equals(first.key);
+    this.level0.push({ pivot: { key: first.key, ts: inKey ? first.ts : MAX_TS }, lid });
+    this.prevLast = this.page[this.page.length - 1];
     this.prevLid = lid;
     this.page = [];
     this.pageBytes = 0;
@@ -126,28 +138,29 @@ export class BulkLoader {
     let level = this.level0;
     let height = 1;
     while (level.length > 1) {
-      const next: { key: Buffer; lid: number }[] = [];
+      const next: { pivot: Pivot; lid: number }[] = [];
       let node: InternalNode | undefined;
-      let firstKey: Buffer = Buffer.alloc(0);
+      let firstPivot: Pivot = { key: Buffer.alloc(0), ts: MAX_TS };
       const flush = () => {
         if (node === undefined) return;
         const { lid, page } = this.pager.allocate();
         this.allocated.push(lid);
         writeInternal(page, lid, node);
-        next.push({ key: firstKey, lid });
+        next.push({ pivot: firstPivot, lid });
         node = undefined;
       };
       for (const child of level) {
         const full =
           node !== undefined &&
           (node.children.length >= this.fanout ||
-            pivotBytes(node) + cellBytes({ key: child.key, ts: 0, kind: Kind.Pivot, value: Buffer.alloc(4) }) > this.usable * BULK_FILL);
+            pivotBytes(node) + cellBytes({ key: child.pivot.key, ts: 0, kind: Kind.Pivot, value: Buffer.alloc(4) }) >
+              this.usable * BULK_FILL);
         if (full) flush();
         if (node === undefined) {
           node = { level: height, pivots: [], children: [child.lid], msgs: [], rds: [] };
-          firstKey = child.key;
+          firstPivot = child.pivot;
         } else {
-          node.pivots.push(child.key);
+          node.pivots.push(child.pivot);
           node.children.push(child.lid);
         }
       }

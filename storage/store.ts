@@ -17,13 +17,13 @@ import {
   PageType,
 } from "./format.js";
 import type { TreeMode } from "./manifest.js";
-import { type Cell, decodeInternal, decodeLeaf, encodeRdEnd, writeLeaf } from "./nodes.js";
+import { type Cell, decodeInternal, decodeLeaf, encodeRdEnd, type Pivot, userBound, writeLeaf } from "./nodes.js";
 import { Pager, type PagerStats } from "./pager.js";
 import { effectiveVersions, getAt, keyEvents, loadWindow } from "./read.js";
 import { pageType } from "./slotted.js";
 import { BulkLoader, treePages, versionRecords } from "./bulk.js";
 import { loadChunks, type SnapshotMeta, snapshotChunks } from "./snapshot.js";
-import { pruneVersions, Tree } from "./tree.js";
+import { childIndexOf, pruneVersions, Tree } from "./tree.js";
 
 export const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
 /** Default internal-node fanout in betree mode: small, so each flush moves many messages per child. */
@@ -253,14 +253,13 @@ export class Store {
       const p = this.pager.get(lid);
       if (pageType(p) === PageType.Leaf) break;
       const node = decodeInternal(p);
-      let i = 0;
-      if (seek !== undefined) while (i < node.pivots.length && Buffer.compare(node.pivots[i] as Buffer, seek) <= 0) i++;
-      if (i < node.pivots.length) hi = node.pivots[i];
+      const i = seek === undefined ? 0 : childIndexOf(node.pivots, seek, MAX_TS);
+      if (i < node.pivots.length) hi = userBound(node.pivots[i] as Pivot);
       lid = node.children[i] as number;
     }
     const p = this.pager.get(lid);
     const leaf = decodeLeaf(p);
-    const kept = pruneVersions(leaf.cells, this.tree.retentionTs);
+    const kept = pruneVersions(leaf.cells, this.tree.retentionTs, this.tree.continuesInto(leaf.cells, leaf.next));
     if (kept.length < leaf.cells.length) {
       writeLeaf(p, lid, kept, leaf.next, leaf.prev);
       this.pager.markDirty(lid);

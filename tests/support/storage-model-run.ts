@@ -21,6 +21,7 @@ const opArb: fc.Arbitrary<WriteOp> = fc.oneof(
 export type Cmd =
   | { t: "batch"; ops: WriteOp[] }
   | { t: "bulk"; n: number; seed: number }
+  | { t: "hot"; key: Buffer; n: number; size: number }
   | { t: "get"; key: Buffer; back: number }
   | { t: "scan"; start?: Buffer; end?: Buffer; prefix?: Buffer; reverse: boolean; limit?: number; back: number }
   | { t: "latest"; key: Buffer }
@@ -32,7 +33,16 @@ export type Cmd =
 export const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 8, arbitrary: fc.record({ t: fc.constant("batch" as const), ops: fc.array(opArb, { minLength: 1, maxLength: 12 }) }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant("bulk" as const), n: fc.integer({ min: 20, max: 120 }), seed: fc.nat() }) },
-  { weight: 4, arbitrary: fc.record({ t: fc.constant("get" as const), key: keyArb, back: fc.nat({ max: 6 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant("hot" as const),
+      key: keyArb,
+      n: fc.integer({ min: 1, max: 30 }),
+      size: fc.integer({ min: 0, max: 400 }),
+    }),
+  },
+  { weight: 4, arbitrary: fc.record({ t: fc.constant("get" as const), key: keyArb, back: fc.nat({ max: 40 }) }) },
   {
     weight: 4,
     arbitrary: fc.record(
@@ -43,7 +53,7 @@ export const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
         prefix: keyArb,
         reverse: fc.boolean(),
         limit: fc.integer({ min: 1, max: 30 }),
-        back: fc.nat({ max: 6 }),
+        back: fc.nat({ max: 40 }),
       },
       { requiredKeys: ["t", "reverse", "back"] },
     ),
@@ -52,7 +62,7 @@ export const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 2, arbitrary: fc.constant({ t: "checkpoint" as const }) },
   { weight: 2, arbitrary: fc.constant({ t: "reopen" as const }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("snapshot" as const), arrow: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("gc" as const), back: fc.nat({ max: 8 }) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("gc" as const), back: fc.nat({ max: 40 }) }) },
 );
 
 const hexEntries = (it: Iterable<{ key: Buffer; value: Buffer }>): [string, string][] =>
@@ -85,6 +95,16 @@ export async function run(mode: TreeMode, cmds: Cmd[]): Promise<void> {
           store.writeBatch(ops, ts, ts);
           model.apply(ops, ts);
           sinceCheckpoint.push({ ops, ts });
+          break;
+        }
+        case "hot": {
+          for (let i = 0; i < c.n; i++) {
+            ts++;
+            const ops: WriteOp[] = [{ type: "put", key: c.key, value: Buffer.alloc(c.size, i) }];
+            store.writeBatch(ops, ts, ts);
+            model.apply(ops, ts);
+            sinceCheckpoint.push({ ops, ts });
+          }
           break;
         }
         case "get": {
