@@ -51,7 +51,7 @@ export class Cursor implements IterableIterator<Entry> {
     if (opts.prefix !== undefined) {
       const p = Buffer.from(opts.prefix);
       if (start === undefined || Buffer.compare(p, start) > 0) start = p;
-      const pe = prefixEnd(p);
+      const pe = prefixEnd(Uint8Array.from(p)); // a copy: Buffer.slice in prefixEnd would alias p
       if (pe !== undefined && (end === undefined || Buffer.compare(Buffer.from(pe), end) < 0)) end = Buffer.from(pe);
     }
     this.start = start;
@@ -77,8 +77,9 @@ export class Cursor implements IterableIterator<Entry> {
   }
 
   next(): IteratorResult<Entry> {
+    if (this.remaining <= 0) return { done: true, value: undefined };
     while (this.pos >= this.batch.length) {
-      if (this.next_ === null || this.remaining <= 0) return { done: true, value: undefined };
+      if (this.next_ === null) return { done: true, value: undefined };
       this.fill();
     }
     this.remaining--;

@@ -25,3 +25,5 @@ export * from "./keycodec.js";
 export type { TreeMode } from "./manifest.js";
 export { DATA_FILE_NAME, LOCK_FILE_NAME } from "./pager.js";
 export { DEFAULT_CACHE_BYTES, openStore, SNAPSHOT_TOO_OLD, Store, type StoreOptions, type StoreStats, type WriteOp } from "./store.js";
+export { exportArrow, importArrow } from "./arrow.js";
+export { SNAPSHOT_CHUNK_BYTES, type SnapshotMeta } from "./snapshot.js";

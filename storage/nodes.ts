@@ -3,7 +3,7 @@
 // decoded objects live only for one operation and are never cached.
 
 import { assert } from "../util/index.js";
-import { cellSize, Kind, PAGE_HEADER_BYTES, PageType, SLOT_BYTES } from "./format.js";
+import { cellSize, Kind, MAX_TS, PAGE_HEADER_BYTES, PageType, SLOT_BYTES } from "./format.js";
 import {
   cellKey,
   cellKind,
@@ -36,10 +36,19 @@ export interface LeafNode {
   prev: number;
 }
 
+/**
+ * A separator in version order (key asc, ts desc). ts = MAX_TS: a key boundary (all versions of
+ * key go right). Otherwise a split inside one key's versions: newer ones left, ts and older right.
+ */
+export interface Pivot {
+  key: Buffer;
+  ts: number;
+}
+
 export interface InternalNode {
   level: number;
-  /** pivots[i] separates children[i] (keys < pivot) from children[i + 1] (keys >= pivot). */
-  pivots: Buffer[];
+  /** pivots[i] separates children[i] (versions < pivot) from children[i + 1] (versions >= pivot). */
+  pivots: Pivot[];
   children: number[];
   /** Point messages sorted by (key asc, ts desc). */
   msgs: Cell[];
@@ -91,11 +100,11 @@ export function decodeInternal(p: Buffer): InternalNode {
   const na = countA(p);
   const nb = countB(p);
   const nc = countC(p);
-  const pivots: Buffer[] = [];
+  const pivots: Pivot[] = [];
   const children = [link1(p)];
   for (let i = 0; i < na; i++) {
     const o = slotOffset(p, i);
-    pivots.push(Buffer.from(cellKey(p, o)));
+    pivots.push({ key: Buffer.from(cellKey(p, o)), ts: cellTs(p, o) });
     children.push(cellValue(p, o).readUInt32LE(0));
   }
   const msgs: Cell[] = [];
@@ -107,7 +116,7 @@ export function decodeInternal(p: Buffer): InternalNode {
 
 export function pivotBytes(n: InternalNode): number {
   let b = 0;
-  for (const k of n.pivots) b += cellSize(k.length, 4) + SLOT_BYTES;
+  for (const k of n.pivots) b += cellSize(k.key.length, 4) + SLOT_BYTES;
   return b;
 }
 
@@ -129,10 +138,26 @@ export function writeInternal(p: Buffer, lid: number, n: InternalNode): void {
   const child = Buffer.alloc(4);
   for (let i = 0; i < n.pivots.length; i++) {
     child.writeUInt32LE(n.children[i + 1] as number, 0);
-    assert(insertCell(p, 0, at++, n.pivots[i] as Buffer, 0, Kind.Pivot, child), "pivots fit the internal page");
+    const pv = n.pivots[i] as Pivot;
+    assert(insertCell(p, 0, at++, pv.key, pv.ts, Kind.Pivot, child), "pivots fit the internal page");
   }
   for (const c of n.msgs) assert(insertCell(p, 1, at++, c.key, c.ts, c.kind, c.value), "messages fit the internal page");
   for (const c of n.rds) assert(insertCell(p, 2, at++, c.key, c.ts, c.kind, c.value), "range deletes fit the internal page");
 }
 
 export { EMPTY };
+
+const ZERO = Buffer.from([0]);
+
+/** The smallest key greater than k (k followed by a zero byte). */
+export function successor(k: Buffer): Buffer {
+  return Buffer.concat([k, ZERO]);
+}
+
+/**
+ * First user key whose newest version lies at or after pivot p. Child i owns the user keys in
+ * [userBound(pivot[i-1]), userBound(pivot[i])): those whose newest version it holds.
+ */
+export function userBound(p: Pivot): Buffer {
+  return p.ts === MAX_TS ? p.key : successor(p.key);
+}

@@ -3,7 +3,7 @@
 // a page, and copies every byte it returns out of page buffers (pages may be evicted later).
 
 import { CELL_HEADER_BYTES, Kind, MAX_TS, PageType } from "./format.js";
-import { rdEnd } from "./nodes.js";
+import { rdEnd, userBound } from "./nodes.js";
 import {
   cellKeyLen,
   cellKind,
@@ -17,8 +17,9 @@ import {
   link2,
   lowerBound,
   pageType,
+  routeBefore,
   slotOffset,
-  upperBoundKey,
+  upperBound,
 } from "./slotted.js";
 import { childAt, type Tree } from "./tree.js";
 
@@ -49,8 +50,10 @@ function keyOf(p: Buffer, o: number): Buffer {
   return p.subarray(o + CELL_HEADER_BYTES, o + CELL_HEADER_BYTES + cellKeyLen(p, o));
 }
 
-function pivotKey(p: Buffer, i: number): Buffer {
-  return Buffer.from(keyOf(p, slotOffset(p, i)));
+/** User bound (nodes.userBound) of pivot i of an internal page. */
+function pivotBound(p: Buffer, i: number): Buffer {
+  const o = slotOffset(p, i);
+  return userBound({ key: Buffer.from(keyOf(p, o)), ts: cellTs(p, o) });
 }
 
 /** The value visible at snapshot ts for a key, or undefined (absent or deleted). */
@@ -60,13 +63,7 @@ export function getAt(tree: Tree, key: Buffer, ts: number): Buffer | undefined {
   for (;;) {
     const p = tree.pager.get(lid);
     const na = countA(p);
-    if (pageType(p) === PageType.Leaf) {
-      const at = lowerBound(p, 0, na, key, ts);
-      if (at >= na) return undefined;
-      const o = slotOffset(p, at);
-      if (compareKeyToCell(key, p, o) !== 0 || cellKind(p, o) !== Kind.Put) return undefined;
-      return Buffer.from(cellValue(p, o));
-    }
+    if (pageType(p) === PageType.Leaf) return leafGet(tree, p, key, ts);
     const nb = countB(p);
     let pointTs = -1;
     let pointKind: Kind = Kind.Tombstone;
@@ -87,7 +84,28 @@ export function getAt(tree: Tree, key: Buffer, ts: number): Buffer | undefined {
       if (pointTs >= rdTs && pointKind === Kind.Put) return Buffer.from(cellValue(p, pointOff));
       return undefined;
     }
-    lid = childAt(p, upperBoundKey(p, 0, na, key));
+    lid = childAt(p, upperBound(p, 0, na, key, ts));
+  }
+}
+
+/**
+ * The newest version <= ts of key, starting in leaf p. When p ends first, the key's older
+ * versions may continue in the next leaf (a split inside one key, tree.ts invariant 1); no
+ * buffered message can be for them, so following the leaf link is enough.
+ */
+function leafGet(tree: Tree, first: Buffer, key: Buffer, ts: number): Buffer | undefined {
+  let p = first;
+  for (;;) {
+    const na = countA(p);
+    const at = lowerBound(p, 0, na, key, ts);
+    if (at < na) {
+      const o = slotOffset(p, at);
+      if (compareKeyToCell(key, p, o) !== 0 || cellKind(p, o) !== Kind.Put) return undefined;
+      return Buffer.from(cellValue(p, o));
+    }
+    const next = link1(p);
+    if (next === 0) return undefined;
+    p = tree.pager.get(next);
   }
 }
 
@@ -132,9 +150,9 @@ export function loadWindow(tree: Tree, seek: Buffer | undefined, reverse: boolea
     const na = countA(p);
     let i: number;
     if (seek === undefined) i = reverse ? na : 0;
-    else i = reverse ? lowerBound(p, 0, na, seek, MAX_TS) : upperBoundKey(p, 0, na, seek);
-    if (i > 0) lo = pivotKey(p, i - 1);
-    if (i < na) hi = pivotKey(p, i);
+    else i = reverse ? routeBefore(p, na, seek) : upperBound(p, 0, na, seek, MAX_TS);
+    if (i > 0) lo = pivotBound(p, i - 1);
+    if (i < na) hi = pivotBound(p, i);
     ancestors.push(p);
     lid = childAt(p, i);
     p = tree.pager.get(lid);
@@ -172,9 +190,26 @@ export function loadWindow(tree: Tree, seek: Buffer | undefined, reverse: boolea
   });
   const leafRank = ancestors.length;
   const n = countA(p);
-  for (let i = 0; i < n; i++) {
+  let lastIn: Buffer | undefined;
+  for (let i = lo === undefined ? 0 : lowerBound(p, 0, n, lo, MAX_TS); i < n; i++) {
     const o = slotOffset(p, i);
-    add(keyOf(p, o), { ts: cellTs(p, o), kind: cellKind(p, o), value: Buffer.from(cellValue(p, o)), rank: leafRank });
+    if (hi !== undefined && compareKeyToCell(hi, p, o) <= 0) break;
+    lastIn = keyOf(p, o);
+    add(lastIn, { ts: cellTs(p, o), kind: cellKind(p, o), value: Buffer.from(cellValue(p, o)), rank: leafRank });
+  }
+  // The last key's older versions may continue in the following leaves (split inside a key).
+  let next = link1(p);
+  while (lastIn !== undefined && next !== 0) {
+    const q = tree.pager.get(next);
+    const m = countA(q);
+    let i = 0;
+    for (; i < m; i++) {
+      const o = slotOffset(q, i);
+      if (compareKeyToCell(lastIn, q, o) !== 0) break;
+      add(lastIn, { ts: cellTs(q, o), kind: cellKind(q, o), value: Buffer.from(cellValue(q, o)), rank: leafRank });
+    }
+    if (i < m) break;
+    next = link1(q);
   }
   if (ancestors.length > 0) ordered.sort((a, b) => Buffer.compare(a.key, b.key));
   for (const ke of ordered) {
@@ -233,12 +268,17 @@ export function keyEvents(tree: Tree, key: Buffer): Event[] {
     const leaf = pageType(p) === PageType.Leaf;
     const from = leaf ? 0 : na;
     const to = leaf ? na : na + countB(p);
-    for (let i = lowerBound(p, from, to, key, MAX_TS); i < to; i++) {
+    let i = lowerBound(p, from, to, key, MAX_TS);
+    for (; i < to; i++) {
       const o = slotOffset(p, i);
       if (compareKeyToCell(key, p, o) !== 0) break;
       events.push({ ts: cellTs(p, o), kind: cellKind(p, o), value: EMPTY, rank });
     }
-    if (leaf) break;
+    if (leaf) {
+      if (i < to || link1(p) === 0) break;
+      lid = link1(p);
+      continue;
+    }
     const nb = countB(p);
     for (let i = na + nb; i < na + nb + countC(p); i++) {
       const o = slotOffset(p, i);
@@ -246,7 +286,7 @@ export function keyEvents(tree: Tree, key: Buffer): Event[] {
       const end = rdEnd(cellValue(p, o));
       if (end === undefined || Buffer.compare(key, end) < 0) events.push({ ts: cellTs(p, o), kind: Kind.RangeDelete, value: EMPTY, rank });
     }
-    lid = childAt(p, upperBoundKey(p, 0, na, key));
+    lid = childAt(p, upperBound(p, 0, na, key, MAX_TS));
     rank++;
   }
   events.sort(compareEvents);

@@ -17,6 +17,7 @@ import {
   H_NC,
   H_TYPE,
   type Kind,
+  MAX_TS,
   PAGE_HEADER_BYTES,
   type PageType,
   SLOT_BYTES,
@@ -93,6 +94,39 @@ export function lowerBound(p: Buffer, from: number, to: number, key: Buffer, ts:
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (compareToCell(key, ts, p, slotOffset(p, mid)) > 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First slot index in [from, to) whose cell is > (key, ts): the child index of version (key, ts). */
+export function upperBound(p: Buffer, from: number, to: number, key: Buffer, ts: number): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareToCell(key, ts, p, slotOffset(p, mid)) >= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** True when the user bound of pivot cell o (see nodes.userBound) is < b. */
+function pivotBoundBelow(p: Buffer, o: number, b: Buffer): boolean {
+  if (compareKeyToCell(b, p, o) <= 0) return false;
+  if (cellTs(p, o) === MAX_TS) return true;
+  const kl = cellKeyLen(p, o);
+  // b > key; the bound is key||0x00, which is < b unless b is exactly that.
+  return !(b.length === kl + 1 && b[kl] === 0 && b.compare(p, o + CELL_HEADER_BYTES, o + CELL_HEADER_BYTES + kl, 0, kl) === 0);
+}
+
+/** Number of pivots in [0, na) whose user bound is < b: the child owning the largest key < b. */
+export function routeBefore(p: Buffer, na: number, b: Buffer): number {
+  let lo = 0;
+  let hi = na;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (pivotBoundBelow(p, slotOffset(p, mid), b)) lo = mid + 1;
     else hi = mid;
   }
   return lo;

@@ -17,11 +17,13 @@ import {
   PageType,
 } from "./format.js";
 import type { TreeMode } from "./manifest.js";
-import { type Cell, decodeInternal, decodeLeaf, encodeRdEnd, writeLeaf } from "./nodes.js";
+import { type Cell, decodeInternal, decodeLeaf, encodeRdEnd, type Pivot, userBound, writeLeaf } from "./nodes.js";
 import { Pager, type PagerStats } from "./pager.js";
 import { effectiveVersions, getAt, keyEvents, loadWindow } from "./read.js";
 import { pageType } from "./slotted.js";
-import { pruneVersions, Tree } from "./tree.js";
+import { BulkLoader, treePages, versionRecords } from "./bulk.js";
+import { loadChunks, type SnapshotMeta, snapshotChunks } from "./snapshot.js";
+import { childIndexOf, pruneVersions, Tree } from "./tree.js";
 
 export const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
 /** Default internal-node fanout in betree mode: small, so each flush moves many messages per child. */
@@ -251,14 +253,13 @@ export class Store {
       const p = this.pager.get(lid);
       if (pageType(p) === PageType.Leaf) break;
       const node = decodeInternal(p);
-      let i = 0;
-      if (seek !== undefined) while (i < node.pivots.length && Buffer.compare(node.pivots[i] as Buffer, seek) <= 0) i++;
-      if (i < node.pivots.length) hi = node.pivots[i];
+      const i = seek === undefined ? 0 : childIndexOf(node.pivots, seek, MAX_TS);
+      if (i < node.pivots.length) hi = userBound(node.pivots[i] as Pivot);
       lid = node.children[i] as number;
     }
     const p = this.pager.get(lid);
     const leaf = decodeLeaf(p);
-    const kept = pruneVersions(leaf.cells, this.tree.retentionTs);
+    const kept = pruneVersions(leaf.cells, this.tree.retentionTs, this.tree.continuesInto(leaf.cells, leaf.next));
     if (kept.length < leaf.cells.length) {
       writeLeaf(p, lid, kept, leaf.next, leaf.prev);
       this.pager.markDirty(lid);
@@ -277,6 +278,65 @@ export class Store {
     if (appliedIndex !== undefined) this.setAppliedIndex(appliedIndex);
     this.pager.meta.rootLid = this.tree.root;
     await this.pager.checkpoint();
+  }
+
+  /** Every retained version (ts <= lastCommitTs now), in (key asc, ts desc) order, range deletes resolved. */
+  versions(): { meta: SnapshotMeta; records: Iterable<{ key: Buffer; ts: number; deleted: boolean; value: Buffer }> } {
+    this.usable();
+    const meta = this.snapshotMeta();
+    const self = this;
+    function* records() {
+      for (const r of versionRecords(self.tree, meta.lastCommitTs, () => self.readable(self.tree.retentionTs))) {
+        yield { key: r.key, ts: r.ts, deleted: r.kind === Kind.Tombstone, value: r.value };
+      }
+    }
+    return { meta, records: records() };
+  }
+
+  private snapshotMeta(): SnapshotMeta {
+    return { appliedIndex: this.appliedIndex, lastCommitTs: this.lastCommitTs, retentionTs: this.retentionTs };
+  }
+
+  /**
+   * The state at the current applied index as checksummed chunks (Raft InstallSnapshot). Later
+   * batches (higher timestamps) may be applied while the stream is consumed; they are excluded.
+   */
+  exportSnapshot(): { meta: SnapshotMeta; chunks: Iterable<Uint8Array> } {
+    this.usable();
+    const meta = this.snapshotMeta();
+    const records = versionRecords(this.tree, meta.lastCommitTs, () => this.readable(this.tree.retentionTs));
+    return { meta, chunks: snapshotChunks(records, meta) };
+  }
+
+  /** Replaces the whole state with a snapshot stream and checkpoints it; on any error nothing changes. */
+  async importSnapshot(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<SnapshotMeta> {
+    return this.replaceContents((loader) => loadChunks(chunks, loader));
+  }
+
+  /** Builds a new tree with fill(), then swaps it in, frees the old one and checkpoints. */
+  async replaceContents(fill: (loader: BulkLoader) => Promise<SnapshotMeta>): Promise<SnapshotMeta> {
+    this.usable();
+    const loader = new BulkLoader(this.pager, this.tree.fanout);
+    let meta: SnapshotMeta;
+    let root: number;
+    try {
+      meta = await fill(loader);
+      for (const t of [meta.appliedIndex, meta.lastCommitTs, meta.retentionTs]) checkTimestamp(t, "snapshot timestamp");
+      root = loader.finish();
+    } catch (e) {
+      loader.abort();
+      throw e;
+    }
+    for (const lid of treePages(this.pager, this.tree.root)) this.pager.free(lid);
+    this.tree.root = root;
+    this.tree.modCount++;
+    this.tree.retentionTs = meta.retentionTs;
+    this.pager.meta.appliedIndex = meta.appliedIndex;
+    this.pager.meta.lastCommitTs = meta.lastCommitTs;
+    this.pager.meta.retentionTs = meta.retentionTs;
+    this.gcCursor = null;
+    await this.checkpoint();
+    return meta;
   }
 
   stats(): StoreStats {

@@ -4,8 +4,12 @@
 // No I/O here except through the pager; no key encoding here (keys are raw bytes, memcmp order).
 //
 // Invariants:
-//  1. Pivots are user keys: all versions of one key live in one leaf, and child i of an internal
-//     node holds exactly the keys in [pivot[i-1], pivot[i]).
+//  1. Pivots are version keys (key, ts) in (key asc, ts desc) order; child i holds the versions in
+//     [pivot[i-1], pivot[i]). A pivot with ts = MAX_TS is a key boundary; any other pivot splits
+//     one key's versions (only when they exceed a page): newer left, older right. New versions of
+//     a key always route to the child holding its newest version, so only that child's subtree
+//     ever receives messages for it, and range deletes are clipped to user-key bounds
+//     (nodes.userBound) so each key's part goes to the child owning its newest version.
 //  2. For any key, every message in a node is newer than everything below it: a flush moves all
 //     of a child's messages (and the part of each range delete covering that child) together.
 //     At equal timestamps a higher level wins, and in one node a point message beats a range delete.
@@ -15,8 +19,8 @@
 //  5. A range delete materializes at a leaf as a tombstone only on keys whose newest version
 //     at or before its timestamp is a put (so latestCommitTs counts it only for live keys).
 
-import { assert, KodiakError, SqlState } from "../util/index.js";
-import { CELL_HEADER_BYTES, Kind, MAX_TS, PageType } from "./format.js";
+import { assert } from "../util/index.js";
+import { CELL_HEADER_BYTES, compareVersion, Kind, MAX_TS, PageType } from "./format.js";
 import type { TreeMode } from "./manifest.js";
 import {
   type Cell,
@@ -26,15 +30,20 @@ import {
   encodeRdEnd,
   type InternalNode,
   messageBytes,
+  type Pivot,
   pivotBytes,
   rdEnd,
+  userBound,
   usableBytes,
   writeInternal,
   writeLeaf,
 } from "./nodes.js";
 import type { Pager } from "./pager.js";
 import {
+  cellKey,
   cellKeyLen,
+  cellTs,
+  compareKeyToCell,
   compareToCell,
   countA,
   countB,
@@ -43,14 +52,15 @@ import {
   link1,
   lowerBound,
   pageType,
+  routeBefore,
   setLink2,
   slotOffset,
-  upperBoundKey,
+  upperBound,
 } from "./slotted.js";
 
 /** A new right sibling produced by a split: the parent adds pivot `key` -> child `lid`. */
 export interface Split {
-  key: Buffer;
+  pivot: Pivot;
   lid: number;
 }
 
@@ -68,16 +78,34 @@ function byVersion(a: Cell, b: Cell): number {
   return a.ts === b.ts ? 0 : a.ts > b.ts ? -1 : 1;
 }
 
-/** Number of pivots <= key: the child index holding key (decoded node). */
-export function childIndexOf(pivots: readonly Buffer[], key: Buffer): number {
+/** Number of pivots <= (key, ts): the child index holding that version (decoded node). */
+export function childIndexOf(pivots: readonly Pivot[], key: Buffer, ts: number): number {
   let lo = 0;
   let hi = pivots.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (Buffer.compare(pivots[mid] as Buffer, key) <= 0) lo = mid + 1;
+    const pv = pivots[mid] as Pivot;
+    if (compareVersion(pv.key, pv.ts, key, ts) <= 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
+}
+
+/** Number of pivots whose user bound is < b: the child owning the largest key < b. */
+export function childBefore(pivots: readonly Pivot[], b: Buffer): number {
+  let lo = 0;
+  let hi = pivots.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (Buffer.compare(userBound(pivots[mid] as Pivot), b) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** User-key bounds [lo, hi) of child i (undefined = open). */
+function childKeyRange(pivots: readonly Pivot[], i: number): [Buffer | undefined, Buffer | undefined] {
+  return [i === 0 ? undefined : userBound(pivots[i - 1] as Pivot), i === pivots.length ? undefined : userBound(pivots[i] as Pivot)];
 }
 
 /** Child lid at index i of an internal page. */
@@ -128,7 +156,7 @@ export class Tree {
       const level = (this.pager.get(this.root)[5] as number) + 1;
       const node: InternalNode = {
         level,
-        pivots: splits.map((s) => s.key),
+        pivots: splits.map((s) => s.pivot),
         children: [this.root, ...splits.map((s) => s.lid)],
         msgs: [],
         rds: [],
@@ -169,20 +197,20 @@ export class Tree {
       if (b === undefined) batches.set(i, [c]);
       else b.push(c);
     };
-    const pivot = (i: number): Buffer => {
+    const bound = (i: number): Buffer => {
       const o = slotOffset(p, i);
-      return p.subarray(o + CELL_HEADER_BYTES, o + CELL_HEADER_BYTES + cellKeyLen(p, o));
+      return userBound({ key: Buffer.from(cellKey(p, o)), ts: cellTs(p, o) });
     };
     for (const m of msgs) {
       if (m.kind !== Kind.RangeDelete) {
-        add(upperBoundKey(p, 0, na, m.key), m);
+        add(upperBound(p, 0, na, m.key, m.ts), m);
         continue;
       }
       const end = rdEnd(m.value);
-      const first = upperBoundKey(p, 0, na, m.key);
-      const last = end === undefined ? na : lowerBound(p, 0, na, end, MAX_TS);
+      const first = upperBound(p, 0, na, m.key, MAX_TS);
+      const last = end === undefined ? na : routeBefore(p, na, end);
       for (let i = first; i <= last; i++) {
-        const part = clipRd(m, i === 0 ? undefined : Buffer.from(pivot(i - 1)), i === na ? undefined : Buffer.from(pivot(i)));
+        const part = clipRd(m, i === 0 ? undefined : bound(i - 1), i === na ? undefined : bound(i));
         if (part !== undefined) add(i, part);
       }
     }
@@ -195,7 +223,7 @@ export class Tree {
     const node = decodeInternal(this.pager.get(lid));
     for (let k = splitsByChild.length - 1; k >= 0; k--) {
       const [i, s] = splitsByChild[k] as [number, Split[]];
-      node.pivots.splice(i, 0, ...s.map((x) => x.key));
+      node.pivots.splice(i, 0, ...s.map((x) => x.pivot));
       node.children.splice(i + 1, 0, ...s.map((x) => x.lid));
     }
     return this.finishInternal(lid, node);
@@ -242,22 +270,26 @@ export class Tree {
   private splitInternal(lid: number, node: InternalNode): Split[] {
     assert(node.children.length >= 2, "an internal node that overflows has two children to split");
     const mid = node.children.length >>> 1;
-    const promoted = node.pivots[mid - 1] as Buffer;
-    const part = (lo: Buffer | undefined, hi: Buffer | undefined, a: number, b: number): InternalNode => ({
+    const promoted = node.pivots[mid - 1] as Pivot;
+    const bound = userBound(promoted);
+    const left: InternalNode = {
       level: node.level,
-      pivots: node.pivots.slice(a, b - 1),
-      children: node.children.slice(a, b),
-      msgs: node.msgs.filter(
-        (m) => (lo === undefined || Buffer.compare(m.key, lo) >= 0) && (hi === undefined || Buffer.compare(m.key, hi) < 0),
-      ),
-      rds: node.rds.map((r) => clipRd(r, lo, hi)).filter((r): r is Cell => r !== undefined),
-    });
-    const left = part(undefined, promoted, 0, mid);
-    const right = part(promoted, undefined, mid, node.children.length);
+      pivots: node.pivots.slice(0, mid - 1),
+      children: node.children.slice(0, mid),
+      msgs: node.msgs.filter((m) => compareVersion(m.key, m.ts, promoted.key, promoted.ts) < 0),
+      rds: node.rds.map((r) => clipRd(r, undefined, bound)).filter((r): r is Cell => r !== undefined),
+    };
+    const right: InternalNode = {
+      level: node.level,
+      pivots: node.pivots.slice(mid),
+      children: node.children.slice(mid),
+      msgs: node.msgs.filter((m) => compareVersion(m.key, m.ts, promoted.key, promoted.ts) >= 0),
+      rds: node.rds.map((r) => clipRd(r, bound, undefined)).filter((r): r is Cell => r !== undefined),
+    };
     const leftSplits = this.finishInternal(lid, left);
     const { lid: rightLid } = this.pager.allocate();
     const rightSplits = this.finishInternal(rightLid, right);
-    return [...leftSplits, { key: promoted, lid: rightLid }, ...rightSplits];
+    return [...leftSplits, { pivot: promoted, lid: rightLid }, ...rightSplits];
   }
 
   /** Moves every message for the child receiving the most bytes down into that child. */
@@ -266,25 +298,21 @@ export class Tree {
     const bytes = new Float64Array(n);
     let c = 0;
     for (const m of node.msgs) {
-      while (c < n - 1 && Buffer.compare(m.key, node.pivots[c] as Buffer) >= 0) c++;
+      while (c < n - 1 && compareVersion(m.key, m.ts, (node.pivots[c] as Pivot).key, (node.pivots[c] as Pivot).ts) >= 0) c++;
       bytes[c] = (bytes[c] as number) + cellBytes(m);
     }
     for (const r of node.rds) {
       const end = rdEnd(r.value);
-      const first = childIndexOf(node.pivots, r.key);
-      for (let i = first; i < n; i++) {
-        if (i > 0 && end !== undefined && Buffer.compare(node.pivots[i - 1] as Buffer, end) >= 0) break;
-        bytes[i] = (bytes[i] as number) + cellBytes(r);
-      }
+      const first = childIndexOf(node.pivots, r.key, MAX_TS);
+      const last = end === undefined ? n - 1 : childBefore(node.pivots, end);
+      for (let i = first; i <= last; i++) bytes[i] = (bytes[i] as number) + cellBytes(r);
     }
     let best = 0;
     for (let i = 1; i < n; i++) if ((bytes[i] as number) > (bytes[best] as number)) best = i;
-    const lo = best === 0 ? undefined : (node.pivots[best - 1] as Buffer);
-    const hi = best === n - 1 ? undefined : (node.pivots[best] as Buffer);
-    const inChild = (k: Buffer) => (lo === undefined || Buffer.compare(k, lo) >= 0) && (hi === undefined || Buffer.compare(k, hi) < 0);
+    const [lo, hi] = childKeyRange(node.pivots, best);
     const batch: Cell[] = [];
     const keep: Cell[] = [];
-    for (const m of node.msgs) (inChild(m.key) ? batch : keep).push(m);
+    for (const m of node.msgs) (childIndexOf(node.pivots, m.key, m.ts) === best ? batch : keep).push(m);
     node.msgs = keep;
     const keepRds: Cell[] = [];
     for (const r of node.rds) {
@@ -306,7 +334,7 @@ export class Tree {
     node.rds = keepRds;
     batch.sort(byApplicationOrder);
     const splits = this.applyAt(node.children[best] as number, batch);
-    node.pivots.splice(best, 0, ...splits.map((s) => s.key));
+    node.pivots.splice(best, 0, ...splits.map((s) => s.pivot));
     node.children.splice(best + 1, 0, ...splits.map((s) => s.lid));
   }
 
@@ -332,8 +360,16 @@ export class Tree {
       if (m.kind === Kind.RangeDelete) applyRangeDelete(cells, m);
       else upsert(cells, m);
     }
-    const pruned = pruneVersions(cells, this.retentionTs);
+    const pruned = pruneVersions(cells, this.retentionTs, this.continuesInto(cells, leaf.next));
     return this.packLeaves(lid, pruned, leaf.next, leaf.prev, appending);
+  }
+
+  /** True when the last key of cells also has (older) versions at the start of leaf next. */
+  continuesInto(cells: readonly Cell[], next: number): boolean {
+    const last = cells[cells.length - 1];
+    if (last === undefined || next === 0 || this.retentionTs <= 0) return false;
+    const p = this.pager.get(next);
+    return countA(p) > 0 && compareKeyToCell(last.key, p, slotOffset(p, 0)) === 0;
   }
 
   /** Writes cells into page lid and as many new right siblings as needed, never splitting a key. */
@@ -349,26 +385,28 @@ export class Tree {
     const pages: Cell[][] = [];
     let cur: Cell[] = [];
     let curBytes = 0;
+    const close = () => {
+      pages.push(cur);
+      cur = [];
+      curBytes = 0;
+    };
     for (let i = 0; i < cells.length; ) {
       let j = i;
       let g = 0;
       while (j < cells.length && (cells[j] as Cell).key.equals((cells[i] as Cell).key)) g += cellBytes(cells[j++] as Cell);
-      if (g > usable) {
-        throw new KodiakError(
-          SqlState.programLimitExceeded,
-          `key ${(cells[i] as Cell).key.toString("hex")} has ${g} bytes of versions, more than one page holds`,
-          {
-            hint: "garbage-collect old versions more often (lower the retention timestamp)",
-          },
-        );
+      if (g <= usable) {
+        // Whole key groups when they fit: a split inside one key's versions only when it must.
+        if (cur.length > 0 && (curBytes + g > usable || curBytes + g / 2 > target)) close();
+        for (let k = i; k < j; k++) cur.push(cells[k] as Cell);
+        curBytes += g;
+      } else {
+        for (let k = i; k < j; k++) {
+          const b = cellBytes(cells[k] as Cell);
+          if (cur.length > 0 && curBytes + b > usable) close();
+          cur.push(cells[k] as Cell);
+          curBytes += b;
+        }
       }
-      if (cur.length > 0 && (curBytes + g > usable || curBytes + g / 2 > target)) {
-        pages.push(cur);
-        cur = [];
-        curBytes = 0;
-      }
-      for (let k = i; k < j; k++) cur.push(cells[k] as Cell);
-      curBytes += g;
       i = j;
     }
     pages.push(cur);
@@ -383,8 +421,15 @@ export class Tree {
       setLink2(this.pager.get(next), lids[lids.length - 1] as number);
       this.pager.markDirty(next);
     }
-    return pages.slice(1).map((pc, i) => ({ key: (pc[0] as Cell).key, lid: lids[i + 1] as number }));
+    return pages.slice(1).map((pc, i) => ({ pivot: pivotBetween(pages[i] as Cell[], pc), lid: lids[i + 1] as number }));
   }
+}
+
+/** The pivot before page `right`: a key boundary unless one key's versions continue across. */
+function pivotBetween(left: readonly Cell[], right: readonly Cell[]): Pivot {
+  const first = right[0] as Cell;
+  const last = left[left.length - 1] as Cell;
+  return last.key.equals(first.key) ? { key: first.key, ts: first.ts } : { key: first.key, ts: MAX_TS };
 }
 
 function lowerBoundCells(cells: readonly Cell[], key: Buffer, ts: number): number {
@@ -430,7 +475,7 @@ function applyRangeDelete(cells: Cell[], rd: Cell): void {
  * Drops versions no snapshot at or after retentionTs can see: per key, everything older than
  * the newest version <= retentionTs, and that version too when it is a tombstone.
  */
-export function pruneVersions(cells: Cell[], retentionTs: number): Cell[] {
+export function pruneVersions(cells: Cell[], retentionTs: number, lastContinues: boolean): Cell[] {
   if (retentionTs <= 0) return cells;
   const out: Cell[] = [];
   let i = 0;
@@ -442,7 +487,8 @@ export function pruneVersions(cells: Cell[], retentionTs: number): Cell[] {
       if (c.ts > retentionTs) out.push(c);
       else if (!keptOld) {
         keptOld = true;
-        if (c.kind === Kind.Put) out.push(c);
+        // A tombstone whose key continues in the next leaf must stay: it hides older versions there.
+        if (c.kind === Kind.Put || (lastContinues && i >= cells.length)) out.push(c);
       }
     }
   }
