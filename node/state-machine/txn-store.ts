@@ -5,20 +5,34 @@
 
 import { TxnCommit, TxnResult } from "../../proto/gen/txn.js";
 import { maxKeyBytes, maxValueBytes, type Store, type WriteOp } from "../../storage/index.js";
-import { SqlState } from "../../util/index.js";
-import type { AppliedCommand, StateMachine } from "./api.js";
+import { KodiakError, SqlState } from "../../util/index.js";
+
+import type { AppliedCommand, DurableStateMachine } from "./api.js";
 
 /** Bound on operations in one transaction, so one command cannot stall apply for long. */
 export const MAX_TXN_OPS = 100_000;
 
 const EMPTY = Buffer.alloc(0);
 
-export class TxnStoreStateMachine implements StateMachine {
-  constructor(private readonly store: Store) {}
+export class TxnStoreStateMachine implements DurableStateMachine {
+  private checkpointed: number;
 
-  /** Index the store reflects: after a restart, the Raft log is replayed from here + 1. */
+  constructor(readonly store: Store) {
+    this.checkpointed = store.appliedIndex;
+  }
+
+  /** Index of the last entry applied (in memory; durable only up to durableIndex()). */
   get appliedIndex(): number {
     return this.store.appliedIndex;
+  }
+
+  durableIndex(): number {
+    return this.checkpointed;
+  }
+
+  async checkpoint(index: number): Promise<void> {
+    await this.store.checkpoint(index);
+    this.checkpointed = index;
   }
 
   apply(cmd: AppliedCommand): Uint8Array {
@@ -59,7 +73,11 @@ export class TxnStoreStateMachine implements StateMachine {
     for (let i = 0; i < txn.conditions.length; i++) {
       const c = txn.conditions[i] as (typeof txn.conditions)[number];
       const cur = this.store.get(c.key);
-      const holds = c.expectAbsent ? cur === undefined : cur !== undefined && Buffer.compare(cur, c.expected) === 0;
+      const holds = c.expectAbsent
+        ? cur === undefined
+        : c.expectPresent
+          ? cur !== undefined
+          : cur !== undefined && Buffer.compare(cur, c.expected) === 0;
       if (!holds) {
         return {
           ...this.reject(cmd, "P0001", "condition failed"),
@@ -94,11 +112,34 @@ export class TxnStoreStateMachine implements StateMachine {
     return { committed: false, commitTs: 0, code, message, failedCondition: -1, currentFound: false, current: EMPTY };
   }
 
+  /**
+   * Every version (tombstones and retention included) at the applied index, so an installed
+   * replica validates later transactions exactly as the others do.
+   */
   snapshot(): Uint8Array {
-    throw new Error("TxnStoreStateMachine.snapshot: use the store's checkpoint and snapshot stream");
+    // Each chunk (self-checking, see storage) behind a u32 length, so restore can split them.
+    const parts: Buffer[] = [];
+    for (const c of this.store.exportSnapshot().chunks) {
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(c.byteLength, 0);
+      parts.push(len, Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+    }
+    return Buffer.concat(parts);
   }
 
-  restore(_image: Uint8Array): void {
-    throw new Error("TxnStoreStateMachine.restore: use the store's snapshot import");
+  async restore(image: Uint8Array): Promise<void> {
+    const meta = await this.store.importSnapshot(splitChunks(image));
+    this.checkpointed = meta.appliedIndex;
+  }
+}
+
+function* splitChunks(image: Uint8Array): Generator<Uint8Array> {
+  const b = Buffer.from(image.buffer, image.byteOffset, image.byteLength);
+  let pos = 0;
+  while (pos < b.length) {
+    const len = pos + 4 <= b.length ? b.readUInt32BE(pos) : -1;
+    if (len < 0 || pos + 4 + len > b.length) throw new KodiakError(SqlState.dataCorrupted, `snapshot image truncated at byte ${pos}`);
+    yield b.subarray(pos + 4, pos + 4 + len);
+    pos += 4 + len;
   }
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { TxnCommit, TxnResult } from "../../../proto/gen/txn.js";
-import { TxnStoreStateMachine } from "../../../node/state-machine/txn-store.js";
+import { TxnStoreStateMachine } from "../../../node/state-machine/index.js";
 import { openStore, type Store } from "../../../storage/index.js";
 import { SimFileSystem } from "../../../util/index.js";
 
@@ -96,7 +96,7 @@ describe("TxnStoreStateMachine", () => {
       sm,
       1,
       commit({
-        conditions: [{ key: b("k"), expected: b(""), expectAbsent: true }],
+        conditions: [{ key: b("k"), expected: b(""), expectAbsent: true, expectPresent: false }],
         writes: [{ key: b("k"), value: b("v1"), delete: false }],
       }),
     );
@@ -105,7 +105,7 @@ describe("TxnStoreStateMachine", () => {
       sm,
       2,
       commit({
-        conditions: [{ key: b("k"), expected: b("nope"), expectAbsent: false }],
+        conditions: [{ key: b("k"), expected: b("nope"), expectAbsent: false, expectPresent: false }],
         writes: [{ key: b("k"), value: b("v2"), delete: false }],
       }),
     );
