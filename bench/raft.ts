@@ -6,7 +6,7 @@
 //          --concurrency 1,16,256  --values 100,4096  --only etcd|kodiak  --keep (keep the temp dir)
 
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { measureFsyncRate, measureLoopbackRttMs } from "./support/disk.js";
 import { EtcdClient, ensureEtcdInstalled, startEtcdCluster } from "./support/etcd.js";
@@ -83,6 +83,11 @@ async function main(): Promise<number> {
   const root = resolve(import.meta.dirname, "..", "..");
   const log = (s: string) => process.stderr.write(`bench raft: ${s}\n`);
   const results = newResults("raft", new Date());
+  results.notes.push(
+    `load average at start: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")} on ${results.machine.cpus} CPUs (shared machine: quote ratios, not absolutes)`,
+  );
   const work = mkdtempSync(join(tmpdir(), "kodiak-bench-raft-"));
   const procs = new Processes();
   let etcd: Measured | undefined;
@@ -132,6 +137,11 @@ async function main(): Promise<number> {
     }
 
     results.rows.push(...workloadRows(o, kodiak, etcd));
+    results.notes.push(
+      `load average at end: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
+    );
     const p50c1 = kodiak?.get(caseName(1, o.values[0] as number))?.p50Ms;
     if (p50c1 !== undefined) {
       const target = 1.5 * (fsync.p50Ms + rttMs);

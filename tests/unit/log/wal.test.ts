@@ -52,6 +52,15 @@ describe("log: append and reopen", () => {
     await (await open(fs)).close();
   });
 
+  it("invalid options are refused before the directory is touched", async () => {
+    const fs = new SimFileSystem();
+    await assert.rejects(
+      open(fs, { segmentMaxBytes: 0 }),
+      (e: unknown) => e instanceof KodiakError && e.code === SqlState.invalidParameterValue,
+    );
+    assert.equal(fs.exists(DIR), false);
+  });
+
   it("save after close is refused", async () => {
     const wal = await open(new SimFileSystem());
     await wal.close();
