@@ -75,6 +75,16 @@ interface SaveRequest {
   reject: (e: unknown) => void;
 }
 
+/** Raft's two promises about term and vote, checked where they reach the disk. */
+function hardStateError(prev: HardState, next: HardState | undefined): Error | undefined {
+  if (next === undefined) return undefined;
+  if (next.term < prev.term) return new AssertionFailure(`hard state term goes back from ${prev.term} to ${next.term}`);
+  if (next.term === prev.term && prev.vote !== 0 && next.vote !== prev.vote) {
+    return new AssertionFailure(`vote changes from ${prev.vote} to ${next.vote} within term ${prev.term}`);
+  }
+  return undefined;
+}
+
 interface Limits {
   segmentMaxBytes: number;
   batchMaxEntries: number;
@@ -283,7 +293,7 @@ class SegmentedWal implements Wal {
     const accepted: SaveRequest[] = [];
     for (const r of batch) {
       r.entries = r.entries.filter((e) => e.index > this.meta.compactIndex); // older ones are in the snapshot
-      const err = this.appendError(r, last, hardState.commit);
+      const err = this.appendError(r, last, hardState.commit) ?? hardStateError(hardState, r.hardState);
       if (err) {
         r.reject(err);
         continue;
@@ -334,7 +344,8 @@ class SegmentedWal implements Wal {
         await this.replaceStateFile(HARD_STATE_FILE, encodeHardState(next));
         this.hardState = next;
       }
-      const commit = hardState.commit !== this.hardState.commit ? hardState.commit : undefined;
+      // Commit never moves back (recovery takes the highest value anyway).
+      const commit = hardState.commit > this.hardState.commit ? hardState.commit : undefined;
       await this.appendRecords(accepted, commit);
       if (commit !== undefined) this.hardState = { ...this.hardState, commit };
     } catch (e) {
