@@ -59,7 +59,13 @@ function caseName(concurrency: number, valueBytes: number): string {
   return `put ${valueBytes >= 1024 ? `${valueBytes / 1024} KiB` : `${valueBytes} B`} c=${concurrency}`;
 }
 
-async function measureAll(system: string, makeClient: () => KvClient, o: Options, log: (s: string) => void): Promise<Measured> {
+async function measureAll(
+  system: string,
+  makeClient: () => KvClient,
+  o: Options,
+  log: (s: string) => void,
+  notes: string[],
+): Promise<Measured> {
   const out: Measured = new Map();
   for (const valueBytes of o.values) {
     for (const concurrency of o.concurrency) {
@@ -69,6 +75,7 @@ async function measureAll(system: string, makeClient: () => KvClient, o: Options
         const name = caseName(concurrency, valueBytes);
         out.set(name, r);
         const errs = r.errors > 0 ? `, ${r.errors} errors (first: ${r.firstError})` : "";
+        if (r.errors > 0) notes.push(`${system} ${name}: ${r.errors} failed puts (not counted), first: ${r.firstError}`);
         log(`${system} ${name}: ${r.opsPerSec.toFixed(0)} ops/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms${errs}`);
       } finally {
         for (const c of clients) c.close();
@@ -108,7 +115,7 @@ async function main(): Promise<number> {
         const url = cluster.clientUrls[cluster.leader] as string;
         log(`${version}: ${MEMBERS} members up, leader at ${url}`);
         results.notes.push(`etcd: ${version}, ${MEMBERS} members on 127.0.0.1, default settings (fsync on), puts sent to the leader`);
-        etcd = await measureAll("etcd", () => new EtcdClient(url), o, log);
+        etcd = await measureAll("etcd", () => new EtcdClient(url), o, log, results.notes);
       } catch (e) {
         results.notes.push(`etcd not measured: ${e instanceof Error ? e.message : String(e)}`);
         log(`etcd not measured: ${String(e)}`);
@@ -127,7 +134,7 @@ async function main(): Promise<number> {
           const address = cluster.addresses[cluster.leader] as string;
           log(`kodiak: ${MEMBERS} nodes up, leader at ${address}`);
           results.notes.push(`kodiak: ${MEMBERS} \`kodiak node\` processes on 127.0.0.1, default settings, puts sent to the leader`);
-          kodiak = await measureAll("kodiak", () => new KodiakClient(root, address), o, log);
+          kodiak = await measureAll("kodiak", () => new KodiakClient(root, address), o, log, results.notes);
         } catch (e) {
           results.notes.push(`kodiak not measured: ${e instanceof Error ? e.message : String(e)}`);
           log(`kodiak not measured: ${String(e)}`);
