@@ -15,7 +15,7 @@ interface Endpoint {
   snapStatus: Array<[number, boolean]>;
 }
 
-async function endpoint(id: number, clusterId: string): Promise<Endpoint> {
+async function endpoint(id: number, clusterId: string, known?: number[]): Promise<Endpoint> {
   const received: Message[] = [];
   const unreachable: number[] = [];
   const snapStatus: Array<[number, boolean]> = [];
@@ -27,6 +27,7 @@ async function endpoint(id: number, clusterId: string): Promise<Endpoint> {
     onMessages: (m) => received.push(...m),
     onUnreachable: (p) => unreachable.push(p),
     onSnapshotStatus: (p, ok) => snapStatus.push([p, ok]),
+    isKnownPeer: known === undefined ? undefined : (p) => known.includes(p),
   });
   const server = new grpc.Server(GRPC_OPTIONS);
   server.addService(RaftTransportService, transport.serverImpl());
@@ -78,6 +79,19 @@ test("a node refuses another cluster's messages and the sender reports the peer 
   try {
     a.transport.setPeer(2, b.address);
     a.transport.send([heartbeat(1, 2, 1)]);
+    await until(() => a.unreachable.includes(2));
+    assert.equal(b.received.length, 0);
+  } finally {
+    close(a, b);
+  }
+});
+
+test("a node refuses messages from a node id it does not know", async () => {
+  const a = await endpoint(7, "c1");
+  const b = await endpoint(2, "c1", [1, 3]);
+  try {
+    a.transport.setPeer(2, b.address);
+    a.transport.send([heartbeat(7, 2, 1)]);
     await until(() => a.unreachable.includes(2));
     assert.equal(b.received.length, 0);
   } finally {
