@@ -180,6 +180,7 @@ class SegmentedWal implements Wal {
     if (this.closed) return Promise.resolve();
     this.closed = true;
     return this.serial(async () => {
+      if (this.failed) this.rejectPending(this.failed);
       while (this.pending.length > 0) await this.writeBatch(this.takeBatch());
       for (const s of this.segments) s.handle.close();
       this.lock.release();
@@ -286,6 +287,10 @@ class SegmentedWal implements Wal {
   }
 
   private async writeBatch(batch: SaveRequest[]): Promise<void> {
+    if (this.failed) {
+      for (const r of batch) r.reject(this.failed);
+      return;
+    }
     const { accepted, hardState } = this.planBatch(batch);
     if (accepted.length === 0) return;
     try {
@@ -388,6 +393,7 @@ class SegmentedWal implements Wal {
     this.logger.error({ dir: this.dir, error: cause.message }, "log failed; refusing further writes");
   }
 
+  /** Rotation happens between batches, so a segment may exceed the limit by up to one batch. */
   private rotateIfFull(): OpenSegment {
     const active = this.segments.at(-1) as OpenSegment;
     if (active.bytes < this.segmentMaxBytes) return active;
@@ -440,8 +446,10 @@ class SegmentedWal implements Wal {
     const seq = active.seq + 1;
     const next: OpenSegment = { seq, handle: this.fs.open(segmentPath(this.dir, seq), { create: true, exclusive: true }), bytes: 0 };
     this.segments.push(next);
+    this.dirDirty = true; // until the metadata replace below fsyncs the directory
     const meta: LogMeta = { snapshot, compactIndex: snapshot.index, compactTerm: snapshot.term, firstSegmentSeq: seq };
     await this.replaceStateFile(LOG_META_FILE, encodeLogMeta(meta));
+    this.dirDirty = false;
     this.meta = meta;
     this.hardState = { ...this.hardState, commit: Math.max(this.hardState.commit, snapshot.index) };
     this.index.reset(snapshot.index + 1);

@@ -7,11 +7,13 @@ import { openWal, type Wal, type WalOptions } from "../../../node/log/index.js";
 import {
   type FileHandle,
   type FileSystem,
+  KodiakError,
   type LockHandle,
   type Logger,
   type OpenOptions,
   SeededRandom,
   SimFileSystem,
+  SqlState,
   silentLogger,
 } from "../../../util/index.js";
 
@@ -90,7 +92,14 @@ export class GatedFileSystem implements FileSystem {
     this.waiting.shift()?.();
   }
 
+  /** The next fsync fails with an I/O error (after which the kernel may have dropped the pages). */
+  failNextFsync = false;
+
   async gate(path: string): Promise<void> {
+    if (this.failNextFsync) {
+      this.failNextFsync = false;
+      throw new KodiakError(SqlState.ioError, `fsync ${path}: EIO (simulated)`);
+    }
     if (!this.hold) return;
     this.heldPaths.push(path);
     await new Promise<void>((resolve) => this.waiting.push(resolve));
