@@ -87,3 +87,31 @@ export function run(
 export function psql(port: number, args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<RunResult> {
   return run("/usr/bin/psql", ["-X", "-h", "127.0.0.1", "-p", String(port), "-U", "kodiak", "-d", "kodiak", ...args], options);
 }
+
+/** A throwaway self-signed certificate for 127.0.0.1 (openssl), in a fresh temporary directory. */
+export async function selfSignedCert(): Promise<{ dir: string; cert: string; key: string }> {
+  const { mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const dir = mkdtempSync(join(tmpdir(), "pgwire-tls-"));
+  const cert = join(dir, "cert.pem");
+  const key = join(dir, "key.pem");
+  const r = await run("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-subj",
+    "/CN=127.0.0.1",
+    "-days",
+    "1",
+    "-keyout",
+    key,
+    "-out",
+    cert,
+  ]);
+  if (r.code !== 0) throw new Error(`openssl failed: ${r.stderr}`);
+  return { dir, cert, key };
+}
