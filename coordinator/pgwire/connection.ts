@@ -1,6 +1,13 @@
 // One client connection's state machine: startup (SSL/GSSENC/Cancel requests, protocol
 // version) → authentication → ParameterStatus/BackendKeyData → serving queries → closed.
 // Owns its socket and session; whatever happens, run() ends with the session closed.
+//
+//   startup ──SSLRequest/GSSENCRequest──▶ startup (answer 'N', or 'S' + TLS)      startup()
+//   startup ──CancelRequest──▶ closed (after forwarding the cancel)                 startup()
+//   startup ──StartupMessage──▶ authenticating ──ok──▶ ready                       begin(), authenticate()
+//   ready ──Query/Parse/Bind/…──▶ ready (QueryHandler; COPY pulls its own frames)   serve()
+//   any ──Terminate / EOF / FATAL error / server shutdown──▶ closed                 cleanup()
+// Invariants: at most one statement runs at a time (`running`); the session is closed exactly once.
 
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
@@ -32,6 +39,8 @@ export interface ConnectionHost {
   readonly serverVersion: string;
   readonly tls: SecureContext | undefined;
   cancel(processId: number, secretKey: number): void;
+  /** Counts a connection closed for a protocol violation (metrics). */
+  countProtocolError(): void;
 }
 
 /** SSLRequest, GSSENCRequest, then the StartupMessage: at most this many startup packets. */
@@ -100,7 +109,10 @@ export class PgWireConnection implements WireIo {
   private sendFatal(e: unknown): void {
     const error = e instanceof FatalConnectionError ? e.error : e;
     const fields = errorFields(error, this.logger, "FATAL");
-    if (fields.code === SqlState.protocolViolation) this.logger.warn({ code: fields.code, msg: fields.message }, "protocol violation");
+    if (fields.code === SqlState.protocolViolation) {
+      this.host.countProtocolError();
+      this.logger.warn({ code: fields.code, msg: fields.message }, "protocol violation");
+    }
     if (this.closed) return;
     backend.errorResponse(this.out, fields);
     this.writeNow();

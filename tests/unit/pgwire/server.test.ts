@@ -325,6 +325,7 @@ describe("pgwire limits, auth and shutdown", () => {
       const err = errorOf(ms);
       assert.equal(err.C, "53300");
       assert.equal(err.S, "FATAL");
+      assert.equal(s.server.stats().rejectedConnectionsTotal, 1);
       a.write(fe.query("SELECT 1"));
       assert.deepEqual(rowsOf(await a.until("Z")), [["1"]]);
       a.write(fe.terminate());
