@@ -255,6 +255,20 @@ describe("pgwire server over the fake engine", () => {
     assert.match(errorOf(ms).M!, /statement timeout/);
   });
 
+  it("idle_in_transaction_session_timeout ends an idle transaction with FATAL 25P03 and rolls it back", async () => {
+    const c = await client();
+    await c.start();
+    c.write(fe.query("CREATE TABLE t5 (a int); SET idle_in_transaction_session_timeout = 100; BEGIN; INSERT INTO t5 VALUES (1)"));
+    await c.until("Z");
+    const err = errorOf(await c.closedAfter(3000));
+    assert.equal(err.C, "25P03");
+    assert.equal(err.S, "FATAL");
+    const d = await client();
+    await d.start();
+    d.write(fe.query("SELECT count(*) FROM t5"));
+    assert.deepEqual(rowsOf(await d.until("Z")), [["0"]]);
+  });
+
   it("a client that disconnects mid-transaction gets its session closed and its writes rolled back", async () => {
     const setup = await client();
     await setup.start();
