@@ -159,7 +159,9 @@ export class ExtendedQuery {
       }
     }
     portal.sent = end;
-    if (end < rows.length) {
+    // Like PostgreSQL, a run that fills its row limit suspends without looking ahead; the next
+    // Execute then completes with "SELECT 0".
+    if (end < rows.length || (maxRows > 0 && end - start === maxRows)) {
       backend.portalSuspended(this.io.out);
       return;
     }

@@ -127,14 +127,13 @@ describe("pgwire server over the fake engine", () => {
       ]),
     );
     const ms = await c.until("Z");
-    // The last row completes the portal at once (all rows are known), the third Execute finds it done.
-    assert.equal(codes(ms), "1tT2TDsDCCZ");
+    // As PostgreSQL: a run that fills its limit suspends; the third Execute completes with SELECT 0.
+    assert.equal(codes(ms), "1tT2TDsDsCZ");
     assert.deepEqual(rowsOf(ms), [["2"], ["3"]]);
     const t = ms.find((m) => m.code === "t")!;
     assert.equal(t.body.readInt16BE(0), 1);
     assert.equal(t.body.readInt32BE(2), 23, "parameter type inferred from the compared column");
-    assert.equal(ms.filter((m) => m.code === "s").length, 1, "one PortalSuspended");
-    assert.deepEqual(tagsOf(ms), ["SELECT 1", "SELECT 0"]);
+    assert.deepEqual(tagsOf(ms), ["SELECT 0"]);
   });
 
   it("after an error in an extended message everything is discarded until Sync", async () => {
