@@ -304,6 +304,24 @@ describe("pgwire server over the fake engine", () => {
     assert.equal(v.body.readInt32BE(4), 1);
   });
 
+  it("a large query (3 MiB literal) and a large result (20 000 rows) cross the socket intact", async () => {
+    const c = await client();
+    await c.start();
+    const big = "x".repeat(3 * 1024 * 1024);
+    c.write(fe.query(`CREATE TABLE big (a int, b text); INSERT INTO big VALUES (0, '${big}'); SELECT b FROM big`));
+    const ms = await c.until("Z", 20_000);
+    assert.equal(rowsOf(ms)[0]![0]!.length, big.length);
+    c.write(fe.query("COPY big FROM STDIN"));
+    await c.until("G");
+    const lines = Array.from({ length: 20_000 }, (_, i) => `${i + 1}\tv${i}\n`).join("");
+    c.write(Buffer.concat([fe.copyData(lines), fe.copyDone()]));
+    assert.deepEqual(tagsOf(await c.until("Z", 20_000)), ["COPY 20000"]);
+    c.write(fe.query("SELECT a FROM big WHERE a > 0"));
+    const rows = rowsOf(await c.until("Z", 20_000));
+    assert.equal(rows.length, 20_000);
+    assert.deepEqual(rows.at(-1), ["20000"]);
+  });
+
   it("a whole conversation sent one byte per write is served the same", async () => {
     const c = await client();
     const bytes = Buffer.concat([
