@@ -1,6 +1,13 @@
 // One client connection's state machine: startup (SSL/GSSENC/Cancel requests, protocol
 // version) → authentication → ParameterStatus/BackendKeyData → serving queries → closed.
 // Owns its socket and session; whatever happens, run() ends with the session closed.
+//
+//   startup ──SSLRequest/GSSENCRequest──▶ startup (answer 'N', or 'S' + TLS)      startup()
+//   startup ──CancelRequest──▶ closed (after forwarding the cancel)                 startup()
+//   startup ──StartupMessage──▶ authenticating ──ok──▶ ready                       begin(), authenticate()
+//   ready ──Query/Parse/Bind/…──▶ ready (QueryHandler; COPY pulls its own frames)   serve()
+//   any ──Terminate / EOF / FATAL error / server shutdown──▶ closed                 cleanup()
+// Invariants: at most one statement runs at a time (`running`); the session is closed exactly once.
 
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
@@ -12,7 +19,7 @@ import { backend } from "./backend.js";
 import { ByteWriter } from "./byte-writer.js";
 import { WRITE_FLUSH_BYTES } from "./constants.js";
 import { authenticate } from "./connection-auth.js";
-import { FrameSource } from "./frame-source.js";
+import { FrameSource, FrameTimeout } from "./frame-source.js";
 import { type FrontendMessage, parseFrontend, parseStartup } from "./frontend.js";
 import { startupParameterStatus } from "./parameter-status.js";
 import { QueryHandler } from "./query-handler.js";
@@ -32,6 +39,8 @@ export interface ConnectionHost {
   readonly serverVersion: string;
   readonly tls: SecureContext | undefined;
   cancel(processId: number, secretKey: number): void;
+  /** Counts a connection closed for a protocol violation (metrics). */
+  countProtocolError(): void;
 }
 
 /** SSLRequest, GSSENCRequest, then the StartupMessage: at most this many startup packets. */
@@ -100,7 +109,10 @@ export class PgWireConnection implements WireIo {
   private sendFatal(e: unknown): void {
     const error = e instanceof FatalConnectionError ? e.error : e;
     const fields = errorFields(error, this.logger, "FATAL");
-    if (fields.code === SqlState.protocolViolation) this.logger.warn({ code: fields.code, msg: fields.message }, "protocol violation");
+    if (fields.code === SqlState.protocolViolation) {
+      this.host.countProtocolError();
+      this.logger.warn({ code: fields.code, msg: fields.message }, "protocol violation");
+    }
     if (this.closed) return;
     backend.errorResponse(this.out, fields);
     this.writeNow();
@@ -140,7 +152,7 @@ export class PgWireConnection implements WireIo {
   /** Returns false when the connection ends after startup (cancel request, server full). */
   private async startup(): Promise<boolean> {
     for (let i = 0; i < MAX_STARTUP_PACKETS; i++) {
-      const frame = await this.frames.next(this.host.startupTimeoutMs);
+      const frame = await this.startupFrame();
       if (frame === undefined) return false;
       const packet = parseStartup(frame.body);
       switch (packet.kind) {
@@ -165,6 +177,15 @@ export class PgWireConnection implements WireIo {
       }
     }
     throw fatal(SqlState.protocolViolation, "too many startup packets");
+  }
+
+  private async startupFrame(): Promise<Awaited<ReturnType<FrameSource["next"]>>> {
+    try {
+      return await this.frames.next(this.host.startupTimeoutMs);
+    } catch (e) {
+      if (e instanceof FrameTimeout) throw fatal(SqlState.connectionFailure, "timeout during startup and authentication");
+      throw e;
+    }
   }
 
   private async answerSslRequest(): Promise<void> {
@@ -207,7 +228,7 @@ export class PgWireConnection implements WireIo {
 
   private async readPasswordMessage(): Promise<Buffer> {
     this.frames.decoder.startup = false;
-    const frame = await this.frames.next(this.host.startupTimeoutMs);
+    const frame = await this.startupFrame();
     if (frame === undefined) throw fatal(SqlState.connectionFailure, "client disconnected during authentication");
     const msg = parseFrontend(frame.code, frame.body);
     if (msg.kind !== "password") throw fatal(SqlState.protocolViolation, `expected password response, got message type "${msg.kind}"`);
@@ -220,7 +241,7 @@ export class PgWireConnection implements WireIo {
     const handler = new QueryHandler(this.session!, this, this.logger);
     handler.readyForQuery();
     for (;;) {
-      const msg = await this.readMessage();
+      const msg = await this.readMessage(this.idleTimeout());
       if (msg === undefined || msg.kind === "terminate") return;
       try {
         await handler.handle(msg);
@@ -232,12 +253,26 @@ export class PgWireConnection implements WireIo {
     }
   }
 
-  async readMessage(): Promise<FrontendMessage | undefined> {
+  /** PostgreSQL's idle_in_transaction_session_timeout / idle_session_timeout, when the session sets them. */
+  private idleTimeout(): { ms: number; error: KodiakError } | undefined {
+    const session = this.session!;
+    const inTransaction = session.transactionStatus() !== "idle";
+    const ms = inTransaction
+      ? statementTimeoutMs(session.setting("idle_in_transaction_session_timeout"))
+      : statementTimeoutMs(session.setting("idle_session_timeout"));
+    if (ms <= 0) return undefined;
+    return inTransaction
+      ? { ms, error: new KodiakError("25P03", "terminating connection due to idle-in-transaction timeout") }
+      : { ms, error: new KodiakError("57P05", "terminating connection due to idle-session timeout") };
+  }
+
+  async readMessage(idle?: { ms: number; error: KodiakError }): Promise<FrontendMessage | undefined> {
     if (!this.frames.hasFrame()) await this.flush();
     let frame: Awaited<ReturnType<FrameSource["next"]>>;
     try {
-      frame = await this.frames.next();
+      frame = await this.frames.next(idle?.ms);
     } catch (e) {
+      if (e instanceof FrameTimeout && idle !== undefined) throw new FatalConnectionError(idle.error);
       throw new FatalConnectionError(e instanceof KodiakError ? e : new KodiakError(SqlState.protocolViolation, String(e)));
     }
     if (frame === undefined) return undefined;
@@ -305,7 +340,7 @@ export class PgWireConnection implements WireIo {
   }
 }
 
-/** statement_timeout as SHOW prints it ("0", "5000", "5s", "1min", "250ms") → milliseconds. */
+/** A timeout setting (statement_timeout, idle_session_timeout, ...) as SHOW prints it ("0", "5000", "5s", "1min", "250ms") → milliseconds. */
 export function statementTimeoutMs(text: string | undefined): number {
   if (text === undefined) return 0;
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)?\s*$/.exec(text);

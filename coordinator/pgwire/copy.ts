@@ -13,10 +13,22 @@ type CopyOut = NonNullable<StatementResult["copyOut"]>;
 export async function copyIn(io: WireIo, copy: CopyIn): Promise<number> {
   backend.copyInResponse(io.out, copy.format === "binary", copy.columnCount);
   await io.flush();
+  let aborted = false;
+  try {
+    return await feed(io, copy, () => {
+      aborted = true;
+    });
+  } catch (e) {
+    // The sink must hear about any failure (a bad row from write(), a lost client) exactly once.
+    if (!aborted) copy.sink.abort(e instanceof Error ? e.message : String(e));
+    throw e;
+  }
+}
+
+async function feed(io: WireIo, copy: CopyIn, markAborted: () => void): Promise<number> {
   for (;;) {
     const msg = await io.readMessage();
     if (msg === undefined) {
-      copy.sink.abort("client disconnected");
       throw new KodiakError(SqlState.connectionFailure, "unexpected EOF on client connection with an open transaction");
     }
     switch (msg.kind) {
@@ -24,15 +36,16 @@ export async function copyIn(io: WireIo, copy: CopyIn): Promise<number> {
         copy.sink.write(msg.data);
         break;
       case "copyDone":
+        markAborted(); // finish() owns the outcome from here, success or failure
         return await copy.sink.finish();
       case "copyFail":
+        markAborted();
         copy.sink.abort(msg.message);
         throw new KodiakError(SqlState.queryCanceled, `COPY from stdin failed: ${msg.message}`);
       case "flush":
       case "sync":
         break; // PostgreSQL ignores these during COPY IN
       default:
-        copy.sink.abort("protocol violation");
         throw new KodiakError(SqlState.protocolViolation, `unexpected message type "${msg.kind}" during COPY from stdin`);
     }
   }

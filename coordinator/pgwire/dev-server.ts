@@ -2,7 +2,9 @@
 // the real SQL engine once sql/ exports one) so humans and tests can point psql/pgbench at it.
 // Usage: node dist/coordinator/pgwire/dev-server.js [--host 127.0.0.1] [--port 5433] [--engine fake|real]
 //        [--user NAME --password PW [--auth scram-sha-256|password]] [--max-connections N]
+//        [--tls-cert cert.pem --tls-key key.pem]
 
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { SqlEngine } from "../../sql/api.js";
 import { createLogger } from "../../util/index.js";
@@ -28,6 +30,8 @@ export async function main(argv: string[]): Promise<number> {
       password: { type: "string" },
       auth: { type: "string", default: "scram-sha-256" },
       "max-connections": { type: "string", default: "100" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
     },
   });
   const logger = createLogger("pgwire-dev");
@@ -39,6 +43,9 @@ export async function main(argv: string[]): Promise<number> {
     logger,
     maxConnections: Number(values["max-connections"]),
     ...(users !== undefined ? { auth: { users, method } } : {}),
+    ...(values["tls-cert"] !== undefined && values["tls-key"] !== undefined
+      ? { tls: { cert: readFileSync(values["tls-cert"]), key: readFileSync(values["tls-key"]) } }
+      : {}),
   });
   const { host, port } = await server.listen(values.host, Number(values.port));
   process.stdout.write(`pgwire listening on ${host}:${port}\n`);

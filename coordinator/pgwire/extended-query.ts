@@ -159,7 +159,9 @@ export class ExtendedQuery {
       }
     }
     portal.sent = end;
-    if (end < rows.length) {
+    // Like PostgreSQL, a run that fills its row limit suspends without looking ahead; the next
+    // Execute then completes with "SELECT 0".
+    if (end < rows.length || (maxRows > 0 && end - start === maxRows)) {
       backend.portalSuspended(this.io.out);
       return;
     }
@@ -181,10 +183,18 @@ const ROWS_PER_FLUSH = 256;
 
 /** True for a query string with no statement in it (only blanks, semicolons and comments). */
 export function isEmptyQuery(sql: string): boolean {
-  return (
-    sql
-      .replace(/--[^\n]*/g, "")
-      .replace(/\/\*[\s\S]*?\*\//g, "")
-      .replace(/[\s;]/g, "") === ""
-  );
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql.charCodeAt(i);
+    if (c === 0x3b || c === 0x20 || (c >= 0x09 && c <= 0x0d)) i++;
+    else if (sql.startsWith("--", i)) {
+      const end = sql.indexOf("\n", i);
+      i = end < 0 ? sql.length : end + 1;
+    } else if (sql.startsWith("/*", i)) {
+      const end = sql.indexOf("*/", i + 2);
+      if (end < 0) return false; // unterminated comment: the engine reports the syntax error
+      i = end + 2;
+    } else return false;
+  }
+  return true;
 }

@@ -4,9 +4,16 @@
 
 import type { Duplex } from "node:stream";
 import type { Clock } from "../../util/index.js";
-import { KodiakError, SqlState } from "../../util/index.js";
 import { READ_HIGH_WATER_BYTES } from "./constants.js";
 import { type Frame, FrameDecoder } from "./frame-decoder.js";
+
+/** next(timeoutMs) found no frame in time; the caller decides what that means. */
+export class FrameTimeout extends Error {
+  constructor() {
+    super("timeout waiting for client data");
+    this.name = "FrameTimeout";
+  }
+}
 
 export class FrameSource {
   readonly decoder: FrameDecoder;
@@ -75,7 +82,7 @@ export class FrameSource {
 
   /**
    * The next frame; undefined at end of stream. Throws 08P01 on a bad frame; with timeoutMs,
-   * throws 08006 if no frame arrives in time.
+   * throws FrameTimeout if no frame arrives in time.
    */
   async next(timeoutMs?: number): Promise<Frame | undefined> {
     const deadline = timeoutMs === undefined ? undefined : this.clock.monotonicMs() + timeoutMs;
@@ -106,7 +113,7 @@ export class FrameSource {
           : this.clock.setTimeout(
               () => {
                 this.wake = undefined;
-                reject(new KodiakError(SqlState.connectionFailure, "timeout waiting for client data"));
+                reject(new FrameTimeout());
               },
               Math.max(0, deadline - this.clock.monotonicMs()),
             );

@@ -40,6 +40,8 @@ export class QueryHandler {
 
   /** Handles one message; FatalConnectionError means the connection must close. */
   async handle(msg: FrontendMessage): Promise<void> {
+    // As PostgreSQL: after an extended-protocol error, every message but Sync/Terminate is dropped.
+    if (this.skipUntilSync && msg.kind !== "sync" && msg.kind !== "terminate") return;
     switch (msg.kind) {
       case "query":
         await this.simpleQuery(msg.sql);
@@ -57,7 +59,7 @@ export class QueryHandler {
       case "describe":
       case "execute":
       case "close":
-        if (!this.skipUntilSync) await this.extendedStep(msg);
+        await this.extendedStep(msg);
         return;
       case "copyData":
       case "copyDone":

@@ -33,6 +33,15 @@ export interface PgWireServerOptions {
   serverVersion?: string;
 }
 
+/** Counters for the coordinator's /metrics (kodiak_pgwire_*). */
+export interface PgWireStats {
+  connections: number;
+  acceptedConnectionsTotal: number;
+  rejectedConnectionsTotal: number;
+  protocolErrorsTotal: number;
+  cancelRequestsTotal: number;
+}
+
 export const DEFAULT_MAX_CONNECTIONS = 100;
 /** Sockets beyond maxConnections that still get a polite 53300 answer; more are dropped at once. */
 export const MAX_REJECTING_CONNECTIONS = 32;
@@ -45,6 +54,7 @@ export class PgWireServer {
   private readonly connections = new Map<number, { conn: PgWireConnection; done: Promise<void> }>();
   private nextProcessId = 1;
   private closing = false;
+  private readonly counters = { accepted: 0, rejected: 0, protocolErrors: 0, cancels: 0 };
 
   constructor(options: PgWireServerOptions) {
     const tls: SecureContext | undefined = options.tls === undefined ? undefined : createSecureContext(options.tls);
@@ -60,6 +70,9 @@ export class PgWireServer {
       serverVersion: options.serverVersion ?? DEFAULT_SERVER_VERSION,
       tls,
       cancel: (processId, secretKey) => this.cancel(processId, secretKey),
+      countProtocolError: () => {
+        this.counters.protocolErrors++;
+      },
     };
     this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 5_000;
@@ -89,8 +102,19 @@ export class PgWireServer {
     return this.connections.size;
   }
 
+  stats(): PgWireStats {
+    return {
+      connections: this.connections.size,
+      acceptedConnectionsTotal: this.counters.accepted,
+      rejectedConnectionsTotal: this.counters.rejected,
+      protocolErrorsTotal: this.counters.protocolErrors,
+      cancelRequestsTotal: this.counters.cancels,
+    };
+  }
+
   private accept(socket: Socket): void {
     if (this.closing || this.connections.size >= this.maxConnections + MAX_REJECTING_CONNECTIONS) {
+      this.counters.rejected++;
       socket.destroy();
       return;
     }
@@ -98,6 +122,8 @@ export class PgWireServer {
       this.connections.size >= this.maxConnections
         ? new KodiakError(SqlState.tooManyConnections, "sorry, too many clients already")
         : undefined;
+    if (reject !== undefined) this.counters.rejected++;
+    else this.counters.accepted++;
     const processId = this.nextProcessId++;
     const conn = new PgWireConnection(this.host, socket, processId, randomInt(-0x80000000, 0x7fffffff), reject);
     const done = conn.run().finally(() => this.connections.delete(processId));
@@ -105,6 +131,7 @@ export class PgWireServer {
   }
 
   private cancel(processId: number, secretKey: number): void {
+    this.counters.cancels++;
     const entry = this.connections.get(processId);
     if (entry === undefined || !entry.conn.cancel(secretKey)) this.host.logger.debug({ processId }, "cancel request ignored");
   }

@@ -5,6 +5,7 @@
 import type { SqlType, SqlValue } from "../../sql/api.js";
 import { PgOid } from "../../sql/api.js";
 import { KodiakError, SqlState } from "../../util/index.js";
+import { decodeNumeric, encodeNumeric } from "./numeric-binary.js";
 import { dateToDays, daysToDate, timestampToUs, timeToUs, usToTime, usToTimestamp } from "./datetime-binary.js";
 import { ARRAY_ELEMENT_OIDS, sqlTypeOf } from "./type-info.js";
 
@@ -188,7 +189,8 @@ export function parseTextValue(text: string, type: SqlType): SqlValue {
     case PgOid.numeric: {
       const t = text.trim();
       if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t) && !/^([+-]?infinity|nan)$/i.test(t)) throw syntax("numeric", text);
-      return t;
+      // Canonical form as PostgreSQL prints it ("1e10" → "10000000000", "+.5" → "0.5").
+      return decodeNumeric(encodeNumeric(t));
     }
     case PgOid.bytea:
       return parseBytea(text);

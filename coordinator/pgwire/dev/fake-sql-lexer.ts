@@ -33,17 +33,20 @@ export function tokenize(sql: string): Token[] {
       out.push({ kind: "number", text: m[0], pos: i });
       i += m[0].length;
     } else if (c === "'") {
-      let s = "";
+      const parts: string[] = [];
       let j = i + 1;
       for (;;) {
-        if (j >= sql.length) throw syntaxError(sql, i, "unterminated quoted string");
-        if (sql[j] === "'" && sql[j + 1] === "'") {
-          s += "'";
-          j += 2;
-        } else if (sql[j] === "'") break;
-        else s += sql[j++];
+        const q = sql.indexOf("'", j);
+        if (q < 0) throw syntaxError(sql, i, "unterminated quoted string");
+        parts.push(sql.slice(j, q));
+        if (sql[q + 1] !== "'") {
+          j = q;
+          break;
+        }
+        parts.push("'");
+        j = q + 2;
       }
-      out.push({ kind: "string", text: s, pos: i });
+      out.push({ kind: "string", text: parts.join(""), pos: i });
       i = j + 1;
     } else if (c === "$" && /[0-9]/.test(sql[i + 1] ?? "")) {
       const m = /^\$(\d+)/.exec(sql.slice(i))!;

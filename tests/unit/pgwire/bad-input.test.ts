@@ -89,8 +89,10 @@ describe("pgwire under bad input", () => {
   it("an unknown message type after startup is a FATAL protocol violation", async () => {
     const c = await WireClient.connect(s.port);
     await c.start();
+    const before = s.server.stats().protocolErrorsTotal;
     c.write(typed("z", Buffer.from("junk")));
     assert.equal(errorOf(await c.closedAfter()).C, "08P01");
+    assert.equal(s.server.stats().protocolErrorsTotal, before + 1, "counted for metrics");
   });
 
   it("a malformed message body (missing terminator) is a FATAL protocol violation", async () => {

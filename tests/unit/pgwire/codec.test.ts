@@ -6,6 +6,7 @@ import { ByteReader } from "../../../coordinator/pgwire/byte-reader.js";
 import { ByteWriter } from "../../../coordinator/pgwire/byte-writer.js";
 import { MAX_STARTUP_FRAME_BYTES } from "../../../coordinator/pgwire/constants.js";
 import { FrameDecoder, type Frame } from "../../../coordinator/pgwire/frame-decoder.js";
+import { isEmptyQuery } from "../../../coordinator/pgwire/extended-query.js";
 import { parseFrontend, parseStartup } from "../../../coordinator/pgwire/frontend.js";
 import { KodiakError } from "../../../util/index.js";
 import { dataRowValues, errorFieldsOf, fe, typed } from "./wire-client.js";
@@ -200,5 +201,15 @@ describe("backend message encoding", () => {
     const w = new ByteWriter();
     backend.readyForQuery(w, "T");
     assert.deepEqual(w.take(), typed("Z", Buffer.from("T")));
+  });
+});
+
+describe("empty query detection", () => {
+  it("treats blanks, semicolons and complete comments as empty, anything else as a statement", () => {
+    assert.equal(isEmptyQuery(""), true);
+    assert.equal(isEmptyQuery(" ;\n\t; -- only a comment\n/* and a block */ ;"), true);
+    assert.equal(isEmptyQuery("SELECT 1"), false);
+    assert.equal(isEmptyQuery("-- c\nSELECT 1"), false);
+    assert.equal(isEmptyQuery("/* unterminated"), false);
   });
 });

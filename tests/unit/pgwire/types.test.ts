@@ -8,7 +8,7 @@ import { PgOid, type SqlValue } from "../../../sql/api.js";
 const t = (oid: number) => sqlTypeOf(oid);
 const hex = (b: Buffer): string => b.toString("hex");
 
-/** Known PostgreSQL binary encodings (as produced by the type's send function). */
+/** Known PostgreSQL binary encodings (as produced by the type's send function; checked against PostgreSQL 15.18). */
 const KNOWN_BINARY: [string, number, SqlValue, string][] = [
   ["bool true", PgOid.bool, true, "01"],
   ["int2 -2", PgOid.int2, -2, "fffe"],
@@ -22,17 +22,36 @@ const KNOWN_BINARY: [string, number, SqlValue, string][] = [
   ["numeric 0.00", PgOid.numeric, "0.00", "0000000000000002"],
   ["numeric 10000", PgOid.numeric, "10000", "00010001000000000001"],
   ["numeric NaN", PgOid.numeric, "NaN", "00000000c0000000"],
+  ["numeric 123456789.000000001", PgOid.numeric, "123456789.000000001", "0006000200000009000109291a850000000003e8"],
+  ["numeric -99999999999999999999.5", PgOid.numeric, "-99999999999999999999.5", "0006000440000001270f270f270f270f270f1388"],
+  ["numeric 0.000001", PgOid.numeric, "0.000001", "0001fffe000000060064"],
   ["text", PgOid.text, "héllo", "68c3a96c6c6f"],
   ["bytea", PgOid.bytea, new Uint8Array([0, 255]), "00ff"],
   ["uuid", PgOid.uuid, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "a0eebc999c0b4ef8bb6d6bb9bd380a11"],
   ["jsonb", PgOid.jsonb, '{"a":1}', "017b2261223a317d"],
   ["date 2000-01-02", PgOid.date, "2000-01-02", "00000001"],
   ["date 1999-12-31", PgOid.date, "1999-12-31", "ffffffff"],
+  ["date 0044-03-15 BC", PgOid.date, "0044-03-15 BC", "fff49d7b"],
+  ["date infinity", PgOid.date, "infinity", "7fffffff"],
+  ["time 23:59:59.999999", PgOid.time, "23:59:59.999999", "000000141dd75fff"],
+  ["timestamp 1970-01-01", PgOid.timestamp, "1970-01-01 00:00:00", "fffca2fec4c82000"],
+  ["timestamp 2262-04-11 23:47:16.854775", PgOid.timestamp, "2262-04-11 23:47:16.854775", "001d679a6aab73f7"],
   ["time 00:00:01.5", PgOid.time, "00:00:01.5", "000000000016e360"],
   ["timestamp 2000-01-01 00:00:01", PgOid.timestamp, "2000-01-01 00:00:01", "00000000000f4240"],
   ["timestamptz 2000-01-01 01:00:00+01", PgOid.timestamptz, "2000-01-01 01:00:00+01", "0000000000000000"],
   ["timestamp infinity", PgOid.timestamp, "infinity", "7fffffffffffffff"],
   ["int4[] {1,2}", PgOid._int4, [1, 2], "00000001 00000000 00000017 00000002 00000001 00000004 00000001 00000004 00000002"],
+  ["int8[] {}", PgOid._int8, [], "000000000000000000000014"],
+  [
+    "int4[] {{1,2},{3,4}}",
+    PgOid._int4,
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    "00000002 00000000 00000017 00000002 00000001 00000002 00000001 00000004 00000001 00000004 00000002 00000004 00000003 00000004 00000004",
+  ],
+  ["float8[] {1.5,NULL}", PgOid._float8, [1.5, null], "00000001 00000001 000002bd 00000002 00000001 00000008 3ff8000000000000 ffffffff"],
   ["text[] {a,NULL}", PgOid._text, ["a", null], "000000010000000100000019000000020000000100000001 61ffffffff"],
 ];
 
@@ -94,6 +113,9 @@ describe("text format of the core types", () => {
     assert.equal(formatFloat(-2.5, false), "-2.5");
     assert.equal(formatFloat(Math.fround(1.1), true), "1.1");
     assert.equal(formatFloat(1234567, true), "1.234567e+06");
+    assert.equal(formatFloat(1e100, false), "1e+100");
+    assert.equal(formatFloat(-1.5e-10, false), "-1.5e-10");
+    assert.equal(formatFloat(Math.fround(3.4028235e38), true), "3.4028235e+38");
     assert.equal(formatFloat(Number.NaN, false), "NaN");
     assert.equal(formatFloat(Number.NEGATIVE_INFINITY, false), "-Infinity");
   });
@@ -118,6 +140,8 @@ describe("text format of the core types", () => {
 
   it("parses text input and rejects bad input with PostgreSQL's codes", () => {
     assert.equal(parseTextValue("yes", t(PgOid.bool)), true);
+    assert.equal(parseTextValue("1e10", t(PgOid.numeric)), "10000000000");
+    assert.equal(parseTextValue(" -1.50 ", t(PgOid.numeric)), "-1.50");
     assert.equal(parseTextValue(" -12 ", t(PgOid.int4)), -12);
     assert.equal(parseTextValue("9223372036854775807", t(PgOid.int8)), 9223372036854775807n);
     assert.deepEqual(parseTextValue('{1,NULL,"3"}', t(PgOid._int4)), [1, null, 3]);
