@@ -190,6 +190,11 @@ export class KodiakClient {
     return this.onDefault((s) => s.queryArrow(sql, params, options));
   }
 
+  /** Runs one statement over the streaming Query call and returns its outcome with rows as arrays (no row limit). */
+  run(sql: string, params: Param[] = [], options?: CallOptions): Promise<StatementOutcome> {
+    return this.onDefault((s) => s.run(sql, params, options));
+  }
+
   /** Runs SQL (several statements allowed without params) and returns each statement's outcome. */
   execute(sql: string, params: Param[] = [], options?: CallOptions): Promise<StatementOutcome[]> {
     return this.onDefault((s) => s.execute(sql, params, options));

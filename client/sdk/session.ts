@@ -179,6 +179,26 @@ export class SessionCalls {
     return tableOf(schema, batches);
   }
 
+  /** Runs one statement over the Query stream; rows as arrays in column order (no row limit). */
+  async run(sql: string, params: Param[] = [], options?: CallOptions): Promise<StatementOutcome> {
+    const out: StatementOutcome = { command: "", rowCount: 0, columns: undefined, rows: [], notices: [] };
+    let columns: ColumnInfo[] = [];
+    const hooks: StreamHooks = {
+      header: (c) => {
+        columns = c;
+      },
+      schema: () => {
+        out.columns = columns;
+      },
+      complete: (command, n) => {
+        out.command = command;
+        out.rowCount = n;
+      },
+    };
+    for await (const batch of this.batches(sql, params, options, hooks)) for (const r of batchArrays(batch)) out.rows.push(r);
+    return out;
+  }
+
   async *streamRows(sql: string, params: Param[] = [], options?: CallOptions): AsyncGenerator<Row> {
     for await (const batch of this.batches(sql, params, options)) yield* batchRows(batch);
   }
