@@ -188,7 +188,17 @@ describe("gRPC API and SDK over a coordinator", () => {
     const c = client(`kodiak://127.0.0.1:${dead},127.0.0.1:${server.port}/`);
     const r = await c.query("SELECT 42 AS answer");
     assert.deepEqual(r.rows, [{ answer: 42 }]);
-    assert.equal((c as unknown as { currentAddress: string }).currentAddress, `127.0.0.1:${server.port}`);
+    assert.equal(c.currentAddress, `127.0.0.1:${server.port}`);
+  });
+
+  it("moves to the next coordinator when the one in use stops", async () => {
+    const first = await startApiServer(engine, { port: 0 });
+    const c = client(`kodiak://127.0.0.1:${first.port},127.0.0.1:${server.port}/`);
+    assert.deepEqual((await c.query("SELECT 1 AS n")).rows, [{ n: 1 }]);
+    assert.equal(c.currentAddress, `127.0.0.1:${first.port}`);
+    await first.close();
+    assert.deepEqual((await c.query("SELECT 2 AS n")).rows, [{ n: 2 }]);
+    assert.equal(c.currentAddress, `127.0.0.1:${server.port}`);
   });
 
   it("reports a clear connection error when no coordinator is up", async () => {
