@@ -25,7 +25,7 @@ export class AdmissionController {
   private readonly queue: Waiter[] = [];
 
   constructor(
-    private readonly limits: AdmissionLimits,
+    readonly limits: AdmissionLimits,
     private readonly clock: Clock,
   ) {}
 

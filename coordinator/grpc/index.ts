@@ -6,5 +6,6 @@ export { type ClusterStatusInfo, type ClusterStatusSource, localClusterStatus, t
 export { ERROR_METADATA_KEY, grpcStatusFor, toServiceError } from "./errors.js";
 export { HealthStatus } from "./health.js";
 export { type ApiServer, type ApiServerOptions, startApiServer } from "./server.js";
-export { ApiService, type ApiServiceOptions, parseTimeoutMs } from "./service.js";
+export { ApiService, type ApiServiceOptions, type ApiStats, parseTimeoutMs } from "./service.js";
+export type { ClusterStatusResponse } from "../../proto/gen/kodiak.js";
 export { DEFAULT_SESSION_LIMITS, type SessionLimits } from "./sessions.js";

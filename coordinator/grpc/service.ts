@@ -104,7 +104,19 @@ function unsupportedCopy(r: StatementResult): void {
   }
 }
 
+/** Counters exported as Prometheus metrics (monotonic since start). */
+export interface ApiStats {
+  callsOk: number;
+  callsFailed: number;
+  /** Failures by SQLSTATE class (first two characters), e.g. "42", "40", "53". */
+  failedByClass: Map<string, number>;
+}
+
+/** Distinct SQLSTATE classes tracked in ApiStats.failedByClass (bounded label set). */
+export const MAX_TRACKED_ERROR_CLASSES = 64;
+
 export class ApiService {
+  readonly stats: ApiStats = { callsOk: 0, callsFailed: 0, failedByClass: new Map() };
   readonly sessions: SessionRegistry;
   readonly admission: AdmissionController;
   readonly coordinatorId: string;
@@ -319,7 +331,10 @@ export class ApiService {
       (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
         const ctx: RunContext = { statementIndex: 0, timedOut: false };
         fn(call, ctx).then(
-          (res) => callback(null, res),
+          (res) => {
+            this.stats.callsOk++;
+            callback(null, res);
+          },
           (e: unknown) => {
             this.logFailure(e);
             callback(toServiceError(e, ctx.statementIndex, ctx.timedOut));
@@ -340,7 +355,10 @@ export class ApiService {
       query: (call: ServerWritableStream<QueryRequest, QueryResponse>) => {
         const ctx: RunContext = { statementIndex: 0, timedOut: false };
         this.query(call, ctx).then(
-          () => call.end(),
+          () => {
+            this.stats.callsOk++;
+            call.end();
+          },
           (e: unknown) => {
             this.logFailure(e);
             call.emit("error", toServiceError(e, ctx.statementIndex, ctx.timedOut));
@@ -404,6 +422,11 @@ export class ApiService {
 
   private logFailure(e: unknown): void {
     const err = toKodiakError(e);
+    this.stats.callsFailed++;
+    const cls = err.code.slice(0, 2);
+    if (this.stats.failedByClass.has(cls) || this.stats.failedByClass.size < MAX_TRACKED_ERROR_CLASSES) {
+      this.stats.failedByClass.set(cls, (this.stats.failedByClass.get(cls) ?? 0) + 1);
+    }
     if (err.code.startsWith("XX"))
       this.log.error({ code: err.code, err: err.message, stack: e instanceof Error ? e.stack : undefined }, "internal error");
     else this.log.debug({ code: err.code, err: err.message }, "statement failed");
