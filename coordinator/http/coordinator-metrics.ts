@@ -12,7 +12,12 @@ export function coordinatorMetrics(api: ApiService, cluster: ClusterStatusRespon
     g("kodiak_coordinator_statements_queued", "Statements waiting for an admission slot.", api.admission.queuedCount),
     g("kodiak_coordinator_statements_running_limit", "Admission limit on running statements.", api.admission.limits.maxRunning),
     g("kodiak_coordinator_statements_queued_limit", "Admission limit on waiting statements.", api.admission.limits.maxQueued),
-    { name: "kodiak_coordinator_calls_ok_total", help: "gRPC API calls that succeeded.", type: "counter", samples: [{ value: api.stats.callsOk }] },
+    {
+      name: "kodiak_coordinator_calls_ok_total",
+      help: "gRPC API calls that succeeded.",
+      type: "counter",
+      samples: [{ value: api.stats.callsOk }],
+    },
     {
       name: "kodiak_coordinator_calls_failed_total",
       help: "gRPC API calls that failed, by SQLSTATE class.",

@@ -52,7 +52,8 @@ async function handle(h: HttpHandlers, req: IncomingMessage, res: ServerResponse
       const r = await bounded(h.readiness(), "readiness");
       return send(r.ready ? 200 : 503, `${r.ready ? "ready" : "not ready"}: ${r.reason}\n`);
     }
-    if (path === "/metrics") return send(200, renderMetrics(await bounded(h.metrics(), "metrics")), "text/plain; version=0.0.4; charset=utf-8");
+    if (path === "/metrics")
+      return send(200, renderMetrics(await bounded(h.metrics(), "metrics")), "text/plain; version=0.0.4; charset=utf-8");
     return send(404, "not found: try /healthz, /readyz or /metrics\n");
   } catch (e) {
     return send(503, `error: ${e instanceof Error ? e.message : String(e)}\n`);
