@@ -31,7 +31,13 @@ const SHUTDOWN_TIMEOUT_MS = 5000;
 const SERVER_GRACE_MS = 500;
 const EXIT_GRACE_MS = 200;
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Extra gRPC services a composition root adds to the node's server (e.g. the SQL host, which
+ * lives above this layer). Returns what to stop at shutdown, before the replica closes.
+ */
+export type AddNodeServices = (server: grpc.Server, replica: Replica, logger: Logger) => () => Promise<void>;
+
+export async function main(argv: string[], addServices?: AddNodeServices): Promise<number> {
   let flags: NodeFlags | "help";
   try {
     flags = parseNodeFlags(argv);
@@ -45,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const logger = createLogger("node").child({ component: "node", node: flags.id });
   try {
-    return await runNode(flags, logger);
+    return await runNode(flags, logger, addServices);
   } catch (e) {
     const msg = isKodiakError(e) ? `${e.message} [${e.code}]` : String(e);
     logger.error({ err: msg }, "node failed to start");
@@ -89,7 +95,7 @@ async function resolveClusterId(flags: NodeFlags, logger: Logger): Promise<{ clu
   return { clusterId, bootstrap: false };
 }
 
-async function runNode(flags: NodeFlags, logger: Logger): Promise<number> {
+async function runNode(flags: NodeFlags, logger: Logger, addServices: AddNodeServices | undefined): Promise<number> {
   const fs = nodeFileSystem;
   fs.mkdirp(flags.dataDir);
   const lock = fs.lock(join(flags.dataDir, "LOCK"));
@@ -122,7 +128,7 @@ async function runNode(flags: NodeFlags, logger: Logger): Promise<number> {
     } else if (readIdentity(fs, flags.dataDir) === undefined) {
       await writeIdentity(fs, flags.dataDir, { clusterId, nodeId: flags.id });
     }
-    return await serve(flags, logger, clusterId, replica, (f) => {
+    return await serve(flags, logger, clusterId, replica, addServices, (f) => {
       fatal = f;
     });
   } finally {
@@ -135,6 +141,7 @@ async function serve(
   logger: Logger,
   clusterId: string,
   replica: Replica,
+  addServices: AddNodeServices | undefined,
   onFatal: (f: (e: unknown) => void) => void,
 ): Promise<number> {
   const runtime = replica.runtime;
@@ -153,6 +160,7 @@ async function serve(
   server.addService(RaftTransportService, transport.serverImpl());
   server.addService(NodeKvService, kvServiceImpl(runtime, replica.kv));
   server.addService(HealthService, health.impl());
+  const stopExtra = addServices?.(server, replica, logger) ?? (async () => {});
   await new Promise<void>((resolve, reject) => {
     server.bindAsync(flags.listen, grpc.ServerCredentials.createInsecure(), (err) =>
       err ? reject(new KodiakError(SqlState.ioError, `cannot listen on ${flags.listen}: ${err.message}`)) : resolve(),
@@ -183,6 +191,7 @@ async function serve(
     logger.error({}, `shutdown took longer than ${SHUTDOWN_TIMEOUT_MS} ms; exiting`);
     process.exit(exitCode === 0 ? 1 : exitCode);
   }, SHUTDOWN_TIMEOUT_MS);
+  await stopExtra().catch((e: unknown) => logger.warn({ err: String(e) }, "stopping extra services failed"));
   await replica.close();
   // Peers keep long-lived streams open, so a graceful shutdown gets a short grace period only.
   await new Promise<void>((resolve) => {

@@ -3,3 +3,5 @@
 export { type EmbeddedDatabase, type EmbeddedOptions, openEmbeddedDatabase } from "./embedded.js";
 export { LinearizableEngine } from "./linearizable-engine.js";
 export { type ReplicaHandle, ReplicatedKvStore } from "./replicated-kv.js";
+export { type LeaderInfo, sqlHostService } from "./host-service.js";
+export { RemoteSqlEngine } from "./remote-engine.js";
