@@ -28,8 +28,9 @@
 // those are always at the very end of the last segment: batches are appended one at a time, an
 // append is acknowledged only after its fsync (commit-only saves with sync: false excepted, which
 // hold no entries), and a new segment is started only after the previous one is fsynced. A crash
-// keeps a prefix of the unsynced appends, so anything valid after a bad record proves the bad
-// record is not such a tail. C1 cannot follow from a crash either: commit records are written
+// keeps a prefix of the unsynced appends (assumed; a disk that persisted a later sector but not an
+// earlier one would land in R6: refused, never served), so anything valid after a bad record proves
+// the bad record is not such a tail. C1 cannot follow from a crash either: commit records are written
 // after the entries they cover.
 
 import { join } from "node:path";
