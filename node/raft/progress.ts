@@ -62,6 +62,12 @@ export class Inflights {
     }
   }
 
+  /** Frees the oldest message: lets one MsgApp out when acks were lost (e.g. the follower restarted). */
+  freeFirstOne(): void {
+    if (this.count === 0) return;
+    this.freeLE(this.lastIndexes[this.head] as number);
+  }
+
   reset(): void {
     this.lastIndexes = [];
     this.sizes = [];

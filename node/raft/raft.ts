@@ -33,6 +33,8 @@ export const CAMPAIGN_TRANSFER = new TextEncoder().encode("CampaignTransfer");
 export interface RaftTestingKnobs {
   /** Commit a previous-term entry once a majority stores it (Raft paper Figure 8 bug). */
   commitPreviousTermByCounting?: boolean;
+  /** Grant votes without checking that the candidate's log is at least as up to date (§5.4.1). */
+  voteIgnoresLog?: boolean;
 }
 
 export interface RaftCoreConfig extends RaftConfig {
@@ -95,6 +97,8 @@ export class Raft {
   private ticksSinceLeaderContact = 0;
   /** Set once this leader sent MsgTimeoutNow in its term: its lease may be broken by a forced vote. */
   private leaseRevoked = false;
+  /** True while stepping a message that came from the network (never throw at the sender's expense). */
+  private fromNetwork = false;
   private stepRole: Handler;
   private tickRole: () => void;
 
@@ -288,6 +292,16 @@ export class Raft {
 
   // ---- step ----------------------------------------------------------------------------------
 
+  /** Steps a message received from a peer. Refusals are silent: the peer's caller retries. */
+  stepFromNetwork(m: Message): void {
+    this.fromNetwork = true;
+    try {
+      this.step(m);
+    } finally {
+      this.fromNetwork = false;
+    }
+  }
+
   step(m: Message): void {
     if (m.term === 0) {
       // local message, or a forwarded proposal / read request
@@ -309,8 +323,10 @@ export class Raft {
         this.becomeFollower(m.term, NONE);
       }
     } else if (m.term < this.term) {
-      if ((this.cfg.checkQuorum || this.cfg.preVote) && (m.type === "MsgHeartbeat" || m.type === "MsgApp")) {
-        // A stale leader (e.g. after a partition) learns our term and steps down.
+      if (m.type === "MsgHeartbeat" || m.type === "MsgApp") {
+        // A stale leader learns our term and steps down (Raft §5.1). Always answering (not only
+        // with CheckQuorum/PreVote as etcd does) also rescues a node whose stale configuration
+        // sends its vote requests only to departed members: the leader never hears them otherwise.
         this.send({ to: m.from, type: "MsgAppResp" });
       } else if (m.type === "MsgPreVote") {
         this.send({ to: m.from, type: "MsgPreVoteResp", term: this.term, reject: true });
@@ -334,7 +350,8 @@ export class Raft {
   private handleVoteRequest(m: Message): void {
     const respType = m.type === "MsgVote" ? "MsgVoteResp" : "MsgPreVoteResp";
     const canVote = this.vote === m.from || (this.vote === NONE && this.lead === NONE) || (m.type === "MsgPreVote" && m.term > this.term);
-    if (canVote && this.log.isUpToDate(m.index, m.logTerm)) {
+    const upToDate = this.cfg.testingKnobs?.voteIgnoresLog === true || this.log.isUpToDate(m.index, m.logTerm);
+    if (canVote && upToDate) {
       // Learners answer too: their view of their own promotion may be stale. Only the
       // candidate's configuration decides whose votes count.
       this.send({ to: m.from, type: respType, term: m.term });
@@ -397,10 +414,9 @@ export class Raft {
   private stepFollower = (m: Message): void => {
     switch (m.type) {
       case "MsgProp":
-        if (this.lead === NONE) {
-          if (m.from === this.id) throw proposalDropped("no leader");
-          return;
-        }
+        // Forward once: a proposal that already travelled is dropped, so no forwarding loops.
+        if (this.fromNetwork) return;
+        if (this.lead === NONE) throw proposalDropped("no leader");
         this.send({ ...m, to: this.lead, term: 0 }, true);
         return;
       case "MsgApp":
@@ -416,14 +432,14 @@ export class Raft {
         this.handleSnapshot(m);
         return;
       case "MsgTransferLeader":
-        if (this.lead !== NONE) this.send({ ...m, to: this.lead, term: 0 }, true);
+        if (this.lead !== NONE && !this.fromNetwork) this.send({ ...m, to: this.lead, term: 0 }, true);
         return;
       case "MsgTimeoutNow":
         // The leader picked us: campaign at once, skipping PreVote and the lease check.
         this.hup(true);
         return;
       case "MsgReadIndex":
-        if (this.lead === NONE) return; // the caller's read times out and retries
+        if (this.lead === NONE || this.fromNetwork) return; // the caller's read times out and retries
         this.send({ ...m, to: this.lead, term: 0 }, true);
         return;
       case "MsgReadIndexResp":
@@ -492,7 +508,7 @@ export class Raft {
     const myRespType = this.role === "preCandidate" ? "MsgPreVoteResp" : "MsgVoteResp";
     switch (m.type) {
       case "MsgProp":
-        if (m.from === this.id) throw proposalDropped("election in progress");
+        if (!this.fromNetwork) throw proposalDropped("election in progress");
         return;
       case "MsgApp":
       case "MsgHeartbeat":
@@ -552,7 +568,7 @@ export class Raft {
     const why = this.proposalRefusal(m.entries);
     if (why !== undefined) {
       // A forwarded proposal is dropped silently: its proposer times out and retries.
-      if (m.from === this.id) throw proposalDropped(why);
+      if (!this.fromNetwork) throw proposalDropped(why);
       return;
     }
     for (const e of m.entries) if (e.type === "confChange") this.pendingConfIndex = this.log.lastIndex();
@@ -717,6 +733,9 @@ export class Raft {
   private handleHeartbeatResponse(m: Message, pr: Progress): void {
     pr.recentActive = true;
     pr.msgAppFlowPaused = false;
+    // The follower is alive but the window is full: its acks were lost. Let one MsgApp out;
+    // a rejection then moves it back to probe.
+    if (pr.state === "replicate" && pr.inflights.full()) pr.inflights.freeFirstOne();
     pr.leaseAckTick = Math.max(pr.leaseAckTick, m.index);
     if (pr.match < this.log.lastIndex()) this.sendAppend(m.from, true);
     if (m.context === undefined || m.context.length === 0) return;

@@ -57,7 +57,7 @@ export class RawNode implements RawNodeApi {
     // Local-only message types never come from the network.
     if (Raft.isLocalMessage(m.type)) return;
     if (Raft.isResponseMessage(m.type) && !this.raft.prs.has(m.from)) return;
-    this.raft.step(m);
+    this.raft.stepFromNetwork(m);
   }
 
   propose(data: Uint8Array): void {

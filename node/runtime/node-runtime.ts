@@ -247,6 +247,11 @@ export class NodeRuntime {
     };
   }
 
+  /** Whether `id` is a peer this node has an address for (members, and nodes being added). */
+  knowsPeer(id: number): boolean {
+    return this.o.peers.has(id);
+  }
+
   appliedIndex(): number {
     return this.applied;
   }

@@ -199,6 +199,11 @@ export class Cluster {
   }
 }
 
+/** A message with defaults for every field not given. */
+export function msg(m: Partial<Message> & Pick<Message, "type" | "from" | "to" | "term">): Message {
+  return { logTerm: 0, index: 0, entries: [], commit: 0, reject: false, rejectHint: 0, ...m };
+}
+
 export function describe(m: Message): string {
   const parts = [`${m.from}->${m.to} ${m.type} term=${m.term}`];
   if (m.type === "MsgApp") parts.push(`prev=${m.index}/${m.logTerm} ents=${m.entries.length} commit=${m.commit}`);
