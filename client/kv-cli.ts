@@ -279,6 +279,10 @@ async function status(kv: Kv, peers: string[], args: string[]): Promise<number> 
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `kodiak kv status | head -1` closes the pipe early: that is not an error worth a stack trace.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+  });
   if (argv.includes("--help") || argv.includes("-h")) {
     process.stdout.write(USAGE);
     return 0;
