@@ -66,6 +66,8 @@ export interface NodeStatus {
 /** Commands that arrive in one event-loop turn share an entry, up to these bounds. */
 export const MAX_COMMANDS_PER_ENTRY = 512;
 export const MAX_ENTRY_BYTES = 512 * 1024;
+/** Bound on concurrent leadership-transfer requests waiting for the new leader. */
+const MAX_TRANSFER_WAITERS = 16;
 /** Bound on waiting for a leadership transfer to complete. */
 const TRANSFER_TIMEOUT_MS = 5000;
 /** Bound on stopping: an fsync in flight gets this long to finish. */
@@ -226,6 +228,9 @@ export class NodeRuntime {
     this.requireLeader();
     if (!this.rawNode.status().conf.voters.includes(to)) throw new KodiakError(SqlState.undefinedObject, `node ${to} is not a voter`);
     if (this.soft.leader === to) return;
+    if (this.leaderWaiters.size >= MAX_TRANSFER_WAITERS) {
+      throw new KodiakError(SqlState.tooManyConnections, `too many leadership transfers in progress (limit ${MAX_TRANSFER_WAITERS})`);
+    }
     const done = new Promise<void>((resolve, reject) => {
       const w = {
         to,
