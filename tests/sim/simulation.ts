@@ -50,6 +50,8 @@ export interface SimOptions {
   profile?: ProfileName;
   /** "memory" (default, fast) or "wal": the real node/log WAL on a SimFileSystem with torn writes. */
   disk?: "memory" | "wal";
+  /** Override the profile's clock skew (percent). Above the core's documented bound lease reads may break. */
+  skewPercent?: number;
 }
 
 /** With the WAL disk: probability that a node crashes while its Ready is being written. */
@@ -62,7 +64,17 @@ export interface SimResult {
   profile: string;
   violation: string | undefined;
   trace: string[];
-  stats: { events: number; delivered: number; acked: number; reads: number; leaders: number; snapshots: number; crashes: number };
+  stats: {
+    events: number;
+    delivered: number;
+    acked: number;
+    reads: number;
+    leaders: number;
+    snapshots: number;
+    crashes: number;
+    /** Nominal ticks from healing to liveness (a fresh entry applied on every member). */
+    livenessTicks: number;
+  };
 }
 
 type SimEvent =
@@ -119,11 +131,12 @@ export class Simulation {
   private readonly acked = new Map<string, number>();
   private readonly pendingReads = new Map<string, number>();
   private marker: { data: string; leader: NodeId; term: number; index?: number } | undefined;
-  private readonly stats = { events: 0, delivered: 0, acked: 0, reads: 0, leaders: 0, snapshots: 0, crashes: 0 };
+  private readonly stats = { events: 0, delivered: 0, acked: 0, reads: 0, leaders: 0, snapshots: 0, crashes: 0, livenessTicks: 0 };
 
   constructor(private readonly opts: SimOptions) {
     this.rng = new SeededRandom(opts.seed);
     this.profile = pickProfile(this.rng, opts.profile);
+    if (opts.skewPercent !== undefined) this.profile.skewPercent = opts.skewPercent;
     const voters = Array.from({ length: this.profile.voters }, (_, i) => i + 1);
     for (let id = 1; id <= this.profile.voters + SPARE_NODES; id++) {
       const boot = id <= this.profile.voters ? voters : undefined;
@@ -237,7 +250,10 @@ export class Simulation {
         this.stats.events++;
         const done = this.dispatch(ev.event);
         if (this.io !== undefined) await this.drainIo();
-        if (done) break;
+        if (done) {
+          this.stats.livenessTicks = Math.ceil((this.now - chaosUs) / TICK_US);
+          break;
+        }
       }
       this.finalChecks();
     } catch (e) {
@@ -513,7 +529,9 @@ export class Simulation {
       }
     }
     if (r.next() < p.partitionP) {
-      this.partition = new Map([...this.nodes.keys()].map((id) => [id, r.int(2)]));
+      // Half the time cut a leader off alone: the case a leader lease must survive.
+      const lonely = r.int(2) === 0 ? this.pick(this.leaders())?.id : undefined;
+      this.partition = new Map([...this.nodes.keys()].map((id) => [id, lonely === undefined ? r.int(2) : id === lonely ? 1 : 0]));
       this.log(`partition ${[...this.partition].map(([id, g]) => `${id}:${g}`).join(" ")}`);
     }
     if (this.partition !== undefined && r.next() < p.healP) {
