@@ -58,15 +58,24 @@ describe("raft deterministic simulation", () => {
     assert.deepEqual(a.stats, b.stats);
   });
 
-  it("finds an injected bug: a disk that does not persist the vote lets a restarted node vote twice", async () => {
+  it("finds an injected bug: a disk that does not persist the vote lets a restarted node vote twice", async (t) => {
     const found = await firstViolation({ profile: "storm", diskBugs: { forgetVote: true } }, BUG_SEED_BOUND);
     assert.ok(found !== undefined, `no violation within ${BUG_SEED_BOUND} seeds`);
+    t.diagnostic(`caught at seed ${found.seed}: ${found.violation}`);
     assert.match(found.violation, /election safety|leader completeness|commit safety|state machine safety|durability/);
   });
 
-  it("finds an injected bug: voters that ignore the log up-to-date check elect a leader missing committed entries", async () => {
+  it("finds an injected bug: a leader that commits a previous-term entry by counting replicas (Figure 8)", async (t) => {
+    const found = await firstViolation({ profile: "storm", knobs: { commitPreviousTermByCounting: true } }, BUG_SEED_BOUND);
+    assert.ok(found !== undefined, `no violation within ${BUG_SEED_BOUND} seeds`);
+    t.diagnostic(`caught at seed ${found.seed}: ${found.violation}`);
+    assert.match(found.violation, /leader completeness|commit safety|state machine safety|durability/);
+  });
+
+  it("finds an injected bug: voters that ignore the log up-to-date check elect a leader missing committed entries", async (t) => {
     const found = await firstViolation({ knobs: { voteIgnoresLog: true } }, BUG_SEED_BOUND);
     assert.ok(found !== undefined, `no violation within ${BUG_SEED_BOUND} seeds`);
+    t.diagnostic(`caught at seed ${found.seed}: ${found.violation}`);
     assert.match(found.violation, /leader completeness|commit safety|state machine safety|durability|log matching/);
   });
 });
