@@ -184,6 +184,7 @@ async function serve(
     onMessages: (msgs) => runtime.step(msgs),
     onUnreachable: (id) => runtime.reportUnreachable(id),
     onSnapshotStatus: (id, ok) => runtime.reportSnapshot(id, ok),
+    isKnownPeer: (id) => runtime.knowsPeer(id),
   });
   const health = new HealthState();
   const server = new grpc.Server(GRPC_OPTIONS);

@@ -29,6 +29,8 @@ export interface TransportOptions {
   onMessages: (msgs: Message[]) => void;
   onUnreachable: (peerId: number) => void;
   onSnapshotStatus: (peerId: number, ok: boolean) => void;
+  /** Whether a sender id is a member this node knows (others' batches are refused). Default: any. */
+  isKnownPeer?: (id: number) => boolean;
 }
 
 /** The transport as the runtime uses it (a fake can replace it in tests). */
@@ -119,6 +121,16 @@ export class GrpcTransport implements RaftTransport {
     return Object.assign(new Error(details), { code: grpc.status.FAILED_PRECONDITION, details, metadata: new grpc.Metadata() });
   }
 
+  private refuseSender(sender: number): grpc.ServiceError | undefined {
+    if (sender !== 0 && sender !== this.o.localId && (this.o.isKnownPeer?.(sender) ?? true)) return undefined;
+    const details =
+      sender === this.o.localId
+        ? `refused: sender id ${sender} is this node's own id (two nodes share an id?)`
+        : `refused: unknown node id ${sender}: not a member known to node ${this.o.localId}`;
+    this.o.logger.warn({ sender }, details);
+    return Object.assign(new Error(details), { code: grpc.status.FAILED_PRECONDITION, details, metadata: new grpc.Metadata() });
+  }
+
   /** gRPC handlers of the RaftTransport service. */
   serverImpl(): RaftTransportServer {
     return {
@@ -132,7 +144,7 @@ export class GrpcTransport implements RaftTransport {
         };
         call.on("data", (batch: MessageBatch) => {
           if (done) return;
-          const refusal = this.refuseCluster(batch.clusterId);
+          const refusal = this.refuseCluster(batch.clusterId) ?? this.refuseSender(batch.sender);
           if (refusal !== undefined) return finish(refusal);
           try {
             const msgs = batch.messages.map((pm) => messageFromProto(pm, batch.sender, this.o.localId));
@@ -158,7 +170,7 @@ export class GrpcTransport implements RaftTransport {
         };
         call.on("data", (c: SnapshotChunk) => {
           if (done) return;
-          const refusal = this.refuseCluster(c.clusterId);
+          const refusal = this.refuseCluster(c.clusterId) ?? this.refuseSender(c.sender);
           if (refusal !== undefined) {
             done = true;
             return callback(refusal);
@@ -187,7 +199,7 @@ export class GrpcTransport implements RaftTransport {
       },
       snapshotStatus: (call: grpc.ServerUnaryCall<SnapshotProbe, SnapshotAck>, callback: grpc.sendUnaryData<SnapshotAck>) => {
         const p = call.request;
-        const refusal = this.refuseCluster(p.clusterId);
+        const refusal = this.refuseCluster(p.clusterId) ?? this.refuseSender(p.sender);
         if (refusal !== undefined) return callback(refusal);
         callback(null, { receivedBytes: this.receiver.receivedBytes(p.sender, p.index, p.term), complete: false });
       },

@@ -2,6 +2,8 @@
 // CLI (redirects, cas, del, status, usage errors) and a clean SIGTERM shutdown.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import * as grpc from "@grpc/grpc-js";
+import { HealthCheckResponse_ServingStatus, HealthClient } from "../../proto/gen/health.js";
 import { runCli, TestCluster, waitFor } from "../support/cluster.js";
 
 let c: TestCluster;
@@ -33,6 +35,29 @@ test("writes acknowledged by the leader are replicated to every follower", { tim
     assert.equal(await c.valueAt(id, "rep-7", true), "v7");
   }
   assert.equal(await c.valueAt(lead, "rep-3"), "v3");
+});
+
+test("every node answers the standard gRPC health check with SERVING", { timeout: 20_000 }, async () => {
+  for (const id of [1, 2, 3]) {
+    const client = new HealthClient(c.node(id).address, grpc.credentials.createInsecure());
+    try {
+      const res = await new Promise<{ status: HealthCheckResponse_ServingStatus }>((resolve, reject) =>
+        client.check({ service: "" }, new grpc.Metadata(), { deadline: new Date(Date.now() + 3000) }, (e, r) =>
+          e ? reject(e) : resolve(r),
+        ),
+      );
+      assert.equal(res.status, HealthCheckResponse_ServingStatus.SERVING);
+    } finally {
+      client.close();
+    }
+  }
+});
+
+test("an oversized value or an empty key is refused with a clear error and nothing is written", { timeout: 20_000 }, async () => {
+  const lead = await c.leader();
+  await assert.rejects(c.put(lead, "big", "x".repeat(1024 * 1024 + 1)), /value of 1048577 bytes exceeds 1048576/);
+  await assert.rejects(c.put(lead, "", "v"), /key must not be empty/);
+  assert.equal(await c.valueAt(lead, "big"), undefined);
 });
 
 test("a follower refuses linearizable requests with the leader's address", { timeout: 20_000 }, async () => {
@@ -70,6 +95,15 @@ test("kodiak kv put/get/cas/del/status work through any peer list and follow red
   r = await c.cli(["get", "cli-k"]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /not found/);
+  for (const k of ["s-b", "s-a", "s-c", "t-z"]) assert.equal((await c.cli(["put", k, k.toUpperCase()])).code, 0);
+  r = await c.cli(["scan", "s-", "s-z"]);
+  assert.equal(r.stdout, "s-a S-A\ns-b S-B\ns-c S-C\n");
+  // A stale read on a follower may lag by a heartbeat: wait for it rather than race it.
+  r = await waitFor("the follower's stale scan", 5000, async () => {
+    const s = await c.cli(["scan", "s-", "--limit", "2", "--stale"], viaFollower);
+    return s.stdout === "s-a S-A\ns-b S-B\n" ? s : undefined;
+  });
+  assert.match(r.stderr, /more rows/);
   r = await c.cli(["status"]);
   assert.equal(r.code, 0);
   assert.match(r.stdout, new RegExp(`node ${lead} \\S+: role=leader term=\\d+ leader=${lead} commit=\\d+ applied=\\d+`));

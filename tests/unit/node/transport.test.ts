@@ -1,9 +1,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
-import { RaftTransportService } from "../../../proto/gen/raft.js";
+import { RaftTransportClient, RaftTransportService } from "../../../proto/gen/raft.js";
 import type { Message } from "../../../node/raft/types.js";
-import { GRPC_OPTIONS, GrpcTransport, SnapshotReceiver, SNAPSHOT_CHUNK_BYTES } from "../../../node/transport/index.js";
+import {
+  GRPC_OPTIONS,
+  GrpcTransport,
+  MAX_BATCH_BYTES,
+  MAX_GRPC_MESSAGE_BYTES,
+  SNAPSHOT_CHUNK_BYTES,
+  SnapshotReceiver,
+} from "../../../node/transport/index.js";
 import { crc32c, silentLogger, systemClock } from "../../../util/index.js";
 
 interface Endpoint {
@@ -15,7 +22,7 @@ interface Endpoint {
   snapStatus: Array<[number, boolean]>;
 }
 
-async function endpoint(id: number, clusterId: string): Promise<Endpoint> {
+async function endpoint(id: number, clusterId: string, known?: number[]): Promise<Endpoint> {
   const received: Message[] = [];
   const unreachable: number[] = [];
   const snapStatus: Array<[number, boolean]> = [];
@@ -27,6 +34,7 @@ async function endpoint(id: number, clusterId: string): Promise<Endpoint> {
     onMessages: (m) => received.push(...m),
     onUnreachable: (p) => unreachable.push(p),
     onSnapshotStatus: (p, ok) => snapStatus.push([p, ok]),
+    isKnownPeer: known === undefined ? undefined : (p) => known.includes(p),
   });
   const server = new grpc.Server(GRPC_OPTIONS);
   server.addService(RaftTransportService, transport.serverImpl());
@@ -82,6 +90,73 @@ test("a node refuses another cluster's messages and the sender reports the peer 
     assert.equal(b.received.length, 0);
   } finally {
     close(a, b);
+  }
+});
+
+test("a node refuses messages from a node id it does not know", async () => {
+  const a = await endpoint(7, "c1");
+  const b = await endpoint(2, "c1", [1, 3]);
+  try {
+    a.transport.setPeer(2, b.address);
+    a.transport.send([heartbeat(7, 2, 1)]);
+    await until(() => a.unreachable.includes(2));
+    assert.equal(b.received.length, 0);
+  } finally {
+    close(a, b);
+  }
+});
+
+test("a message larger than the batch limit is dropped and reported, never sent", async () => {
+  const a = await endpoint(1, "c1");
+  const b = await endpoint(2, "c1");
+  try {
+    a.transport.setPeer(2, b.address);
+    const huge: Message = {
+      ...heartbeat(1, 2, 1),
+      type: "MsgApp",
+      entries: [{ term: 1, index: 2, type: "normal", data: new Uint8Array(MAX_BATCH_BYTES + 1) }],
+    };
+    a.transport.send([huge, heartbeat(1, 2, 2)]);
+    await until(() => b.received.length === 1);
+    assert.equal(b.received[0]?.term, 2);
+    assert.ok(a.unreachable.includes(2));
+  } finally {
+    close(a, b);
+  }
+});
+
+test("the server refuses a gRPC message above the size limit", async () => {
+  const b = await endpoint(2, "c1");
+  const client = new RaftTransportClient(b.address, grpc.credentials.createInsecure(), GRPC_OPTIONS);
+  try {
+    const err = await new Promise<grpc.ServiceError | null>((resolve) => {
+      const call = client.send((e) => resolve(e));
+      call.on("error", () => {});
+      const big = {
+        type: "MsgApp",
+        from: 1,
+        to: 2,
+        term: 1,
+        logTerm: 0,
+        index: 0,
+        commit: 0,
+        reject: false,
+        rejectHint: 0,
+        context: Buffer.alloc(0),
+      };
+      call.write({
+        clusterId: "c1",
+        sender: 1,
+        messages: [{ ...big, entries: [{ term: 1, index: 1, type: 0, data: Buffer.alloc(MAX_GRPC_MESSAGE_BYTES + 10) }] }],
+      });
+      call.end();
+    });
+    assert.ok(err !== null);
+    assert.equal(err.code, grpc.status.RESOURCE_EXHAUSTED);
+    assert.equal(b.received.length, 0);
+  } finally {
+    client.close();
+    close(b);
   }
 });
 
