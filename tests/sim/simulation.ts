@@ -368,7 +368,7 @@ export class Simulation {
       if (n.incarnation === inc) this.afterPersist(n, raw, rd);
     };
     // 1. persist (the simulated fsync); nothing below happens unless it completes
-    const saved = n.disk.save(rd.hardState, rd.entries, rd.snapshot);
+    const saved = n.disk.save(rd.hardState, rd.entries, rd.snapshot, rd.mustSync);
     if (!(saved instanceof Promise)) {
       finish();
       return;
