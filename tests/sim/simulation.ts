@@ -1,11 +1,16 @@
 // Deterministic simulation of a Raft group: N RawNodes, a simulated network (drop, delay,
 // duplicate, reorder, partition), simulated per-node clocks (ticks at skewed rates), and
-// simulated durable storage, all driven from one seed through one event queue. Safety is
-// checked after every event (checker.ts); after the faults heal, liveness must hold within
-// LIVENESS_BOUND_TICKS.
+// simulated durable storage (disk.ts: in memory, or the real WAL on a SimFileSystem), all driven
+// from one seed through one event queue. Safety is checked after every event (checker.ts); after
+// the faults heal, liveness must hold within LIVENESS_BOUND_TICKS.
 //
 // Persist-before-send: a node's Ready is handled in one "ready" event that saves to its disk,
-// then sends, then applies. A crash before that event loses what the core held in memory.
+// then sends, then applies. A crash before that event loses what the core held in memory; with
+// the WAL disk a crash may also hit in the middle of the write and tear it.
+//
+// Determinism: one SeededRandom feeds everything (profiles, delays, faults, each node's election
+// randomness); events tie-break by insertion order; disk promises are drained before the next
+// event, so microtask order is fixed too. A seed therefore replays exactly.
 
 import {
   type ConfChange,
