@@ -803,12 +803,12 @@ function divZero(pos: number): KodiakError {
 }
 
 function arithmetic(op: string, l: BoundExpr, r: BoundExpr, pos: number): BoundExpr {
-  let lt = l;
-  let rt = r;
+  const lt = l;
+  const rt = r;
   if (lt.type.id === "unknown" && rt.type.id === "unknown") {
-    lt = coerce(lt, T.numeric);
-    rt = coerce(rt, T.numeric);
+    throw err("42725", `operator is not unique: unknown ${op} unknown`, pos);
   }
+
   if (op === "^") {
     const useNumeric = lt.type.id === "numeric" || rt.type.id === "numeric";
     const t = useNumeric ? T.numeric : T.float8;

@@ -131,9 +131,74 @@ function round(args: Value[], t: DataType): Value {
   return v;
 }
 
+/** Allowed argument counts [min, max] of the fixed-arity functions. */
+const ARITY: Record<string, [number, number]> = {
+  abs: [1, 1],
+  sign: [1, 1],
+  round: [1, 2],
+  trunc: [1, 2],
+  floor: [1, 1],
+  ceil: [1, 1],
+  ceiling: [1, 1],
+  sqrt: [1, 1],
+  exp: [1, 1],
+  ln: [1, 1],
+  log10: [1, 1],
+  sin: [1, 1],
+  cos: [1, 1],
+  tan: [1, 1],
+  asin: [1, 1],
+  acos: [1, 1],
+  atan: [1, 1],
+  cbrt: [1, 1],
+  degrees: [1, 1],
+  radians: [1, 1],
+  log: [1, 2],
+  power: [2, 2],
+  pow: [2, 2],
+  mod: [2, 2],
+  pi: [0, 0],
+  length: [1, 1],
+  char_length: [1, 1],
+  character_length: [1, 1],
+  octet_length: [1, 1],
+  lower: [1, 1],
+  upper: [1, 1],
+  substr: [2, 3],
+  substring: [2, 3],
+  trim: [1, 2],
+  btrim: [1, 2],
+  ltrim: [1, 2],
+  rtrim: [1, 2],
+  replace: [3, 3],
+  position: [2, 2],
+  strpos: [2, 2],
+  left: [2, 2],
+  right: [2, 2],
+  repeat: [2, 2],
+  reverse: [1, 1],
+  lpad: [2, 3],
+  rpad: [2, 3],
+  md5: [1, 1],
+  typeof: [1, 1],
+  pg_typeof: [1, 1],
+  to_char: [1, 2],
+  now: [0, 0],
+  current_timestamp: [0, 0],
+  statement_timestamp: [0, 0],
+  transaction_timestamp: [0, 0],
+  gen_random_uuid: [0, 0],
+  version: [0, 0],
+  current_database: [0, 0],
+  current_schema: [0, 0],
+  concat_ws: [1, 1000],
+};
+
 export function scalarFunction(name: string, rawArgs: readonly BoundExpr[], pos: number): BoundExpr {
   const args = rawArgs;
   const n = args.length;
+  const arity = ARITY[name];
+  if (arity && (n < arity[0] || n > arity[1])) throw noFunction(name, args, pos);
   switch (name) {
     case "coalesce": {
       if (n === 0) throw noFunction(name, args, pos);
