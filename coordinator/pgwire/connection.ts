@@ -24,6 +24,7 @@ import { type FrontendMessage, parseFrontend, parseStartup } from "./frontend.js
 import { startupParameterStatus } from "./parameter-status.js";
 import { QueryHandler } from "./query-handler.js";
 import { errorFields, FatalConnectionError, fatal, isFatalForConnection } from "./wire-errors.js";
+import type { StatementAdmission } from "./server.js";
 import type { WireIo } from "./wire-io.js";
 
 /** What a connection needs from its server. */
@@ -38,6 +39,7 @@ export interface ConnectionHost {
   readonly sessionCloseTimeoutMs: number;
   readonly serverVersion: string;
   readonly tls: SecureContext | undefined;
+  readonly admission: StatementAdmission | undefined;
   cancel(processId: number, secretKey: number): void;
   /** Counts a connection closed for a protocol violation (metrics). */
   countProtocolError(): void;
@@ -294,9 +296,12 @@ export class PgWireConnection implements WireIo {
             timeoutMs,
           )
         : undefined;
+    let release: (() => void) | undefined;
     try {
+      release = await this.host.admission?.acquire(controller.signal);
       return await fn(controller.signal);
     } finally {
+      release?.();
       timer?.cancel();
       this.running = undefined;
     }

@@ -12,6 +12,15 @@ import { MAX_FRAME_BYTES } from "./constants.js";
 import { type ConnectionHost, PgWireConnection } from "./connection.js";
 import { DEFAULT_SERVER_VERSION } from "./parameter-status.js";
 
+/**
+ * Statement admission shared with the other front ends (the coordinator passes one controller,
+ * e.g. coordinator/grpc's AdmissionController): acquire resolves with a release function, or
+ * rejects (53300 when full, 57014 when the signal fires while waiting).
+ */
+export interface StatementAdmission {
+  acquire(signal?: AbortSignal): Promise<() => void>;
+}
+
 export interface PgWireServerOptions {
   engine: SqlEngine;
   logger?: Logger;
@@ -31,6 +40,8 @@ export interface PgWireServerOptions {
   /** Bound on close(): connections still open after it are destroyed (default 5 s). */
   shutdownTimeoutMs?: number;
   serverVersion?: string;
+  /** Bounds statements running at once across connections; none by default. */
+  admission?: StatementAdmission;
 }
 
 /** Counters for the coordinator's /metrics (kodiak_pgwire_*). */
@@ -69,6 +80,7 @@ export class PgWireServer {
       sessionCloseTimeoutMs: options.sessionCloseTimeoutMs ?? 10_000,
       serverVersion: options.serverVersion ?? DEFAULT_SERVER_VERSION,
       tls,
+      admission: options.admission,
       cancel: (processId, secretKey) => this.cancel(processId, secretKey),
       countProtocolError: () => {
         this.counters.protocolErrors++;

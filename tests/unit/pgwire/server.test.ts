@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { AdmissionController } from "../../../coordinator/grpc/index.js";
+import { systemClock } from "../../../util/index.js";
 import { startServer, type TestServer, eventually } from "./fixture.js";
 import { commandTag, dataRowValues, errorFieldsOf, fe, type BackendMessage, WireClient } from "./wire-client.js";
 
@@ -365,6 +367,30 @@ describe("pgwire limits, auth and shutdown", () => {
       const d = await WireClient.connect(s.port);
       assert.equal((await d.start()).at(-1)!.code, "Z");
       d.end();
+    } finally {
+      a.end();
+      b.end();
+      await s.server.close();
+    }
+  });
+
+  it("with shared admission limits a statement beyond them gets 53300 and the session stays usable", async () => {
+    const admission = new AdmissionController({ maxRunning: 1, maxQueued: 0, queueTimeoutMs: 1000 }, systemClock);
+    const s = await startServer({ admission });
+    const [a, b] = [await WireClient.connect(s.port), await WireClient.connect(s.port)];
+    try {
+      await a.start();
+      await b.start();
+      a.write(fe.query("SELECT pg_sleep(0.3)"));
+      await eventually(() => admission.runningCount === 1, 3000, "first statement to be admitted");
+      b.write(fe.query("SELECT 1"));
+      const err = errorOf(await b.until("Z"));
+      assert.equal(err.C, "53300");
+      assert.equal(err.S, "ERROR");
+      await a.until("Z");
+      b.write(fe.query("SELECT 2"));
+      assert.deepEqual(rowsOf(await b.until("Z")), [["2"]]);
+      assert.equal(admission.runningCount, 0);
     } finally {
       a.end();
       b.end();
