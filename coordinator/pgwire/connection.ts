@@ -21,7 +21,7 @@ import { WRITE_FLUSH_BYTES } from "./constants.js";
 import { authenticate } from "./connection-auth.js";
 import { FrameSource, FrameTimeout } from "./frame-source.js";
 import { type FrontendMessage, parseFrontend, parseStartup } from "./frontend.js";
-import { startupParameterStatus } from "./parameter-status.js";
+import { ReportedParameters } from "./parameter-status.js";
 import { QueryHandler } from "./query-handler.js";
 import { errorFields, FatalConnectionError, fatal, isFatalForConnection } from "./wire-errors.js";
 import type { StatementAdmission } from "./server.js";
@@ -56,6 +56,7 @@ export class PgWireConnection implements WireIo {
   private readonly frames: FrameSource;
   private readonly logger: Logger;
   private session: SqlSession | undefined;
+  private readonly reported = new ReportedParameters();
   private running: AbortController | undefined;
   private shutdownReason: KodiakError | undefined;
   private closed = false;
@@ -221,7 +222,7 @@ export class PgWireConnection implements WireIo {
     } catch (e) {
       throw new FatalConnectionError(e instanceof KodiakError ? e : new KodiakError(SqlState.internalError, String(e)));
     }
-    for (const [name, value] of startupParameterStatus(this.session, this.host.serverVersion, parameters)) {
+    for (const [name, value] of this.reported.startup(this.session, this.host.serverVersion, parameters)) {
       backend.parameterStatus(this.out, name, value);
     }
     backend.backendKeyData(this.out, this.processId, this.secretKey);
@@ -240,7 +241,7 @@ export class PgWireConnection implements WireIo {
   // ---- serving -------------------------------------------------------------------------
 
   private async serve(): Promise<void> {
-    const handler = new QueryHandler(this.session!, this, this.logger);
+    const handler = new QueryHandler(this.session!, this, this.logger, this.reported);
     handler.readyForQuery();
     for (;;) {
       const msg = await this.readMessage(this.idleTimeout());

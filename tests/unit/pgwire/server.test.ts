@@ -53,6 +53,17 @@ describe("pgwire server over the fake engine", () => {
     assert.equal(ms.at(-1)!.body.toString(), "I");
   });
 
+  it("a SET of a reported setting sends ParameterStatus before ReadyForQuery", async () => {
+    const c = await client();
+    await c.start({ user: "u", application_name: "before" });
+    c.write(fe.query("SET application_name = 'after'"));
+    const ms = await c.until("Z");
+    assert.equal(ms.map((m) => m.code).join(""), "CSZ");
+    assert.deepEqual(parameterStatus(ms), { application_name: "after" });
+    c.write(fe.query("SELECT 1"));
+    assert.equal(parameterStatus(await c.until("Z")).application_name, undefined, "reported once");
+  });
+
   it("simple query runs several statements with PostgreSQL command tags and column types", async () => {
     const c = await client();
     await c.start();
