@@ -47,6 +47,8 @@ export interface ConnectionHost {
 
 /** SSLRequest, GSSENCRequest, then the StartupMessage: at most this many startup packets. */
 const MAX_STARTUP_PACKETS = 3;
+/** After our side ends the connection, how long the client gets to close its side. */
+const CLOSE_LINGER_MS = 2_000;
 const SSL_REFUSED = Buffer.from("N");
 const SSL_ACCEPTED = Buffer.from("S");
 
@@ -128,9 +130,10 @@ export class PgWireConnection implements WireIo {
     this.session = undefined;
     if (session !== undefined) await this.closeSession(session);
     this.socket.end();
-    const t = this.host.clock.setTimeout(() => this.destroy(), this.host.writeStallTimeoutMs);
-    this.socket.once("close", () => t.cancel());
-    if (this.closed) t.cancel();
+    if (this.closed) return;
+    // Give the client a moment to read the last messages and close its side, then cut it off.
+    const t = this.host.clock.setTimeout(() => this.destroy(), CLOSE_LINGER_MS);
+    this.rawSocket.once("close", () => t.cancel());
   }
 
   private async closeSession(session: SqlSession): Promise<void> {

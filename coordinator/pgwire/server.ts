@@ -63,6 +63,8 @@ export class PgWireServer {
   private readonly maxConnections: number;
   private readonly shutdownTimeoutMs: number;
   private readonly connections = new Map<number, { conn: PgWireConnection; done: Promise<void> }>();
+  /** Every accepted socket until it closes (a finished connection may linger briefly). */
+  private readonly sockets = new Set<Socket>();
   private nextProcessId = 1;
   private closing = false;
   private readonly counters = { accepted: 0, rejected: 0, protocolErrors: 0, cancels: 0 };
@@ -125,6 +127,8 @@ export class PgWireServer {
   }
 
   private accept(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once("close", () => this.sockets.delete(socket));
     if (this.closing || this.connections.size >= this.maxConnections + MAX_REJECTING_CONNECTIONS) {
       this.counters.rejected++;
       socket.destroy();
@@ -163,6 +167,7 @@ export class PgWireServer {
     await Promise.race([Promise.all(entries.map((e) => e.done)), timedOut]);
     timer?.cancel();
     for (const e of this.connections.values()) e.conn.destroy();
+    for (const socket of this.sockets) socket.destroy();
     await listenerClosed;
     this.host.logger.info({}, "pgwire closed");
   }
