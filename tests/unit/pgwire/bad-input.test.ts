@@ -135,4 +135,28 @@ describe("pgwire under bad input", () => {
     await bystanderOk();
     await eventually(() => s.server.connectionCount === 1, 5000, "fuzz connections to be cleaned up");
   });
+
+  it("well-framed messages with random bodies after startup never take the server down (fuzz)", async () => {
+    const seed = Number(process.env.PGWIRE_FUZZ_SEED ?? Date.now() % 100000);
+    const codes = "QPBDESCHdcfFp";
+    const frame = fc.record({
+      code: fc.constantFrom(...codes.split("")),
+      body: fc.uint8Array({ maxLength: 40 }),
+      terminated: fc.boolean(),
+    });
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.array(frame, { minLength: 1, maxLength: 8 }), async (frames) => {
+          const bytes = frames.map((f) => typed(f.code, Buffer.from(f.body), f.terminated ? Buffer.from([0]) : Buffer.alloc(0)));
+          await sendRaw(s.port, Buffer.concat([fe.startup({ user: "fuzz" }), ...bytes]), 60);
+        }),
+        { numRuns: 80, seed },
+      );
+    } catch (e) {
+      throw new Error(`fuzz failed with seed ${seed}: ${(e as Error).message}`);
+    }
+    await stillServes(s.port);
+    await bystanderOk();
+    await eventually(() => s.server.connectionCount === 1, 5000, "fuzz connections to be cleaned up");
+  });
 });
