@@ -104,6 +104,18 @@ function windowRef(slot: number, e: FuncExpr, scope: Scope): BoundExpr {
 type Handler<K extends Expr["kind"]> = (e: Extract<Expr, { kind: K }>, scope: Scope, ctx: BindContext) => BoundExpr;
 
 const INT4_MAX = 2147483647;
+/** Keywords that are functions without parentheses in SQL. */
+const SQL_VALUE_FUNCTIONS = new Set([
+  "current_date",
+  "current_timestamp",
+  "current_time",
+  "localtimestamp",
+  "current_user",
+  "session_user",
+  "user",
+  "current_schema",
+  "current_catalog",
+]);
 
 const handlers: { [K in Expr["kind"]]: Handler<K> } = {
   literal(e) {
@@ -136,7 +148,11 @@ const handlers: { [K in Expr["kind"]]: Handler<K> } = {
     const inferType = (to: DataType): void => {
       if (ctx.paramTypes[i] === undefined || ctx.paramTypes[i]?.id === "unknown") ctx.paramTypes[i] = to;
     };
-    return { fn: (_r, env) => env.params[i] ?? null, type: t, constant: false, pos: e.pos, inferType };
+    const fn: Fn = (_r, env) => {
+      if (i >= env.params.length) throw err(SqlState.undefinedParameter, `there is no parameter $${e.index}`, e.pos);
+      return env.params[i];
+    };
+    return { fn, type: t, constant: false, pos: e.pos, inferType };
   },
   column(e, scope) {
     let level = 0;
@@ -168,6 +184,7 @@ const handlers: { [K in Expr["kind"]]: Handler<K> } = {
       return { fn: (_r, env) => env.outer[d][idx], type, constant: false, pos: e.pos };
     }
     const name = e.parts.join(".");
+    if (e.parts.length === 1 && SQL_VALUE_FUNCTIONS.has(name)) return scalarFunction(name, [], e.pos);
     if (e.parts.length > 1) {
       const rel = e.parts[e.parts.length - 2];
       let known = false;
