@@ -1,7 +1,4 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { type DevServer, psql, run, startDevServer } from "./pgwire-support.js";
@@ -135,56 +132,40 @@ describe("pgwire over the real SQL engine (dev server, in-memory store)", () => 
     }
   });
 
-  it("a TPC-B-like pgbench script with 4 clients retries serialization failures (40001) and keeps balances consistent", async () => {
-    // The built-in TPC-B script stops at CURRENT_TIMESTAMP (not in the engine yet); this is the same
-    // transaction with NULL for mtime, in the simple protocol (the engine does not yet describe the
-    // parameters of prepared INSERT/UPDATE statements).
-    const dir = mkdtempSync(join(tmpdir(), "pgwire-tpcb-"));
-    try {
-      const script = join(dir, "tpcb.sql");
-      writeFileSync(
-        script,
-        [
-          "\\set aid random(1, 1000)",
-          "\\set tid random(1, 10)",
-          "\\set delta random(-5000, 5000)",
-          "BEGIN;",
-          "UPDATE pgbench_accounts SET abalance = abalance + :delta WHERE aid = :aid;",
-          "SELECT abalance FROM pgbench_accounts WHERE aid = :aid;",
-          "UPDATE pgbench_tellers SET tbalance = tbalance + :delta WHERE tid = :tid;",
-          "UPDATE pgbench_branches SET bbalance = bbalance + :delta WHERE bid = 1;",
-          "INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (:tid, 1, :aid, :delta, NULL);",
-          "END;",
-          "",
-        ].join("\n"),
-      );
-      const r = await run("/usr/bin/pgbench", [
-        "-h",
-        "127.0.0.1",
-        "-p",
-        String(server.port),
-        "-U",
-        "kodiak",
-        "-n",
-        "-f",
-        script,
-        "-c",
-        "4",
-        "-t",
-        "25",
-        "--max-tries=1000",
-      ]);
-      assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /number of transactions actually processed: 100\/100/);
-      assert.match(r.stdout, /number of failed transactions: 0 /);
-      const check = await psql(server.port, [
-        "-At",
-        "-c",
-        "SELECT (SELECT sum(abalance) FROM pgbench_accounts) = (SELECT sum(bbalance) FROM pgbench_branches), (SELECT sum(tbalance) FROM pgbench_tellers) = (SELECT sum(bbalance) FROM pgbench_branches), (SELECT count(*) FROM pgbench_history)",
-      ]);
-      assert.equal(check.stdout.trim(), "t|t|100");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  it("pgbench's built-in TPC-B-like script with 4 clients retries 40001 and keeps balances consistent", async () => {
+    // Simple protocol: the engine does not yet describe the parameters of prepared INSERT/UPDATE
+    // statements, so -M extended/prepared fail at Bind ("supplies 2 parameters, ... requires 0").
+    const r = await run("/usr/bin/pgbench", [
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(server.port),
+      "-U",
+      "kodiak",
+      "-n",
+      "-M",
+      "simple",
+      "-c",
+      "4",
+      "-t",
+      "25",
+      "--max-tries=1000",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /number of transactions actually processed: 100\/100/);
+    assert.match(r.stdout, /number of failed transactions: 0 /);
+    const check = await psql(server.port, [
+      "-At",
+      "-c",
+      // Only 1000 of scale 1's 100000 accounts exist (loading them all is slow), so updates to the others
+      // touch no row: compare accounts with the history of the existing ones.
+      [
+        "SELECT (SELECT sum(abalance) FROM pgbench_accounts) = (SELECT coalesce(sum(delta), 0) FROM pgbench_history WHERE aid <= 1000),",
+        "(SELECT sum(bbalance) FROM pgbench_branches) = (SELECT sum(delta) FROM pgbench_history),",
+        "(SELECT sum(tbalance) FROM pgbench_tellers) = (SELECT sum(delta) FROM pgbench_history),",
+        "(SELECT count(*) FROM pgbench_history)",
+      ].join(" "),
+    ]);
+    assert.equal(check.stdout.trim(), "t|t|t|100");
   });
 });
