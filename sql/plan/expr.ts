@@ -18,6 +18,7 @@ import {
 import { castValue, checkInt4, checkInt8, compareValues, hashKey, type Row, type Value } from "../types/values.js";
 import { type BoundExpr, type Env, type Fn, type PlanNode, runNode } from "./context.js";
 import { isAggregateName, isWindowName, scalarFunction } from "./functions.js";
+import { bindOtherOperator } from "./operators.js";
 import { exprKey, Scope } from "./scope.js";
 
 export interface BindContext {
@@ -503,11 +504,32 @@ const handlers: { [K in Expr["kind"]]: Handler<K> } = {
   },
   quantified(e, scope, ctx) {
     const a = bindExpr(e.left, scope, ctx);
-    if (!e.query) throw err(SqlState.featureNotSupported, "ANY/ALL over arrays is not supported", e.pos);
+    const all = e.quantifier === "all";
+    if (!e.query) {
+      const arr = bindExpr(e.array!, scope, ctx);
+      if (arr.type.id !== "array") throw err(SqlState.datatypeMismatch, `op ANY/ALL (array) requires array on right side`, e.pos);
+      const probe = bindBinary(e.op, a, { fn: (r) => r[r.length - 1], type: arr.type.elem ?? T.text, constant: false, pos: e.pos }, e.pos);
+      const fa = arr.fn;
+      return {
+        fn: (r, env) => {
+          const xs = fa(r, env);
+          if (xs === null) return null;
+          let sawNull = false;
+          for (const x of xs as Value[]) {
+            const v = probe.fn([...r, x], env);
+            if (v === null) sawNull = true;
+            else if (v === !all) return !all;
+          }
+          return sawNull ? null : all;
+        },
+        type: T.bool,
+        constant: false,
+        pos: e.pos,
+      };
+    }
     const sub = subquery(e.query, scope, ctx, e.pos);
     const st = sub.node.cols[0].type;
     const probe = bindBinary(e.op, a, { fn: (r) => r[r.length - 1], type: st, constant: false, pos: e.pos }, e.pos);
-    const all = e.quantifier === "all";
     const key = {};
     return {
       fn: (r, env) => {
@@ -730,7 +752,7 @@ export function bindBinary(op: string, l: BoundExpr, r: BoundExpr, pos: number):
       pos,
     });
   }
-  return arithmetic(op, l, r, pos);
+  return bindOtherOperator(op, l, r, pos, coerce) ?? arithmetic(op, l, r, pos);
 }
 
 function comparison(op: string, l: BoundExpr, r: BoundExpr, pos: number): BoundExpr {
