@@ -8,7 +8,7 @@ describe("pgwire over the real SQL engine (dev server, in-memory store)", () => 
   let client: pg.Client;
   before(async () => {
     server = await startDevServer(["--engine", "real"]);
-    client = new pg.Client({ host: "127.0.0.1", port: server.port, user: "kodiak", connectionTimeoutMillis: 5000 });
+    client = new pg.Client({ host: "127.0.0.1", port: server.port, user: "kodiak", connectionTimeoutMillis: 15_000 });
     await client.connect();
   });
   after(async () => {

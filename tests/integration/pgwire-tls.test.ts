@@ -29,7 +29,7 @@ describe("pgwire with TLS configured", () => {
       port: server.port,
       user: "kodiak",
       ssl: { rejectUnauthorized: false },
-      connectionTimeoutMillis: 5000,
+      connectionTimeoutMillis: 15_000,
     });
     await secure.connect();
     try {
