@@ -29,6 +29,7 @@ import { copyFormat, parseCopy, renderCopyRow } from "./copy.js";
 import { alterTable, createIndex, createSchema, createTable, createView, drop } from "./ddl.js";
 import { describeReturning, executeDelete, executeInsert, executeUpdate, insertTextRows } from "./dml.js";
 import { explainLines } from "./explain.js";
+import { analyzeTables } from "./analyze.js";
 import { Settings } from "./settings.js";
 import { Transaction } from "./txn.js";
 
@@ -294,9 +295,13 @@ export class Session implements SqlSession {
         return this.ddl(alterTable(st, txn, pc, env));
       case "explain":
         return this.explain(st.statement, st.analyze, txn, params, pc, signal);
-      case "analyze":
-        if (st.table) requireTable(env.catalog, st.table.schema, st.table.name, st.table.pos + 1);
+      case "analyze": {
+        const tables = st.table
+          ? [requireTable(env.catalog, st.table.schema, st.table.name, st.table.pos + 1)]
+          : Object.values(env.catalog.tables);
+        analyzeTables(txn, tables);
         return { command: "ANALYZE", rowCount: 0 };
+      }
       case "set":
         if (st.name === "transaction") return { command: "SET", rowCount: 0 };
         this.settings.set(st.name, st.value);

@@ -110,6 +110,8 @@ export class HashJoinNode implements PlanNode {
     readonly rightKeys: readonly Fn[],
     readonly residual: Fn | undefined,
     readonly detail: string,
+    /** Inner joins only: hash the left input (the smaller one) and probe with the right. */
+    readonly buildLeft = false,
   ) {
     this.children = [left, right];
     this.cols = [...left.cols, ...right.cols];
@@ -118,6 +120,7 @@ export class HashJoinNode implements PlanNode {
   run(env: Env): Row[] {
     const L = runNode(this.left, env);
     const R = runNode(this.right, env);
+    if (this.buildLeft && this.joinType === "inner") return this.runBuildLeft(L, R, env);
     const table = new Map<string, number[]>();
     const key = (r: Row, fs: readonly Fn[]): string | undefined => {
       let k = "";
@@ -162,6 +165,42 @@ export class HashJoinNode implements PlanNode {
     return out;
   }
 }
+
+export interface HashJoinNode {
+  runBuildLeft(L: Row[], R: Row[], env: Env): Row[];
+}
+HashJoinNode.prototype.runBuildLeft = function (this: HashJoinNode, L: Row[], R: Row[], env: Env): Row[] {
+  const table = new Map<string, number[]>();
+  const key = (r: Row, fs: readonly Fn[]): string | undefined => {
+    let k = "";
+    for (const f of fs) {
+      const v = f(r, env);
+      if (v === null) return undefined;
+      k += `${hashKey(v)}\u0001`;
+    }
+    return k;
+  };
+  for (let i = 0; i < L.length; i++) {
+    const k = key(L[i], this.leftKeys);
+    if (k === undefined) continue;
+    const b = table.get(k);
+    if (b) b.push(i);
+    else table.set(k, [i]);
+  }
+  const out: Row[] = [];
+  const res = this.residual;
+  for (const r of R) {
+    const k = key(r, this.rightKeys);
+    const bucket = k === undefined ? undefined : table.get(k);
+    if (!bucket) continue;
+    for (const i of bucket) {
+      const row = L[i].concat(r);
+      if (res && res(row, env) !== true) continue;
+      out.push(row);
+    }
+  }
+  return out;
+};
 
 export class NestedLoopJoinNode implements PlanNode {
   readonly label: string;
