@@ -164,43 +164,39 @@ export class HashJoinNode implements PlanNode {
     if (rightMatched) for (let i = 0; i < R.length; i++) if (!rightMatched[i]) out.push(new Array(nl).fill(null).concat(R[i]));
     return out;
   }
-}
-
-export interface HashJoinNode {
-  runBuildLeft(L: Row[], R: Row[], env: Env): Row[];
-}
-HashJoinNode.prototype.runBuildLeft = function (this: HashJoinNode, L: Row[], R: Row[], env: Env): Row[] {
-  const table = new Map<string, number[]>();
-  const key = (r: Row, fs: readonly Fn[]): string | undefined => {
-    let k = "";
-    for (const f of fs) {
-      const v = f(r, env);
-      if (v === null) return undefined;
-      k += `${hashKey(v)}\u0001`;
+  private runBuildLeft(L: Row[], R: Row[], env: Env): Row[] {
+    const table = new Map<string, number[]>();
+    const key = (r: Row, fs: readonly Fn[]): string | undefined => {
+      let k = "";
+      for (const f of fs) {
+        const v = f(r, env);
+        if (v === null) return undefined;
+        k += `${hashKey(v)}\u0001`;
+      }
+      return k;
+    };
+    for (let i = 0; i < L.length; i++) {
+      const k = key(L[i], this.leftKeys);
+      if (k === undefined) continue;
+      const b = table.get(k);
+      if (b) b.push(i);
+      else table.set(k, [i]);
     }
-    return k;
-  };
-  for (let i = 0; i < L.length; i++) {
-    const k = key(L[i], this.leftKeys);
-    if (k === undefined) continue;
-    const b = table.get(k);
-    if (b) b.push(i);
-    else table.set(k, [i]);
-  }
-  const out: Row[] = [];
-  const res = this.residual;
-  for (const r of R) {
-    const k = key(r, this.rightKeys);
-    const bucket = k === undefined ? undefined : table.get(k);
-    if (!bucket) continue;
-    for (const i of bucket) {
-      const row = L[i].concat(r);
-      if (res && res(row, env) !== true) continue;
-      out.push(row);
+    const out: Row[] = [];
+    const res = this.residual;
+    for (const r of R) {
+      const k = key(r, this.rightKeys);
+      const bucket = k === undefined ? undefined : table.get(k);
+      if (!bucket) continue;
+      for (const i of bucket) {
+        const row = L[i].concat(r);
+        if (res && res(row, env) !== true) continue;
+        out.push(row);
+      }
     }
+    return out;
   }
-  return out;
-};
+}
 
 export class NestedLoopJoinNode implements PlanNode {
   readonly label: string;
