@@ -249,7 +249,9 @@ export class Session implements SqlSession {
   }
 
   private env(txn: Transaction, params: Value[], signal: AbortSignal | undefined, stats?: Env["stats"]): Env {
-    return { params, outer: [], txn, catalog: readCatalog(txn), cache: new Map(), signal, stats };
+    const timeoutMs = parseTimeoutMs(this.settings.get("statement_timeout") ?? "0");
+    const deadline = timeoutMs > 0 ? performance.now() + timeoutMs : undefined;
+    return { params, outer: [], txn, catalog: readCatalog(txn), cache: new Map(), signal, stats, deadline };
   }
 
   private executeIn(
@@ -487,6 +489,15 @@ export class Session implements SqlSession {
     void txn;
     return { command: "COPY", rowCount: 0, copyIn: { format: fmt.csv ? "csv" : "text", columnCount: colNames.length, sink } };
   }
+}
+
+/** statement_timeout as PostgreSQL accepts it: milliseconds, or a number with ms/s/min units. */
+function parseTimeoutMs(v: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min)?\s*$/i.exec(v);
+  if (!m) return 0;
+  const n = Number(m[1]);
+  const unit = (m[2] ?? "ms").toLowerCase();
+  return unit === "s" ? n * 1000 : unit === "min" ? n * 60_000 : n;
 }
 
 function asKodiakError(e: unknown): KodiakError {

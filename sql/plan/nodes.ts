@@ -5,7 +5,7 @@ import { KodiakError, SqlState } from "../../util/index.js";
 import { decodeRow } from "../catalog/rowcodec.js";
 import type { KeyRange } from "../kv/index.js";
 import { compareValues, hashKey, type Row, rowHashKey, type Value } from "../types/values.js";
-import { type Col, type Env, type Fn, type PlanNode, runNode } from "./context.js";
+import { type Col, checkInterrupt, type Env, type Fn, type PlanNode, runNode } from "./context.js";
 
 export class ScanNode implements PlanNode {
   readonly label: string;
@@ -24,8 +24,10 @@ export class ScanNode implements PlanNode {
   run(env: Env): Row[] {
     const out: Row[] = [];
     const f = this.filter;
+    let n = 0;
     for (const range of this.ranges(env)) {
       for (const e of env.txn.scan(range)) {
+        if ((++n & 4095) === 0) checkInterrupt(env);
         const row = decodeRow(e.value);
         if (f === undefined || f(row, env) === true) out.push(row);
       }
@@ -222,6 +224,7 @@ export class NestedLoopJoinNode implements PlanNode {
     const nr = this.right.cols.length;
     const rightMatched = this.joinType === "right" || this.joinType === "full" ? new Uint8Array(R.length) : undefined;
     for (const l of L) {
+      checkInterrupt(env);
       let matched = false;
       for (let i = 0; i < R.length; i++) {
         const row = l.concat(R[i]);

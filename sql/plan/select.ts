@@ -9,7 +9,7 @@ import { commonType, type DataType, T } from "../types/types.js";
 import { castValue, type Row } from "../types/values.js";
 import { chooseAccessPath, fullRange } from "./access.js";
 import { type AggSpec, AggregateNode } from "./aggregate.js";
-import type { BoundExpr, Col, Env, Fn, PlanNode } from "./context.js";
+import { type BoundExpr, type Col, checkInterrupt, type Env, type Fn, type PlanNode } from "./context.js";
 import { aggregateResultType, type BindContext, bindExpr, boolOperand, coerce } from "./expr.js";
 import { isAggregateName, isWindowName } from "./functions.js";
 import {
@@ -146,6 +146,7 @@ function planRecursiveCte(
     };
     let frontier = addAll(seedNode.run(env));
     for (let i = 0; frontier.length > 0; i++) {
+      checkInterrupt(env);
       if (i > MAX_ITERATIONS || out.length > 10_000_000)
         throw new KodiakError(SqlState.programLimitExceeded, `recursive query "${name}" exceeded ${MAX_ITERATIONS} iterations`);
       env.cache.set(workKey, frontier);

@@ -220,3 +220,13 @@ test("ANALYZE statistics drive join order; every FROM order gives the same rows"
   const scans = plan.filter((l) => l.includes("Scan on"));
   assert.match(scans[0], /small/, plan.join("\n"));
 });
+
+test("statement_timeout cancels a long statement with 57014 and the session stays usable", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  await exec(s, "SET statement_timeout = 20");
+  const e = await failure(s, "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r");
+  assert.equal(e.code, "57014");
+  await exec(s, "SET statement_timeout = 0");
+  assert.deepEqual(await rows(s, "SELECT 1"), [[1]]);
+});
