@@ -53,7 +53,9 @@ export function schemaSql(tables: readonly Table[]): string[] {
       `CREATE TABLE ${t.name} (${t.cols.map((c) => `${c.name} ${c.type === "int" ? "INTEGER" : c.type === "num" ? "NUMERIC(8,2)" : "TEXT"}`).join(", ")})`,
     );
     if (t.rows.length > 0) out.push(`INSERT INTO ${t.name} VALUES ${t.rows.map((row) => `(${row.join(", ")})`).join(", ")}`);
-    t.indexes.forEach((cols, i) => out.push(`CREATE INDEX ${t.name}_i${i} ON ${t.name} (${cols.join(", ")})`));
+    t.indexes.forEach((cols, i) => {
+      out.push(`CREATE INDEX ${t.name}_i${i} ON ${t.name} (${cols.join(", ")})`);
+    });
   }
   return out;
 }
