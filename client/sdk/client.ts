@@ -29,6 +29,9 @@ export const TX_BACKOFF_MAX_MS = 2_000;
 /** Largest gRPC message the client accepts. */
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
+/** SQLSTATEs with which a coordinator refuses a session but another may accept it. */
+const UNAVAILABLE_CODES = new Set<string>([SqlState.cannotConnectNow, SqlState.adminShutdown, SqlState.tooManyConnections]);
+
 export interface ClientOptions {
   /** Per-call deadline when a call sets no statement timeout (default 5 min). */
   callTimeoutMs?: number;
@@ -118,8 +121,8 @@ export class KodiakClient {
     return new Promise((resolve) => this.clock.setTimeout(resolve, ms));
   }
 
-  /** Opens a session on the first coordinator that answers, starting with the current one. */
-  private async openSession(): Promise<SessionCalls> {
+  /** Runs fn against the first coordinator that answers, starting with the current one (bounded rounds). */
+  private async onAnyCoordinator<T>(fn: (stub: Stub) => Promise<T>): Promise<T> {
     if (this.closed) throw new KodiakError(SqlState.connectionException, "the client is closed");
     let last: unknown;
     const n = this.config.hosts.length;
@@ -127,28 +130,33 @@ export class KodiakClient {
       if (round > 0) await this.sleep(CONNECT_BACKOFF_MS * 2 ** (round - 1));
       for (let k = 0; k < n; k++) {
         const i = (this.current + k) % n;
-        const stub = this.stub(i);
         try {
-          const res = await unaryCall<{ sessionId: string }>(
-            (md, opts, cb) =>
-              stub.openSession(
-                { user: this.config.user, database: this.config.database, settings: this.options.settings ?? {} },
-                md,
-                opts,
-                cb,
-              ),
-            this.clock.nowMs() + CONTROL_CALL_TIMEOUT_MS,
-          );
+          const res = await fn(this.stub(i));
           this.current = i;
-          return new SessionCalls(stub, res.sessionId, this.clock, this.callTimeoutMs);
+          return res;
         } catch (e) {
-          if (!isTransportFailure(e)) throw fromGrpcError(e);
+          // Try the next coordinator when this one is unreachable or says it cannot serve now.
+          const err = fromGrpcError(e);
+          if (!isTransportFailure(e) && !UNAVAILABLE_CODES.has(err.code)) throw err;
           last = e;
         }
       }
     }
     const err = fromGrpcError(last);
+    if (err.code !== SqlState.connectionFailure) throw err;
     throw new KodiakError(SqlState.connectionFailure, `no coordinator reachable (${this.config.hosts.length} tried): ${err.message}`);
+  }
+
+  /** Opens a session on the first coordinator that accepts one. */
+  private openSession(): Promise<SessionCalls> {
+    return this.onAnyCoordinator(async (stub) => {
+      const res = await unaryCall<{ sessionId: string }>(
+        (md, opts, cb) =>
+          stub.openSession({ user: this.config.user, database: this.config.database, settings: this.options.settings ?? {} }, md, opts, cb),
+        this.clock.nowMs() + CONTROL_CALL_TIMEOUT_MS,
+      );
+      return new SessionCalls(stub, res.sessionId, this.clock, this.callTimeoutMs);
+    });
   }
 
   private session(): Promise<SessionCalls> {
@@ -286,10 +294,10 @@ export class KodiakClient {
     return res.cancelled;
   }
 
-  /** What the current coordinator knows about the cluster (fails over like statements do). */
+  /** What a coordinator knows about the cluster. Needs no session; fails over like OpenSession. */
   async clusterStatus(): Promise<ClusterStatus> {
-    return this.onDefault((s) =>
-      unaryCall<ClusterStatus>((md, opts, cb) => s.stub.clusterStatus({}, md, opts, cb), this.clock.nowMs() + CONTROL_CALL_TIMEOUT_MS),
+    return this.onAnyCoordinator((stub) =>
+      unaryCall<ClusterStatus>((md, opts, cb) => stub.clusterStatus({}, md, opts, cb), this.clock.nowMs() + CONTROL_CALL_TIMEOUT_MS),
     );
   }
 

@@ -1,0 +1,210 @@
+// Entry point of `kodiak coordinator`: serves the client gRPC API (+ grpc.health.v1) and the HTTP
+// endpoint (/healthz, /readyz, /metrics) over a SQL engine, watches the nodes for ClusterStatus,
+// prints its endpoints as one JSON line on stdout, and stops cleanly (bounded) on SIGTERM/SIGINT.
+
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { SqlEngine, SqlSession } from "../sql/api.js";
+import { createLogger, KodiakError, SqlState } from "../util/index.js";
+import { type ClusterStatusSource, localClusterStatus, NodeStatusPoller, startApiServer } from "./grpc/index.js";
+import { coordinatorMetrics } from "./http/coordinator-metrics.js";
+import { startHttpEndpoint } from "./http/server.js";
+
+/** Bound on shutting everything down. */
+const SHUTDOWN_TIMEOUT_MS = 5_000;
+/** Bound on asking the nodes for /readyz and /metrics. */
+const STATUS_TIMEOUT_MS = 1_500;
+
+const USAGE = `usage: kodiak coordinator [--nodes 1=HOST:PORT,2=HOST:PORT,...] [--grpc HOST:PORT] [--http HOST:PORT]
+                          [--pg HOST:PORT] [--embedded DIR] [--id NAME] [options]
+
+  --nodes LIST               the storage nodes (id=host:port, comma separated)
+  --grpc HOST:PORT           client gRPC API (default 127.0.0.1:7433; port 0 = any free port)
+  --http HOST:PORT           /healthz, /readyz, /metrics (default 127.0.0.1:0)
+  --pg HOST:PORT             PostgreSQL wire protocol (served once the pgwire server is wired in)
+  --embedded DIR             run the SQL engine in-process on DIR (development)
+  --id NAME                  coordinator id in ClusterStatus and logs (default coordinator-<pid>)
+  --max-sessions N           open sessions (default 1000)
+  --max-running N            concurrently running statements (default 64)
+  --max-queued N             statements waiting for a slot (default 256); beyond: SQLSTATE 53300
+  --statement-timeout-ms N   default statement timeout (default 0 = none)
+  --idle-session-timeout-ms N  close sessions unused this long (default 1800000)
+On start, prints {"grpc":..., "http":..., "pg":...} as one JSON line on stdout.
+`;
+
+export interface CoordinatorFlags {
+  nodes: Map<number, string>;
+  grpc: { host: string; port: number };
+  http: { host: string; port: number };
+  pg: { host: string; port: number } | undefined;
+  embedded: string | undefined;
+  id: string;
+  maxSessions: number;
+  maxRunning: number;
+  maxQueued: number;
+  statementTimeoutMs: number;
+  idleSessionTimeoutMs: number;
+}
+
+function hostPort(s: string, flag: string): { host: string; port: number } {
+  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-_]+):(\d{1,5})$/.exec(s);
+  const port = m === null ? -1 : Number(m[2]);
+  if (m === null || port > 65535) throw new Error(`${flag}: '${s}' is not HOST:PORT`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ""), port };
+}
+
+function count(s: string, flag: string): number {
+  if (!/^\d+$/.test(s)) throw new Error(`${flag} needs a non-negative integer, got '${s}'`);
+  return Number(s);
+}
+
+export function parseCoordinatorFlags(argv: string[]): CoordinatorFlags | "help" {
+  const f: CoordinatorFlags = {
+    nodes: new Map(),
+    grpc: { host: "127.0.0.1", port: 7433 },
+    http: { host: "127.0.0.1", port: 0 },
+    pg: undefined,
+    embedded: undefined,
+    id: `coordinator-${process.pid}`,
+    maxSessions: 1000,
+    maxRunning: 64,
+    maxQueued: 256,
+    statementTimeoutMs: 0,
+    idleSessionTimeoutMs: 30 * 60_000,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    if (flag === "--help" || flag === "-h") return "help";
+    const v = argv[++i];
+    if (v === undefined) throw new Error(`${flag} needs a value`);
+    switch (flag) {
+      case "--nodes":
+        for (const part of v.split(",")) {
+          const eq = part.indexOf("=");
+          const id = Number(part.slice(0, eq));
+          if (eq < 1 || !Number.isInteger(id) || id < 1) throw new Error(`--nodes: '${part}' is not ID=HOST:PORT`);
+          hostPort(part.slice(eq + 1), "--nodes");
+          f.nodes.set(id, part.slice(eq + 1));
+        }
+        break;
+      case "--grpc":
+        f.grpc = hostPort(v, flag);
+        break;
+      case "--http":
+        f.http = hostPort(v, flag);
+        break;
+      case "--pg":
+        f.pg = hostPort(v, flag);
+        break;
+      case "--embedded":
+        f.embedded = v;
+        break;
+      case "--id":
+        f.id = v;
+        break;
+      case "--max-sessions":
+        f.maxSessions = count(v, flag);
+        break;
+      case "--max-running":
+        f.maxRunning = count(v, flag);
+        break;
+      case "--max-queued":
+        f.maxQueued = count(v, flag);
+        break;
+      case "--statement-timeout-ms":
+        f.statementTimeoutMs = count(v, flag);
+        break;
+      case "--idle-session-timeout-ms":
+        f.idleSessionTimeoutMs = count(v, flag);
+        break;
+      default:
+        throw new Error(`unknown option ${flag}`);
+    }
+  }
+  return f;
+}
+
+/** Stands in until a SQL engine over the cluster exists: every session fails with 57P03. */
+class NoEngine implements SqlEngine {
+  openSession(): Promise<SqlSession> {
+    return Promise.reject(
+      new KodiakError(SqlState.cannotConnectNow, "this coordinator has no SQL engine yet", {
+        hint: "start it with --embedded DIR, or use a build where the SQL engine runs over the cluster",
+      }),
+    );
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+async function openEngine(flags: CoordinatorFlags): Promise<{ engine: SqlEngine; available: boolean }> {
+  if (flags.embedded === undefined) return { engine: new NoEngine(), available: false };
+  const file = join(dirname(fileURLToPath(import.meta.url)), "..", "sql", "embedded.js");
+  if (!existsSync(file)) throw new Error("this build has no embedded SQL engine (sql/embedded.js)");
+  const mod = (await import(pathToFileURL(file).href)) as { openEmbeddedEngine(o: { dir: string }): Promise<SqlEngine> };
+  return { engine: await mod.openEmbeddedEngine({ dir: flags.embedded }), available: true };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let flags: CoordinatorFlags | "help";
+  try {
+    flags = parseCoordinatorFlags(argv);
+  } catch (e) {
+    process.stderr.write(`kodiak coordinator: ${e instanceof Error ? e.message : String(e)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (flags === "help") {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const log = createLogger("coordinator");
+  const { engine, available } = await openEngine(flags);
+  const poller = flags.nodes.size > 0 ? new NodeStatusPoller(flags.nodes, undefined, () => available) : undefined;
+  const cluster: ClusterStatusSource = poller ?? {
+    clusterStatus: async (signal) => ({ ...(await localClusterStatus.clusterStatus(signal)), ready: available }),
+  };
+  const api = await startApiServer(engine, {
+    host: flags.grpc.host,
+    port: flags.grpc.port,
+    coordinatorId: flags.id,
+    log,
+    cluster,
+    sessions: { maxSessions: flags.maxSessions, idleTimeoutMs: flags.idleSessionTimeoutMs },
+    admission: { maxRunning: flags.maxRunning, maxQueued: flags.maxQueued },
+    defaultStatementTimeoutMs: flags.statementTimeoutMs,
+  });
+  const status = () => api.service.clusterStatus().catch(() => undefined);
+  const http = await startHttpEndpoint(
+    {
+      readiness: async () => {
+        const st = await status();
+        if (!available) return { ready: false, reason: "no SQL engine" };
+        if (st === undefined) return { ready: false, reason: `cluster status unavailable within ${STATUS_TIMEOUT_MS} ms` };
+        return { ready: st.ready, reason: st.ready ? `leader ${st.leaderId || "local"}` : "no leader known" };
+      },
+      metrics: async () => coordinatorMetrics(api.service, await status()),
+    },
+    flags.http.host,
+    flags.http.port,
+  );
+  if (flags.pg !== undefined) log.warn({ pg: flags.pg }, "the pgwire server is not wired into this build yet; --pg is ignored");
+  process.stdout.write(`${JSON.stringify({ id: flags.id, grpc: api.address, http: http.address, pg: null })}\n`);
+  log.info({ grpc: api.address, http: http.address, nodes: Object.fromEntries(flags.nodes) }, "coordinator listening");
+
+  await new Promise<void>((resolve) => {
+    process.once("SIGTERM", resolve);
+    process.once("SIGINT", resolve);
+  });
+  log.info({}, "shutting down");
+  const timer = setTimeout(() => {
+    log.error({}, "shutdown took too long; exiting");
+    process.exit(1);
+  }, SHUTDOWN_TIMEOUT_MS);
+  await Promise.allSettled([api.close(), http.close()]);
+  poller?.close();
+  await engine.close();
+  clearTimeout(timer);
+  return 0;
+}
