@@ -68,6 +68,14 @@ interface RunContext {
 
 const CANCELED_BY_USER = "canceling statement due to user request";
 
+/** The part of a grpc-js server call that tells whether the client went away. */
+interface CancellableCall {
+  readonly cancelled: boolean;
+  on(event: "cancelled", listener: () => void): unknown;
+}
+
+const NEVER_CANCELLED: CancellableCall = { cancelled: false, on: () => undefined };
+
 function txStatus(sql: SqlSession): TransactionStatus {
   switch (sql.transactionStatus()) {
     case "idle":
@@ -144,13 +152,7 @@ export class ApiService {
    * Runs work on a session (a throwaway one when sessionId is empty) once it is this session's
    * turn and admission grants a slot, under a signal that fires on cancel or timeout.
    */
-  private async onSession<T>(
-    sessionId: string,
-    timeoutMs: number,
-    cancelled: (onCancel: () => void) => void,
-    ctx: RunContext,
-    work: Work<T>,
-  ): Promise<T> {
+  private async onSession<T>(sessionId: string, timeoutMs: number, call: CancellableCall, ctx: RunContext, work: Work<T>): Promise<T> {
     const ephemeral = sessionId === "";
     const session: ServerSession = ephemeral
       ? await this.sessions.open({ user: "kodiak", database: "kodiak" }, false)
@@ -159,7 +161,9 @@ export class ApiService {
       return await session.exclusive(async () => {
         const ac = new AbortController();
         session.running = ac;
-        cancelled(() => session.cancel(new KodiakError(SqlState.queryCanceled, CANCELED_BY_USER)));
+        // The client may have given up while this call waited for the session.
+        if (call.cancelled) throw new KodiakError(SqlState.queryCanceled, CANCELED_BY_USER);
+        call.on("cancelled", () => session.cancel(new KodiakError(SqlState.queryCanceled, CANCELED_BY_USER)));
         const limit = timeoutMs > 0 ? timeoutMs : parseTimeoutMs(session.sql.setting("statement_timeout")) || this.defaultTimeoutMs;
         const timer =
           limit > 0
@@ -189,7 +193,7 @@ export class ApiService {
         }
       });
     } finally {
-      if (ephemeral) await session.sql.close();
+      if (ephemeral) await this.sessions.closeEphemeral(session);
     }
   }
 
@@ -237,9 +241,9 @@ export class ApiService {
     };
   }
 
-  private async execute(req: ExecuteRequest, onCancel: (f: () => void) => void, ctx: RunContext): Promise<ExecuteResponse> {
+  private async execute(req: ExecuteRequest, call: CancellableCall, ctx: RunContext): Promise<ExecuteResponse> {
     const maxRows = req.maxRows > 0 ? Math.min(req.maxRows, MAX_EXECUTE_ROWS) : MAX_EXECUTE_ROWS;
-    return this.onSession(req.sessionId, req.timeoutMs, onCancel, ctx, async (sql, signal) => {
+    return this.onSession(req.sessionId, req.timeoutMs, call, ctx, async (sql, signal) => {
       const results = await this.runStatements(sql, req.sql, req.params, signal, ctx);
       return { results: results.map((r) => this.toResultMsg(sql, r, maxRows)), transactionStatus: txStatus(sql) };
     });
@@ -248,37 +252,31 @@ export class ApiService {
   private async query(call: ServerWritableStream<QueryRequest, QueryResponse>, ctx: RunContext): Promise<void> {
     const req = call.request;
     const batchRows = Math.min(req.batchRows > 0 ? req.batchRows : DEFAULT_BATCH_ROWS, MAX_BATCH_ROWS);
-    await this.onSession(
-      req.sessionId,
-      req.timeoutMs,
-      (f) => call.on("cancelled", f),
-      ctx,
-      async (sql, signal) => {
-        const results = await this.runStatements(sql, req.sql, req.params, signal, ctx);
-        if (results.length !== 1) {
-          throw new KodiakError(SqlState.syntaxError, "Query runs exactly one statement; use Execute for several");
-        }
-        const r = results[0]!;
-        const columns = r.columns ?? [];
-        await this.write(call, { header: { columns: columns.map((c) => ({ name: c.name, type: c.type })) } }, signal);
-        if (r.columns !== undefined) {
-          // At least one batch, so even an empty result carries its Arrow schema.
-          const rows = r.rows ?? [];
-          let i = 0;
-          do {
-            if (signal.aborted) throw signal.reason;
-            const chunk = encodeArrowIpc(columns, rows.slice(i, i + batchRows), (v, t) => sql.formatText(v, t));
-            await this.write(call, { arrowIpc: Buffer.from(chunk) }, signal);
-            i += batchRows;
-          } while (i < rows.length);
-        }
-        await this.write(
-          call,
-          { complete: { command: r.command, rowsAffected: r.rowCount, transactionStatus: txStatus(sql), notices: noticesOf(r) } },
-          signal,
-        );
-      },
-    );
+    await this.onSession(req.sessionId, req.timeoutMs, call, ctx, async (sql, signal) => {
+      const results = await this.runStatements(sql, req.sql, req.params, signal, ctx);
+      if (results.length !== 1) {
+        throw new KodiakError(SqlState.syntaxError, "Query runs exactly one statement; use Execute for several");
+      }
+      const r = results[0]!;
+      const columns = r.columns ?? [];
+      await this.write(call, { header: { columns: columns.map((c) => ({ name: c.name, type: c.type })) } }, signal);
+      if (r.columns !== undefined) {
+        // At least one batch, so even an empty result carries its Arrow schema.
+        const rows = r.rows ?? [];
+        let i = 0;
+        do {
+          if (signal.aborted) throw signal.reason;
+          const chunk = encodeArrowIpc(columns, rows.slice(i, i + batchRows), (v, t) => sql.formatText(v, t));
+          await this.write(call, { arrowIpc: Buffer.from(chunk) }, signal);
+          i += batchRows;
+        } while (i < rows.length);
+      }
+      await this.write(
+        call,
+        { complete: { command: r.command, rowsAffected: r.rowCount, transactionStatus: txStatus(sql), notices: noticesOf(r) } },
+        signal,
+      );
+    });
   }
 
   /** Writes one message, waiting (bounded) for the client to drain when gRPC's buffer is full. */
@@ -306,22 +304,16 @@ export class ApiService {
   private async transaction(sessionId: string, sqlText: string, expectTag?: string): Promise<TransactionResponse> {
     if (sessionId === "") throw new KodiakError(SqlState.invalidTransactionState, "transactions need a session id");
     const ctx: RunContext = { statementIndex: 0, timedOut: false };
-    return this.onSession(
-      sessionId,
-      0,
-      () => {},
-      ctx,
-      async (sql, signal) => {
-        let tag = "";
-        for await (const r of sql.run(sqlText, { signal })) tag = r.command;
-        if (expectTag !== undefined && tag !== expectTag) {
-          throw new KodiakError(SqlState.serializationFailure, "the transaction was rolled back because an earlier statement failed", {
-            detail: `COMMIT ended as ${tag}`,
-          });
-        }
-        return { transactionStatus: txStatus(sql) };
-      },
-    );
+    return this.onSession(sessionId, 0, NEVER_CANCELLED, ctx, async (sql, signal) => {
+      let tag = "";
+      for await (const r of sql.run(sqlText, { signal })) tag = r.command;
+      if (expectTag !== undefined && tag !== expectTag) {
+        throw new KodiakError(SqlState.serializationFailure, "the transaction was rolled back because an earlier statement failed", {
+          detail: `COMMIT ended as ${tag}`,
+        });
+      }
+      return { transactionStatus: txStatus(sql) };
+    });
   }
 
   /** The grpc-js handler table. */
@@ -351,7 +343,7 @@ export class ApiService {
         await this.sessions.close(call.request.sessionId);
         return {};
       }),
-      execute: unary<ExecuteRequest, ExecuteResponse>((call, ctx) => this.execute(call.request, (f) => call.on("cancelled", f), ctx)),
+      execute: unary<ExecuteRequest, ExecuteResponse>((call, ctx) => this.execute(call.request, call, ctx)),
       query: (call: ServerWritableStream<QueryRequest, QueryResponse>) => {
         const ctx: RunContext = { statementIndex: 0, timedOut: false };
         this.query(call, ctx).then(

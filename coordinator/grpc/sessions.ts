@@ -86,16 +86,31 @@ export class SessionRegistry {
     return this.limits.idleTimeoutMs;
   }
 
+  /** Sessions opened for one session-less call (counted against maxSessions too). */
+  private ephemeral = 0;
+
   async open(options: SessionOptions, register = true): Promise<ServerSession> {
-    if (this.sessions.size >= this.limits.maxSessions) {
+    if (this.sessions.size + this.ephemeral >= this.limits.maxSessions) {
       throw new KodiakError(SqlState.tooManyConnections, "too many sessions open on this coordinator", {
         detail: `limit ${this.limits.maxSessions}`,
       });
     }
-    const sql = await this.engine.openSession(options);
-    const s = new ServerSession(randomUUID(), sql, this.clock.monotonicMs(), this.limits.maxWaitingPerSession);
-    if (register) this.sessions.set(s.id, s);
-    return s;
+    if (!register) this.ephemeral++;
+    try {
+      const sql = await this.engine.openSession(options);
+      const s = new ServerSession(randomUUID(), sql, this.clock.monotonicMs(), this.limits.maxWaitingPerSession);
+      if (register) this.sessions.set(s.id, s);
+      return s;
+    } catch (e) {
+      if (!register) this.ephemeral--;
+      throw e;
+    }
+  }
+
+  /** Closes a session from open(options, false). */
+  async closeEphemeral(s: ServerSession): Promise<void> {
+    this.ephemeral--;
+    await closeSession(s);
   }
 
   /** The session, marked as used now; 08003 if unknown. */
