@@ -20,8 +20,13 @@ describe("admission control", () => {
     const a = new AdmissionController({ maxRunning: 1, maxQueued: 2, queueTimeoutMs: 1000 }, clock);
     const order: string[] = [];
     const r1 = await a.acquire();
-    const w2 = a.acquire().then((r) => (order.push("second"), r));
-    const w3 = a.acquire().then((r) => (order.push("third"), r));
+    const tagged = (name: string) =>
+      a.acquire().then((r) => {
+        order.push(name);
+        return r;
+      });
+    const w2 = tagged("second");
+    const w3 = tagged("third");
     assert.equal(await codeOf(a.acquire()), "53300");
     assert.equal(a.queuedCount, 2);
     r1();
