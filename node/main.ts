@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { HealthService } from "../proto/gen/health.js";
-import { NodeKvService, RaftTransportService } from "../proto/gen/raft.js";
+import { NodeKvService, RaftTransportService, RuntimeSnapshot } from "../proto/gen/raft.js";
 import {
   createLogger,
   isKodiakError,
@@ -32,7 +32,9 @@ import { parseNodeFlags, NODE_USAGE, type NodeFlags } from "./server/flags.js";
 import { HealthState } from "./server/health.js";
 import { kvServiceImpl } from "./server/kv-service.js";
 import { peerClusterIds } from "./server/peer-check.js";
-import { MemoryKvStateMachine } from "./state-machine/index.js";
+import { isDurable, MemoryKvStateMachine, type StateMachine, TxnStoreStateMachine } from "./state-machine/index.js";
+import { type KvBackend, memoryKvBackend, storeKvBackend } from "./server/kv-backend.js";
+import { openStore } from "../storage/index.js";
 import { GRPC_OPTIONS, GrpcTransport } from "./transport/index.js";
 
 /** Bounds of startup and shutdown. */
@@ -115,7 +117,9 @@ async function runNode(flags: NodeFlags, logger: Logger): Promise<number> {
       // The initial membership as a snapshot at index 1, term 1 (etcd-style bootstrap): nodes
       // added later receive it like any snapshot, so they learn the founding voters too.
       const conf = { voters: [...flags.peers.keys()].sort((a, b) => a - b), learners: [] };
-      const snap = { metadata: { index: 1, term: 1, conf }, data: encodeRuntimeImage(flags.peers, new MemoryKvStateMachine().snapshot()) };
+      // The store engine starts empty: its bootstrap image carries peers only.
+      const state = flags.engine === "memory" ? new MemoryKvStateMachine().snapshot() : new Uint8Array(0);
+      const snap = { metadata: { index: 1, term: 1, conf }, data: encodeRuntimeImage(flags.peers, state) };
       await snapshots.save(snap);
       await wal.applySnapshot(snap);
       await wal.save({ term: 1, vote: 0, commit: 1 }, []);
@@ -138,8 +142,40 @@ async function serve(
   snapshots: SnapshotStore,
 ): Promise<number> {
   const snap = snapshots.load();
-  const kv = new MemoryKvStateMachine();
-  const storage = storageWithSnapshots(wal.storage, snapshots);
+  let stateMachine: StateMachine;
+  let makeKv: (rt: NodeRuntime) => KvBackend;
+  let closeEngine = async (_applied: number): Promise<void> => {};
+  if (flags.engine === "memory") {
+    const kv = new MemoryKvStateMachine();
+    stateMachine = kv;
+    makeKv = (rt) => memoryKvBackend(rt, kv);
+  } else {
+    const store = await openStore(nodeFileSystem, join(flags.dataDir, "store"), { cacheBytes: flags.cacheMb * 1024 * 1024 });
+    const sm = new TxnStoreStateMachine(store);
+    stateMachine = sm;
+    makeKv = (rt) => storeKvBackend(rt, store);
+    // A clean shutdown checkpoints, so the next start replays nothing.
+    closeEngine = async (applied) => {
+      try {
+        if (applied > sm.durableIndex()) await sm.checkpoint(applied);
+      } finally {
+        store.close();
+      }
+    };
+  }
+  // A durable state machine at or past the snapshot file's index only needs the peers from it;
+  // the log is replayed from its own checkpoint. (An image with no state is a bootstrap or
+  // checkpoint marker: peers only, too.)
+  const durableIndex = isDurable(stateMachine) ? stateMachine.durableIndex() : -1;
+  const snapIndex = snap?.metadata.index ?? 0;
+  const peersOnly = isDurable(stateMachine) && (durableIndex >= snapIndex || runtimeImageIsEmpty(snap?.data));
+  const applied = peersOnly ? Math.max(durableIndex, snapIndex) : snapIndex;
+  const appliedTerm = applied === snapIndex ? (snap?.metadata.term ?? 0) : wal.storage.term(applied);
+  let runtimeRef: NodeRuntime | undefined;
+  const live = isDurable(stateMachine)
+    ? { appliedIndex: () => runtimeRef?.appliedIndex() ?? applied, build: () => (runtimeRef as NodeRuntime).currentSnapshot() }
+    : undefined;
+  const storage = storageWithSnapshots(wal.storage, snapshots, live);
   let fatal: ((e: unknown) => void) | undefined;
   const runtime = new NodeRuntime({
     id: flags.id,
@@ -149,7 +185,7 @@ async function serve(
     logger,
     wal,
     snapshots,
-    stateMachine: kv,
+    stateMachine,
     createRawNode: (applied) =>
       new RawNode({
         id: flags.id,
@@ -166,8 +202,8 @@ async function serve(
         random: systemRandom,
       }),
     decodeConfChange,
-    applied: snap?.metadata.index ?? 0,
-    appliedTerm: snap?.metadata.term ?? 0,
+    applied,
+    appliedTerm,
     peers: new Map(flags.peers),
     tickIntervalMs: flags.tickMs,
     snapshotEveryEntries: flags.snapshotEntries,
@@ -175,7 +211,8 @@ async function serve(
     requestTimeoutMs: flags.requestTimeoutMs,
     onFatal: (e) => fatal?.(e),
   });
-  if (snap !== undefined) runtime.restoreImage(snap.data);
+  runtimeRef = runtime;
+  if (snap !== undefined) await runtime.restoreImage(snap.data, { peersOnly });
   const transport = new GrpcTransport({
     localId: flags.id,
     clusterId,
@@ -189,7 +226,7 @@ async function serve(
   const health = new HealthState();
   const server = new grpc.Server(GRPC_OPTIONS);
   server.addService(RaftTransportService, transport.serverImpl());
-  server.addService(NodeKvService, kvServiceImpl(runtime, kv));
+  server.addService(NodeKvService, kvServiceImpl(runtime, makeKv(runtime)));
   server.addService(HealthService, health.impl());
   await new Promise<void>((resolve, reject) => {
     server.bindAsync(flags.listen, grpc.ServerCredentials.createInsecure(), (err) =>
@@ -222,6 +259,9 @@ async function serve(
     process.exit(exitCode === 0 ? 1 : exitCode);
   }, SHUTDOWN_TIMEOUT_MS);
   await runtime.stop();
+  await closeEngine(runtime.appliedIndex()).catch((e: unknown) =>
+    logger.error({ err: String(e) }, "final checkpoint failed; the log replays on restart"),
+  );
   // Peers keep long-lived streams open, so a graceful shutdown gets a short grace period only.
   await new Promise<void>((resolve) => {
     const grace = systemClock.setTimeout(() => {
@@ -238,4 +278,8 @@ async function serve(
   // Anything still holding the event loop (a half-open channel) must not keep the process alive.
   systemClock.setTimeout(() => process.exit(exitCode), EXIT_GRACE_MS);
   return exitCode;
+}
+
+function runtimeImageIsEmpty(data: Uint8Array | undefined): boolean {
+  return data === undefined || RuntimeSnapshot.decode(data).state.byteLength === 0;
 }

@@ -17,6 +17,7 @@
 import { join } from "node:path";
 import {
   AssertionFailure,
+  assert,
   createLogger,
   type FileHandle,
   type FileSystem,
@@ -61,6 +62,12 @@ export const PENDING_MAX_SAVES = 65536;
 export const ENTRY_DATA_MAX_BYTES = RECORD_PAYLOAD_MAX_BYTES - ENTRY_PAYLOAD_FIXED_BYTES;
 const LOCK_FILE = "LOCK";
 
+// How the bounds relate: any single entry fits a batch's record budget check (a batch always takes
+// at least one save), and a batch cannot overflow a segment by more than the segment itself.
+assert(BATCH_MAX_BYTES <= SEGMENT_MAX_BYTES, "a batch fits in a segment");
+assert(RECORD_PAYLOAD_MAX_BYTES < 2 ** 32, "record lengths fit the u32 length field");
+assert(CACHE_MAX_BYTES >= BATCH_MAX_BYTES, "the cache can hold at least one full batch");
+
 interface SaveRequest {
   hardState: HardState | undefined;
   entries: Entry[];
@@ -68,14 +75,50 @@ interface SaveRequest {
   reject: (e: unknown) => void;
 }
 
+/** Raft's two promises about term and vote, checked where they reach the disk. */
+function hardStateError(prev: HardState, next: HardState | undefined): Error | undefined {
+  if (next === undefined) return undefined;
+  if (next.term < prev.term) return new AssertionFailure(`hard state term goes back from ${prev.term} to ${next.term}`);
+  if (next.term === prev.term && prev.vote !== 0 && next.vote !== prev.vote) {
+    return new AssertionFailure(`vote changes from ${prev.vote} to ${next.vote} within term ${prev.term}`);
+  }
+  return undefined;
+}
+
+interface Limits {
+  segmentMaxBytes: number;
+  batchMaxEntries: number;
+  batchMaxBytes: number;
+  cacheMaxEntries: number;
+  cacheMaxBytes: number;
+}
+
+function resolveLimits(o: WalOptions): Limits {
+  return {
+    segmentMaxBytes: positive(o.segmentMaxBytes, SEGMENT_MAX_BYTES, "segmentMaxBytes"),
+    batchMaxEntries: positive(o.batchMaxEntries, BATCH_MAX_ENTRIES, "batchMaxEntries"),
+    batchMaxBytes: positive(o.batchMaxBytes, BATCH_MAX_BYTES, "batchMaxBytes"),
+    cacheMaxEntries: positive(o.cacheMaxEntries, CACHE_MAX_ENTRIES, "cacheMaxEntries"),
+    cacheMaxBytes: positive(o.cacheMaxBytes, CACHE_MAX_BYTES, "cacheMaxBytes"),
+  };
+}
+
+function positive(v: number | undefined, fallback: number, what: string): number {
+  if (v === undefined) return fallback;
+  if (!Number.isSafeInteger(v) || v < 1)
+    throw new KodiakError(SqlState.invalidParameterValue, `log option ${what} must be a positive integer, got ${v}`);
+  return v;
+}
+
 /** Opens (recovering if needed) the log in `dir`, creating it if absent. Takes the directory's lock. */
 export async function openWal(fs: FileSystem, dir: string, options: WalOptions = {}): Promise<Wal> {
+  const limits = resolveLimits(options);
   const logger = options.logger ?? createLogger("log");
   fs.mkdirp(dir);
   const lock = fs.lock(join(dir, LOCK_FILE));
   try {
     const recovered = await recoverLog(fs, dir, logger);
-    return new SegmentedWal(fs, dir, options, logger, lock, recovered);
+    return new SegmentedWal(fs, dir, options, limits, logger, lock, recovered);
   } catch (e) {
     lock.release();
     throw e;
@@ -106,6 +149,7 @@ class SegmentedWal implements Wal {
     private readonly fs: FileSystem,
     private readonly dir: string,
     options: WalOptions,
+    limits: Limits,
     private readonly logger: Logger,
     private readonly lock: LockHandle,
     recovered: Awaited<ReturnType<typeof recoverLog>>,
@@ -115,10 +159,10 @@ class SegmentedWal implements Wal {
     this.index = recovered.index;
     this.segments = recovered.segments;
     this.fsyncs = recovered.fsyncs;
-    this.segmentMaxBytes = options.segmentMaxBytes ?? SEGMENT_MAX_BYTES;
-    this.batchMaxEntries = options.batchMaxEntries ?? BATCH_MAX_ENTRIES;
-    this.batchMaxBytes = options.batchMaxBytes ?? BATCH_MAX_BYTES;
-    this.cache = new EntryCache(options.cacheMaxEntries ?? CACHE_MAX_ENTRIES, options.cacheMaxBytes ?? CACHE_MAX_BYTES);
+    this.segmentMaxBytes = limits.segmentMaxBytes;
+    this.batchMaxEntries = limits.batchMaxEntries;
+    this.batchMaxBytes = limits.batchMaxBytes;
+    this.cache = new EntryCache(limits.cacheMaxEntries, limits.cacheMaxBytes);
     const snapshotData = options.snapshotData ?? (() => new Uint8Array(0));
     this.storage = new LogStorageView({
       index: this.index,
@@ -249,7 +293,7 @@ class SegmentedWal implements Wal {
     const accepted: SaveRequest[] = [];
     for (const r of batch) {
       r.entries = r.entries.filter((e) => e.index > this.meta.compactIndex); // older ones are in the snapshot
-      const err = this.appendError(r, last, hardState.commit);
+      const err = this.appendError(r, last, hardState.commit) ?? hardStateError(hardState, r.hardState);
       if (err) {
         r.reject(err);
         continue;
@@ -300,7 +344,8 @@ class SegmentedWal implements Wal {
         await this.replaceStateFile(HARD_STATE_FILE, encodeHardState(next));
         this.hardState = next;
       }
-      const commit = hardState.commit !== this.hardState.commit ? hardState.commit : undefined;
+      // Commit never moves back (recovery takes the highest value anyway).
+      const commit = hardState.commit > this.hardState.commit ? hardState.commit : undefined;
       await this.appendRecords(accepted, commit);
       if (commit !== undefined) this.hardState = { ...this.hardState, commit };
     } catch (e) {

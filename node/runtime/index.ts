@@ -5,4 +5,4 @@ export { encodeRuntimeImage, type MemberStatus, NodeRuntime, type NodeStatus, ty
 export { MAX_PENDING_REQUESTS, PendingRequests } from "./pending.js";
 export { RequestIds, requestKey } from "./request-id.js";
 export { SnapshotStore } from "./snapshot-store.js";
-export { storageWithSnapshots } from "./storage-view.js";
+export { type LiveSnapshots, storageWithSnapshots } from "./storage-view.js";

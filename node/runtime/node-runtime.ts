@@ -6,7 +6,7 @@
 import { ConfChangeContext, Proposal, RuntimeSnapshot } from "../../proto/gen/raft.js";
 import type { Wal } from "../log/api.js";
 import type { ConfChange, ConfState, Entry, Message, RawNodeApi, ReadState, Snapshot, SoftState } from "../raft/types.js";
-import type { StateMachine } from "../state-machine/index.js";
+import { isDurable, type StateMachine } from "../state-machine/index.js";
 import type { RaftTransport } from "../transport/index.js";
 import { type Clock, KodiakError, type Logger, type Random, SqlState, type TimerHandle, toKodiakError } from "../../util/index.js";
 import { NotLeaderError, outcomeUnknown } from "./errors.js";
@@ -427,29 +427,54 @@ export class NodeRuntime {
     // Our snapshot file first: if we crash after the log dropped its prefix, the image survives.
     await this.o.snapshots.save(s);
     await this.o.wal.applySnapshot(s);
-    this.restoreImage(s.data);
+    await this.restoreImage(s.data);
     this.applied = s.metadata.index;
     this.appliedTerm = s.metadata.term;
     this.lastSnapshotIndex = s.metadata.index;
     this.o.logger.info({ index: s.metadata.index, term: s.metadata.term }, "installed snapshot from leader");
   }
 
-  /** Restores the state machine and peer addresses from a RuntimeSnapshot image. */
-  restoreImage(data: Uint8Array): void {
+  /**
+   * Restores the state machine and peer addresses from a RuntimeSnapshot image. peersOnly: at
+   * startup of a durable state machine that is already at or past the image's index.
+   */
+  async restoreImage(data: Uint8Array, options: { peersOnly?: boolean } = {}): Promise<void> {
     const img = RuntimeSnapshot.decode(data);
-    this.o.stateMachine.restore(img.state);
+    if (!options.peersOnly) await this.o.stateMachine.restore(img.state);
     for (const p of img.peers) {
       this.o.peers.set(p.id, p.address);
       this.transport?.setPeer(p.id, p.address);
     }
   }
 
-  private async maybeSnapshot(): Promise<void> {
-    if (this.applied - this.lastSnapshotIndex < this.o.snapshotEveryEntries) return;
+  /**
+   * The state at the applied index as a Raft snapshot (peers + state machine image). For a
+   * durable state machine this is what a lagging follower is sent; built only when asked.
+   */
+  currentSnapshot(): Snapshot {
     const peers = [...this.o.peers].map(([id, address]) => ({ id, address }));
     const data = RuntimeSnapshot.encode({ peers, state: Buffer.from(this.o.stateMachine.snapshot()) }).finish();
     const conf = this.rawNode.status().conf;
     const metadata = { index: this.applied, term: this.appliedTerm, conf: { voters: [...conf.voters], learners: [...conf.learners] } };
+    return { metadata, data };
+  }
+
+  private async maybeSnapshot(): Promise<void> {
+    if (this.applied - this.lastSnapshotIndex < this.o.snapshotEveryEntries) return;
+    const sm = this.o.stateMachine;
+    let snapshot: Snapshot;
+    if (isDurable(sm)) {
+      // The storage engine is its own image: checkpoint it, and keep only peers + metadata in
+      // the snapshot file. Followers that need a snapshot get currentSnapshot() on demand.
+      await sm.checkpoint(this.applied);
+      const peers = [...this.o.peers].map(([id, address]) => ({ id, address }));
+      const conf = this.rawNode.status().conf;
+      const metadata = { index: this.applied, term: this.appliedTerm, conf: { voters: [...conf.voters], learners: [...conf.learners] } };
+      snapshot = { metadata, data: RuntimeSnapshot.encode({ peers, state: Buffer.alloc(0) }).finish() };
+    } else {
+      snapshot = this.currentSnapshot();
+    }
+    const { metadata, data } = snapshot;
     await this.o.snapshots.save({ metadata, data });
     this.lastSnapshotIndex = this.applied;
     await this.o.wal.compact(Math.max(0, this.applied - this.o.snapshotCatchupEntries), metadata);

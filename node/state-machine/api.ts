@@ -15,5 +15,22 @@ export interface StateMachine {
   /** A full image of the state (the runtime records at which index it was taken). */
   snapshot(): Uint8Array;
   /** Replaces the whole state with an image produced by snapshot(). */
-  restore(image: Uint8Array): void;
+  restore(image: Uint8Array): void | Promise<void>;
+}
+
+/**
+ * A state machine that keeps its own durable image (the storage engine). For it the runtime
+ * checkpoints instead of writing full images, replays the log from durableIndex() + 1 after a
+ * restart, and exports a full image (snapshot()) only when a lagging follower needs one.
+ */
+export interface DurableStateMachine extends StateMachine {
+  /** Log index of the last completed checkpoint (at open: the one recovered from disk). */
+  durableIndex(): number;
+  /** Makes everything applied up to `index` durable. */
+  checkpoint(index: number): Promise<void>;
+}
+
+export function isDurable(sm: StateMachine): sm is DurableStateMachine {
+  const d = sm as Partial<DurableStateMachine>;
+  return typeof d.durableIndex === "function" && typeof d.checkpoint === "function";
 }
