@@ -2,7 +2,7 @@
 // -c/-f, a REPL on a terminal, or a statement-at-a-time pipe (--format jsonl for tools).
 // Entry point: parses arguments, picks the backend, hands over to the shell loop.
 
-import { createReadStream, existsSync } from "node:fs";
+import { accessSync, constants, createReadStream, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -125,11 +125,12 @@ function inputOf(args: SqlCliArgs): NodeJS.ReadableStream {
   return Readable.from(
     (async function* () {
       for (const p of parts) {
-        if ("text" in p) yield `${p.text}\n`;
+        // Each -c text and each file ends its last statement, as psql does ("\n;" stays out of a trailing comment).
+        if ("text" in p) yield `${p.text}\n;\n`;
         else {
           const s = p.file === "-" ? process.stdin : createReadStream(p.file, "utf8");
           for await (const chunk of s) yield String(chunk);
-          yield "\n";
+          yield "\n;\n";
         }
       }
     })(),
@@ -153,6 +154,14 @@ export async function main(argv: string[]): Promise<number> {
     if (e.code === "EPIPE") process.exit(0);
     throw e;
   });
+  for (const f of args.files) {
+    try {
+      if (f !== "-") accessSync(f, constants.R_OK);
+    } catch (e) {
+      process.stderr.write(`kodiak sql: cannot read ${f}: ${e instanceof Error ? e.message : String(e)}\n`);
+      return 1;
+    }
+  }
   let backend: SqlBackend;
   try {
     backend = await openBackend(args);

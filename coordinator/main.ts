@@ -1,5 +1,5 @@
-// Entry point of `kodiak coordinator`: serves the client gRPC API (+ grpc.health.v1) and the HTTP
-// endpoint (/healthz, /readyz, /metrics) over a SQL engine, watches the nodes for ClusterStatus,
+// Entry point of `kodiak coordinator`: serves the client gRPC API (+ grpc.health.v1), pgwire and
+// the HTTP endpoint (/healthz, /readyz, /metrics) over one SQL engine, watches the nodes for ClusterStatus,
 // prints its endpoints as one JSON line on stdout, and stops cleanly (bounded) on SIGTERM/SIGINT.
 
 import { existsSync } from "node:fs";
@@ -10,6 +10,7 @@ import { createLogger, KodiakError, SqlState } from "../util/index.js";
 import { type ClusterStatusSource, localClusterStatus, NodeStatusPoller, startApiServer } from "./grpc/index.js";
 import { coordinatorMetrics } from "./http/coordinator-metrics.js";
 import { startHttpEndpoint } from "./http/server.js";
+import { PgWireServer } from "./pgwire/index.js";
 
 /** Bound on shutting everything down. */
 const SHUTDOWN_TIMEOUT_MS = 5_000;
@@ -22,7 +23,7 @@ const USAGE = `usage: kodiak coordinator [--nodes 1=HOST:PORT,2=HOST:PORT,...] [
   --nodes LIST               the storage nodes (id=host:port, comma separated)
   --grpc HOST:PORT           client gRPC API (default 127.0.0.1:7433; port 0 = any free port)
   --http HOST:PORT           /healthz, /readyz, /metrics (default 127.0.0.1:0)
-  --pg HOST:PORT             PostgreSQL wire protocol (served once the pgwire server is wired in)
+  --pg HOST:PORT             PostgreSQL wire protocol (psql, pgbench, node-postgres); off unless given
   --embedded DIR             run the SQL engine in-process on DIR (development)
   --id NAME                  coordinator id in ClusterStatus and logs (default coordinator-<pid>)
   --max-sessions N           open sessions (default 1000)
@@ -175,6 +176,8 @@ export async function main(argv: string[]): Promise<number> {
     admission: { maxRunning: flags.maxRunning, maxQueued: flags.maxQueued },
     defaultStatementTimeoutMs: flags.statementTimeoutMs,
   });
+  const pg = flags.pg === undefined ? undefined : new PgWireServer({ engine, logger: log, maxConnections: flags.maxSessions });
+  const pgAddress = flags.pg === undefined || pg === undefined ? null : await pg.listen(flags.pg.host, flags.pg.port);
   const status = () => api.service.clusterStatus().catch(() => undefined);
   const http = await startHttpEndpoint(
     {
@@ -184,14 +187,14 @@ export async function main(argv: string[]): Promise<number> {
         if (st === undefined) return { ready: false, reason: `cluster status unavailable within ${STATUS_TIMEOUT_MS} ms` };
         return { ready: st.ready, reason: st.ready ? `leader ${st.leaderId || "local"}` : "no leader known" };
       },
-      metrics: async () => coordinatorMetrics(api.service, await status()),
+      metrics: async () => coordinatorMetrics(api.service, await status(), pg?.stats()),
     },
     flags.http.host,
     flags.http.port,
   );
-  if (flags.pg !== undefined) log.warn({ pg: flags.pg }, "the pgwire server is not wired into this build yet; --pg is ignored");
-  process.stdout.write(`${JSON.stringify({ id: flags.id, grpc: api.address, http: http.address, pg: null })}\n`);
-  log.info({ grpc: api.address, http: http.address, nodes: Object.fromEntries(flags.nodes) }, "coordinator listening");
+  const pgText = pgAddress === null ? null : `${pgAddress.host}:${pgAddress.port}`;
+  process.stdout.write(`${JSON.stringify({ id: flags.id, grpc: api.address, http: http.address, pg: pgText })}\n`);
+  log.info({ grpc: api.address, http: http.address, pg: pgText, nodes: Object.fromEntries(flags.nodes) }, "coordinator listening");
 
   await new Promise<void>((resolve) => {
     process.once("SIGTERM", resolve);
@@ -202,7 +205,7 @@ export async function main(argv: string[]): Promise<number> {
     log.error({}, "shutdown took too long; exiting");
     process.exit(1);
   }, SHUTDOWN_TIMEOUT_MS);
-  await Promise.allSettled([api.close(), http.close()]);
+  await Promise.allSettled([api.close(), http.close(), pg?.close()]);
   poller?.close();
   await engine.close();
   clearTimeout(timer);

@@ -36,19 +36,16 @@ describe("kodiak start", { timeout: 90_000 }, () => {
   after(() => rmSync(data, { recursive: true, force: true }));
 
   it("starts a cluster, serves a piped REPL session, stops when stdin ends, and reopens the same data", () => {
-    const run = () =>
-      spawnSync(process.execPath, [kodiak, "start", "--nodes", "1", "--data", data], {
-        input: ".cluster\n",
-        encoding: "utf8",
-        timeout: WAIT_MS,
-      });
-    const first = run();
+    const run = (input: string) =>
+      spawnSync(process.execPath, [kodiak, "start", "--nodes", "1", "--data", data], { input, encoding: "utf8", timeout: WAIT_MS });
+    const first = run(".cluster\nCREATE TABLE st (a int);\nINSERT INTO st VALUES (5);\nSELECT *\nFROM st;\n");
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stderr, /gRPC {3}kodiak:\/\/127\.0\.0\.1:\d+\//);
     assert.match(first.stderr, /psql "host=127\.0\.0\.1 port=\d+ user=kodiak dbname=kodiak"/);
     assert.match(first.stdout, / {2}1 \| 127\.0\.0\.1:\d+ \| leader /);
+    assert.ok(first.stdout.includes("CREATE TABLE\nINSERT 0 1\n a\n---\n 5\n(1 row)\n"), first.stdout);
     const layout = JSON.parse(readFileSync(join(data, "cluster.json"), "utf8")) as { grpcPort: number };
-    const second = run();
+    const second = run(".cluster\n");
     assert.equal(second.status, 0, second.stderr);
     assert.ok(second.stderr.includes(`kodiak://127.0.0.1:${layout.grpcPort}/`), "same ports on the second start");
     assert.match(second.stdout, / leader /);
@@ -68,6 +65,14 @@ describe("kodiak start", { timeout: 90_000 }, () => {
     const port = Number(/kodiak:\/\/127\.0\.0\.1:(\d+)\//.exec(out)?.[1]);
     assert.ok(port > 0, out);
     assert.equal(await portOpen(port), true);
+    const pgPort = Number(/port=(\d+) user=kodiak/.exec(out)?.[1]);
+    if (spawnSync("psql", ["--version"]).status === 0) {
+      const psql = spawnSync("psql", [`host=127.0.0.1 port=${pgPort} user=kodiak dbname=kodiak`, "-A", "-t", "-c", "SELECT 40 + 2"], {
+        encoding: "utf8",
+        timeout: WAIT_MS,
+      });
+      assert.equal(psql.stdout.trim(), "42", psql.stderr);
+    }
     p.kill("SIGTERM");
     let timer: NodeJS.Timeout | undefined;
     const code = await Promise.race([exited, new Promise((r) => (timer = setTimeout(() => r("timeout"), WAIT_MS)))]);
