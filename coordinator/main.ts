@@ -8,8 +8,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { SqlEngine, SqlSession } from "../sql/api.js";
 import { createLogger, KodiakError, SqlState } from "../util/index.js";
 import { type ClusterStatusSource, localClusterStatus, NodeStatusPoller, startApiServer } from "./grpc/index.js";
-import { coordinatorMetrics } from "./http/coordinator-metrics.js";
-import { startHttpEndpoint } from "./http/server.js";
+import { coordinatorMetrics, startHttpEndpoint } from "./http/index.js";
 import { PgWireServer } from "./pgwire/index.js";
 
 /** Bound on shutting everything down. */
