@@ -117,6 +117,11 @@ export class KodiakClient {
     return s;
   }
 
+  private resetStub(i: number): void {
+    this.stubs[i]?.close();
+    this.stubs[i] = undefined;
+  }
+
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => this.clock.setTimeout(resolve, ms));
   }
@@ -138,6 +143,8 @@ export class KodiakClient {
           // Try the next coordinator when this one is unreachable or says it cannot serve now.
           const err = fromGrpcError(e);
           if (!isTransportFailure(e) && !UNAVAILABLE_CODES.has(err.code)) throw err;
+          // A channel that failed to connect waits out its reconnect backoff; a fresh one tries now.
+          if (isTransportFailure(e)) this.resetStub(i);
           last = e;
         }
       }

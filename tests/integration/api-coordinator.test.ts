@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { connect, KodiakError } from "../../client/sdk/index.js";
 import { NodeRole } from "../../proto/gen/kodiak.js";
-import { TestCluster, waitFor } from "../support/cluster.js";
+import { freePort, TestCluster, waitFor } from "../support/cluster.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const kodiak = join(root, "bin", "kodiak.js");
@@ -118,5 +118,43 @@ describe("kodiak coordinator over a 3-node cluster", { timeout: 60_000 }, () => 
     const code = await Promise.race([exited, new Promise((r) => (timer = setTimeout(() => r("timeout"), WAIT_MS)))]);
     clearTimeout(timer);
     assert.equal(code, 0);
+  });
+});
+
+describe("kodiak coordinator restart", { timeout: 60_000 }, () => {
+  const procs: ChildProcess[] = [];
+  after(() => {
+    for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
+  });
+
+  const start = async (port: number): Promise<ChildProcess> => {
+    const p = spawn(process.execPath, [kodiak, "coordinator", "--embedded", "/nonexistent-kodiak-test", "--grpc", `127.0.0.1:${port}`], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    procs.push(p);
+    let out = "";
+    p.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    await waitFor("coordinator endpoints", WAIT_MS, () => (out.includes("\n") ? true : undefined));
+    return p;
+  };
+
+  it("an SDK client keeps working after the coordinator is killed and restarted", async () => {
+    const port = await freePort();
+    const first = await start(port);
+    const db = connect(`kodiak://127.0.0.1:${port}/`);
+    try {
+      assert.deepEqual((await db.query("SELECT 1 AS a")).rows, [{ a: 1 }]);
+      const gone = new Promise((r) => first.once("exit", r));
+      first.kill("SIGKILL");
+      await gone;
+      await assert.rejects(db.query("SELECT 2 AS a"), (e: unknown) => e instanceof KodiakError && e.code === "08006");
+      await start(port);
+      // The old session died with the process: the SDK opens a new one by itself.
+      assert.deepEqual((await db.query("SELECT 3 AS a")).rows, [{ a: 3 }]);
+    } finally {
+      await db.close();
+    }
   });
 });

@@ -3,7 +3,7 @@
 // Arrow streaming, errors with SQLSTATE/position, 40001 retries, failover, timeouts and admission.
 
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
+import { createServer, connect as netConnect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { type ApiServer, startApiServer } from "../../coordinator/grpc/index.js";
@@ -247,6 +247,31 @@ describe("gRPC API and SDK over a coordinator", () => {
     await server.service.sessions.closeAll();
     const r = await c.query("SELECT 2 AS two");
     assert.deepEqual(r.rows, [{ two: 2 }]);
+  });
+
+  it("keeps serving valid clients after garbage bytes and truncated frames on its port", async () => {
+    let seed = 12345;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed >>> 16;
+    };
+    const preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+    for (let i = 0; i < 40; i++) {
+      const junk = Buffer.alloc(1 + (rnd() % 600), 0).map(() => rnd() & 0xff);
+      // Every other try starts like a real HTTP/2 client, then sends junk frames or stops mid-frame.
+      const bytes = i % 2 === 0 ? Buffer.concat([preface, junk]) : junk;
+      await new Promise<void>((resolve) => {
+        const sock = netConnect({ host: "127.0.0.1", port: server.port }, () => {
+          sock.end(bytes);
+        });
+        sock.setTimeout(2000, () => sock.destroy());
+        sock.on("error", () => resolve());
+        sock.on("close", () => resolve());
+        sock.resume();
+      });
+    }
+    const r = await client().query("SELECT 7 AS still_here");
+    assert.deepEqual(r.rows, [{ still_here: 7 }]);
   });
 
   it("answers grpc.health.v1 Check and ClusterStatus", async () => {
