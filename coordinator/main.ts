@@ -30,6 +30,7 @@ const USAGE = `usage: kodiak coordinator [--nodes 1=HOST:PORT,2=HOST:PORT,...] [
   --max-queued N             statements waiting for a slot (default 256); beyond: SQLSTATE 53300
   --statement-timeout-ms N   default statement timeout (default 0 = none)
   --idle-session-timeout-ms N  close sessions unused this long (default 1800000)
+  --idle-in-transaction-timeout-ms N  roll back sessions left in a transaction this long (default 300000)
 On start, prints {"grpc":..., "http":..., "pg":...} as one JSON line on stdout.
 `;
 
@@ -45,6 +46,7 @@ export interface CoordinatorFlags {
   maxQueued: number;
   statementTimeoutMs: number;
   idleSessionTimeoutMs: number;
+  idleInTransactionTimeoutMs: number;
 }
 
 function hostPort(s: string, flag: string): { host: string; port: number } {
@@ -72,6 +74,7 @@ export function parseCoordinatorFlags(argv: string[]): CoordinatorFlags | "help"
     maxQueued: 256,
     statementTimeoutMs: 0,
     idleSessionTimeoutMs: 30 * 60_000,
+    idleInTransactionTimeoutMs: 5 * 60_000,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -117,6 +120,9 @@ export function parseCoordinatorFlags(argv: string[]): CoordinatorFlags | "help"
         break;
       case "--idle-session-timeout-ms":
         f.idleSessionTimeoutMs = count(v, flag);
+        break;
+      case "--idle-in-transaction-timeout-ms":
+        f.idleInTransactionTimeoutMs = count(v, flag);
         break;
       default:
         throw new Error(`unknown option ${flag}`);
@@ -171,7 +177,11 @@ export async function main(argv: string[]): Promise<number> {
     coordinatorId: flags.id,
     log,
     cluster,
-    sessions: { maxSessions: flags.maxSessions, idleTimeoutMs: flags.idleSessionTimeoutMs },
+    sessions: {
+      maxSessions: flags.maxSessions,
+      idleTimeoutMs: flags.idleSessionTimeoutMs,
+      idleInTransactionTimeoutMs: flags.idleInTransactionTimeoutMs,
+    },
     admission: { maxRunning: flags.maxRunning, maxQueued: flags.maxQueued },
     defaultStatementTimeoutMs: flags.statementTimeoutMs,
   });

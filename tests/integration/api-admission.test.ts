@@ -59,7 +59,12 @@ describe("sessions", () => {
   it("closes a session idle past the timeout and refuses sessions beyond the limit", async () => {
     const clock = new ManualClock();
     const engine = new FakeEngine();
-    const reg = new SessionRegistry(engine, { maxSessions: 2, idleTimeoutMs: 1000, maxWaitingPerSession: 1 }, clock, silentLogger);
+    const reg = new SessionRegistry(
+      engine,
+      { maxSessions: 2, idleTimeoutMs: 1000, maxWaitingPerSession: 1, idleInTransactionTimeoutMs: 1000 },
+      clock,
+      silentLogger,
+    );
     const s1 = await reg.open({ user: "u", database: "d" });
     await reg.open({ user: "u", database: "d" });
     assert.equal(await codeOf(reg.open({ user: "u", database: "d" })), "53300");
@@ -75,5 +80,25 @@ describe("sessions", () => {
     );
     await reg.closeAll();
     assert.equal(engine.openSessions, 0);
+  });
+
+  it("rolls back a session left inside a transaction sooner than an idle one", async () => {
+    const clock = new ManualClock();
+    const engine = new FakeEngine();
+    await engine.openSession({ user: "u", database: "d" }).then(async (s) => {
+      for await (const _ of s.run("CREATE TABLE w (a int)"));
+      await s.close();
+    });
+    const limits = { maxSessions: 10, idleTimeoutMs: 10_000, maxWaitingPerSession: 1, idleInTransactionTimeoutMs: 500 };
+    const reg = new SessionRegistry(engine, limits, clock, silentLogger);
+    const inTx = await reg.open({ user: "u", database: "d" });
+    const idle = await reg.open({ user: "u", database: "d" });
+    for await (const _ of inTx.sql.run("BEGIN; INSERT INTO w VALUES (1)"));
+    clock.advance(600);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(reg.find(inTx.id), undefined, "the abandoned transaction's session is closed");
+    assert.notEqual(reg.find(idle.id), undefined);
+    assert.equal(engine.tables.get("w")?.rows.length, 0, "its insert was never committed");
+    await reg.closeAll();
   });
 });
