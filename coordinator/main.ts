@@ -2,7 +2,7 @@
 // the HTTP endpoint (/healthz, /readyz, /metrics) over one SQL engine, watches the nodes for ClusterStatus,
 // prints its endpoints as one JSON line on stdout, and stops cleanly (bounded) on SIGTERM/SIGINT.
 
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { SqlEngine, SqlSession } from "../sql/api.js";
@@ -25,6 +25,7 @@ const USAGE = `usage: kodiak coordinator [--nodes 1=HOST:PORT,2=HOST:PORT,...] [
   --pg HOST:PORT             PostgreSQL wire protocol (psql, pgbench, node-postgres); off unless given
   --embedded DIR             run the SQL engine in-process on DIR (development)
   --id NAME                  coordinator id in ClusterStatus and logs (default coordinator-<pid>)
+  --tls-cert FILE --tls-key FILE  serve gRPC and pgwire over TLS with this PEM certificate and key
   --max-sessions N           open sessions (default 1000)
   --max-running N            concurrently running statements (default 64)
   --max-queued N             statements waiting for a slot (default 256); beyond: SQLSTATE 53300
@@ -47,6 +48,8 @@ export interface CoordinatorFlags {
   statementTimeoutMs: number;
   idleSessionTimeoutMs: number;
   idleInTransactionTimeoutMs: number;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
 }
 
 function hostPort(s: string, flag: string): { host: string; port: number } {
@@ -75,6 +78,8 @@ export function parseCoordinatorFlags(argv: string[]): CoordinatorFlags | "help"
     statementTimeoutMs: 0,
     idleSessionTimeoutMs: 30 * 60_000,
     idleInTransactionTimeoutMs: 5 * 60_000,
+    tlsCert: undefined,
+    tlsKey: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -121,6 +126,12 @@ export function parseCoordinatorFlags(argv: string[]): CoordinatorFlags | "help"
       case "--idle-session-timeout-ms":
         f.idleSessionTimeoutMs = count(v, flag);
         break;
+      case "--tls-cert":
+        f.tlsCert = v;
+        break;
+      case "--tls-key":
+        f.tlsKey = v;
+        break;
       case "--idle-in-transaction-timeout-ms":
         f.idleInTransactionTimeoutMs = count(v, flag);
         break;
@@ -128,6 +139,7 @@ export function parseCoordinatorFlags(argv: string[]): CoordinatorFlags | "help"
         throw new Error(`unknown option ${flag}`);
     }
   }
+  if ((f.tlsCert === undefined) !== (f.tlsKey === undefined)) throw new Error("--tls-cert and --tls-key go together");
   return f;
 }
 
@@ -171,7 +183,12 @@ export async function main(argv: string[]): Promise<number> {
   const cluster: ClusterStatusSource = poller ?? {
     clusterStatus: async (signal) => ({ ...(await localClusterStatus.clusterStatus(signal)), ready: available }),
   };
+  const tls =
+    flags.tlsCert !== undefined && flags.tlsKey !== undefined
+      ? { certChain: readFileSync(flags.tlsCert), privateKey: readFileSync(flags.tlsKey) }
+      : undefined;
   const api = await startApiServer(engine, {
+    tls,
     host: flags.grpc.host,
     port: flags.grpc.port,
     coordinatorId: flags.id,
@@ -185,7 +202,15 @@ export async function main(argv: string[]): Promise<number> {
     admission: { maxRunning: flags.maxRunning, maxQueued: flags.maxQueued },
     defaultStatementTimeoutMs: flags.statementTimeoutMs,
   });
-  const pg = flags.pg === undefined ? undefined : new PgWireServer({ engine, logger: log, maxConnections: flags.maxSessions });
+  const pg =
+    flags.pg === undefined
+      ? undefined
+      : new PgWireServer({
+          engine,
+          logger: log,
+          maxConnections: flags.maxSessions,
+          ...(tls !== undefined ? { tls: { cert: tls.certChain, key: tls.privateKey } } : {}),
+        });
   const pgAddress = flags.pg === undefined || pg === undefined ? null : await pg.listen(flags.pg.host, flags.pg.port);
   const status = () => api.service.clusterStatus().catch(() => undefined);
   const http = await startHttpEndpoint(
