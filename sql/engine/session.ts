@@ -27,7 +27,7 @@ import { castValue, formatValue, parseText, type Row, type Value } from "../type
 import { fromSqlValue, formatSqlValue, toSqlValue, typeOfSqlType } from "./convert.js";
 import { copyFormat, parseCopy, renderCopyRow } from "./copy.js";
 import { alterTable, createIndex, createSchema, createTable, createView, drop } from "./ddl.js";
-import { describeReturning, executeDelete, executeInsert, executeUpdate } from "./dml.js";
+import { describeReturning, executeDelete, executeInsert, executeUpdate, insertTextRows } from "./dml.js";
 import { explainLines } from "./explain.js";
 import { Settings } from "./settings.js";
 import { Transaction } from "./txn.js";
@@ -212,13 +212,18 @@ export class Session implements SqlSession {
       default:
         break;
     }
+    return this.runStatementWith(st, (txn) => this.executeIn(st, txn, params, paramTypes, signal));
+  }
+
+  /** Runs one non-transaction-control statement with autocommit or inside the open transaction. */
+  private async runStatementWith(_st: Statement, body: (txn: Transaction) => StatementResult): Promise<StatementResult> {
     if (this.failed) throw this.abortedError();
     const auto = !this.explicit;
     if (auto) this.txn = new Transaction(this.store);
     const txn = this.txn!;
     const mark = auto ? undefined : txn.mark();
     try {
-      const result = this.executeIn(st, txn, params, paramTypes, signal);
+      const result = body(txn);
       if (auto) {
         this.txn = undefined;
         await txn.commit();
@@ -276,7 +281,7 @@ export class Session implements SqlSession {
         return { command, rowCount: r.rowCount };
       }
       case "createTable":
-        return this.ddl(createTable(st, txn, pc, env));
+        return this.ddl(createTable(st, txn, pc, env, nextId));
       case "createIndex":
         return this.ddl(createIndex(st, txn));
       case "createView":
@@ -349,6 +354,20 @@ export class Session implements SqlSession {
       default:
         throw new KodiakError(SqlState.featureNotSupported, `${st.kind} is not supported here`, { position: st.pos + 1 });
     }
+  }
+
+  /** Runs the insert of COPY FROM data as its own statement (autocommit or inside the open transaction). */
+  private async copyRows(schema: string, table: string, columns: readonly string[], fields: (string | null)[][]): Promise<number> {
+    let n = 0;
+    const st: Statement = { kind: "analyze", pos: 0, table: { schema, name: table, pos: 0 } };
+    await this.runStatementWith(st, (txn) => {
+      const env = this.env(txn, [], undefined);
+      const pc: PlanContext = { catalog: env.catalog, paramTypes: [], depth: 0 };
+      const t = requireTable(env.catalog, schema, table);
+      n = insertTextRows(t, columns, fields, pc, env, () => this.store.allocateId());
+      return { command: "COPY", rowCount: n };
+    });
+    return n;
   }
 
   private ddl(r: { command: string; rowCount: number; notice?: string }): StatementResult {
@@ -457,12 +476,7 @@ export class Session implements SqlSession {
       finish: async () => {
         if (aborted) throw new KodiakError(SqlState.queryCanceled, "COPY from stdin failed");
         const fields = parseCopy(Buffer.concat(chunks).toString("utf8"), fmt);
-        const values = fields.map((f) => `(${f.map((v) => (v === null ? "NULL" : `'${v.replace(/'/g, "''")}'`)).join(", ")})`).join(", ");
-        if (fields.length === 0) return 0;
-        const sql = `INSERT INTO "${t.schema}"."${t.name}" (${colNames.map((c) => `"${c}"`).join(", ")}) VALUES ${values}`;
-        let n = 0;
-        for await (const r of this.run(sql)) n = r.rowCount;
-        return n;
+        return this.copyRows(t.schema, t.name, colNames, fields);
       },
     };
     void txn;

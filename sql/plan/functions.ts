@@ -186,6 +186,13 @@ const ARITY: Record<string, [number, number]> = {
   now: [0, 0],
   current_timestamp: [0, 0],
   statement_timestamp: [0, 0],
+  current_date: [0, 0],
+  localtimestamp: [0, 0],
+  current_time: [0, 0],
+  current_user: [0, 0],
+  session_user: [0, 0],
+  user: [0, 0],
+  current_catalog: [0, 0],
   transaction_timestamp: [0, 0],
   gen_random_uuid: [0, 0],
   version: [0, 0],
@@ -507,6 +514,18 @@ export function scalarFunction(name: string, rawArgs: readonly BoundExpr[], pos:
       return make([], T.timestamptz, () => castValue(new Date().toISOString(), T.text, T.timestamptz), pos);
     case "gen_random_uuid":
       return { fn: () => crypto.randomUUID(), type: T.uuid, constant: false, pos };
+    case "current_date":
+      return make([], T.date, () => new Date().toISOString().slice(0, 10), pos);
+    case "localtimestamp":
+      return make([], T.timestamp, () => castValue(new Date().toISOString().replace("T", " ").replace("Z", ""), T.text, T.timestamp), pos);
+    case "current_time":
+      return make([], T.time, () => new Date().toISOString().slice(11, 23), pos);
+    case "current_user":
+    case "session_user":
+    case "user":
+      return make([], T.text, () => "kodiak", pos);
+    case "current_catalog":
+      return make([], T.text, () => "kodiak", pos);
     case "version":
       return make([], T.text, () => "PostgreSQL 15.0 (Kodiak 0.1.0)", pos);
     case "current_database":

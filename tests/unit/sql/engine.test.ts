@@ -167,3 +167,32 @@ test("COPY FROM STDIN (csv) inserts rows and COPY TO STDOUT renders them", async
   for await (const c of out.copyOut!.data) chunks.push(c);
   assert.equal(Buffer.concat(chunks).toString(), '1,hello\n2,"a,b"\n3,\n');
 });
+
+test("index ranges with bounds of another numeric type give the same rows as a full scan", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  await exec(
+    s,
+    "CREATE TABLE t (i INT, f FLOAT8, n NUMERIC(6,2)); CREATE INDEX ti ON t (i); CREATE INDEX tf ON t (f); CREATE INDEX tn ON t (n)",
+  );
+  await exec(s, "INSERT INTO t VALUES (-2, -2.5, -2.25), (-1, -1, -1), (0, 0, 0), (1, 1.5, 1.50), (2, 2, 2), (NULL, NULL, NULL)");
+  const preds = [
+    "i > 1.5",
+    "i >= -1.5",
+    "i < -1.5",
+    "i <= 0.5",
+    "i = 1.0",
+    "i = 1.5",
+    "f > 1",
+    "f <= 1.5",
+    "n >= 1.5",
+    "n < 2",
+    "i BETWEEN -1.5 AND 1.5",
+    "i IN (1, 2.0, 3.5)",
+  ];
+  for (const p of preds) {
+    const indexed = await rows(s, `SELECT i FROM t WHERE ${p} ORDER BY i`);
+    const scanned = await rows(s, `SELECT i FROM t WHERE (${p}) OR false ORDER BY i`);
+    assert.deepEqual(indexed, scanned, p);
+  }
+});
