@@ -19,7 +19,7 @@ const USAGE = `usage: kodiak sql [--host H --port P | --url kodiak://... | --emb
 
   --host H, --port P   coordinator gRPC address (default 127.0.0.1:${DEFAULT_GRPC_PORT}; env KODIAK_HOST, KODIAK_PORT)
   --url URL            kodiak://host:port[,host:port...]/[db][?tls=true&ca=FILE]; lists several coordinators for failover
-  --embedded DIR       run an embedded single-node engine on DIR in this process
+  --embedded DIR       run the database in this process on DIR (a single-node Raft group on disk)
   -c SQL               run SQL (may be repeated) and exit
   -f FILE              run the statements in FILE (may be repeated; '-' is stdin) and exit
   --format F           output format (default table); jsonl prints one JSON line per statement
@@ -108,8 +108,8 @@ export function parseSqlArgs(argv: string[]): SqlCliArgs {
 async function openBackend(args: SqlCliArgs): Promise<SqlBackend> {
   if (args.embedded !== undefined) {
     const distRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
-    if (!existsSync(join(distRoot, "sql", "embedded.js"))) {
-      throw new Error("this build has no embedded engine (sql/embedded.js); use --host/--port");
+    if (!existsSync(join(distRoot, "coordinator", "sql-host", "index.js"))) {
+      throw new Error("this build has no embedded engine (coordinator/sql-host); use --host/--port");
     }
     return EmbeddedBackend.open(args.embedded, distRoot);
   }

@@ -190,9 +190,6 @@ export async function main(argv: string[]): Promise<number> {
         `127.0.0.1:${layout.pgPort}`,
         "--id",
         "coordinator-1",
-        // Until the SQL engine runs over the nodes' replicated KV, the coordinator runs it in-process.
-        "--embedded",
-        join(data, "sql"),
       ],
       join(data, "coordinator.log"),
       "pipe",
@@ -214,7 +211,6 @@ export async function main(argv: string[]): Promise<number> {
           `  pgwire psql "host=127.0.0.1 port=${layout.pgPort} user=kodiak dbname=kodiak"`,
           `  HTTP   http://127.0.0.1:${layout.httpPort}/readyz  /metrics`,
           `  logs   ${join(data, "*.log")}`,
-          "  note   SQL runs on the coordinator's in-process engine for now (in memory, not yet replicated through the nodes)",
           "",
         ].join("\n"),
       );

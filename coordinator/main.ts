@@ -2,14 +2,13 @@
 // the HTTP endpoint (/healthz, /readyz, /metrics) over one SQL engine, watches the nodes for ClusterStatus,
 // prints its endpoints as one JSON line on stdout, and stops cleanly (bounded) on SIGTERM/SIGINT.
 
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { readFileSync } from "node:fs";
 import type { SqlEngine, SqlSession } from "../sql/api.js";
-import { createLogger, KodiakError, SqlState } from "../util/index.js";
+import { createLogger, KodiakError, type Logger, SqlState } from "../util/index.js";
 import { type ClusterStatusSource, localClusterStatus, NodeStatusPoller, startApiServer } from "./grpc/index.js";
 import { coordinatorMetrics, startHttpEndpoint } from "./http/index.js";
 import { PgWireServer } from "./pgwire/index.js";
+import { openEmbeddedDatabase, RemoteSqlEngine } from "./sql-host/index.js";
 
 /** Bound on shutting everything down. */
 const SHUTDOWN_TIMEOUT_MS = 5_000;
@@ -23,7 +22,7 @@ const USAGE = `usage: kodiak coordinator [--nodes 1=HOST:PORT,2=HOST:PORT,...] [
   --grpc HOST:PORT           client gRPC API (default 127.0.0.1:7433; port 0 = any free port)
   --http HOST:PORT           /healthz, /readyz, /metrics (default 127.0.0.1:0)
   --pg HOST:PORT             PostgreSQL wire protocol (psql, pgbench, node-postgres); off unless given
-  --embedded DIR             run the SQL engine in-process on DIR (development)
+  --embedded DIR             run the SQL engine in-process on DIR (a single-node Raft group on disk) instead of on the nodes
   --id NAME                  coordinator id in ClusterStatus and logs (default coordinator-<pid>)
   --tls-cert FILE --tls-key FILE  serve gRPC and pgwire over TLS with this PEM certificate and key
   --max-sessions N           open sessions (default 1000)
@@ -143,12 +142,12 @@ export function parseCoordinatorFlags(argv: string[]): CoordinatorFlags | "help"
   return f;
 }
 
-/** Stands in until a SQL engine over the cluster exists: every session fails with 57P03. */
+/** Without --nodes or --embedded there is nothing to run SQL on: sessions fail with 57P03. */
 class NoEngine implements SqlEngine {
   openSession(): Promise<SqlSession> {
     return Promise.reject(
-      new KodiakError(SqlState.cannotConnectNow, "this coordinator has no SQL engine yet", {
-        hint: "start it with --embedded DIR, or use a build where the SQL engine runs over the cluster",
+      new KodiakError(SqlState.cannotConnectNow, "this coordinator has no SQL engine", {
+        hint: "start it with --nodes ID=HOST:PORT,... (a cluster) or --embedded DIR",
       }),
     );
   }
@@ -157,12 +156,21 @@ class NoEngine implements SqlEngine {
   }
 }
 
-async function openEngine(flags: CoordinatorFlags): Promise<{ engine: SqlEngine; available: boolean }> {
-  if (flags.embedded === undefined) return { engine: new NoEngine(), available: false };
-  const file = join(dirname(fileURLToPath(import.meta.url)), "..", "sql", "embedded.js");
-  if (!existsSync(file)) throw new Error("this build has no embedded SQL engine (sql/embedded.js)");
-  const mod = (await import(pathToFileURL(file).href)) as { openEmbeddedEngine(o: { dir: string }): Promise<SqlEngine> };
-  return { engine: await mod.openEmbeddedEngine({ dir: flags.embedded }), available: true };
+/** The engine: on the cluster's Raft leader (--nodes), in-process on DIR (--embedded), or none. */
+async function openEngine(
+  flags: CoordinatorFlags,
+  log: Logger,
+): Promise<{ engine: SqlEngine; available: boolean; close(): Promise<void> }> {
+  if (flags.embedded !== undefined) {
+    const db = await openEmbeddedDatabase({ dir: flags.embedded, logger: log });
+    return { engine: db.engine, available: true, close: () => db.close() };
+  }
+  if (flags.nodes.size > 0) {
+    const engine = new RemoteSqlEngine({ nodes: flags.nodes, logger: log });
+    return { engine, available: true, close: () => engine.close() };
+  }
+  const engine = new NoEngine();
+  return { engine, available: false, close: () => engine.close() };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -178,7 +186,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const log = createLogger("coordinator");
-  const { engine, available } = await openEngine(flags);
+  const { engine, available, close: closeEngine } = await openEngine(flags, log);
   const poller = flags.nodes.size > 0 ? new NodeStatusPoller(flags.nodes, undefined, () => available) : undefined;
   const cluster: ClusterStatusSource = poller ?? {
     clusterStatus: async (signal) => ({ ...(await localClusterStatus.clusterStatus(signal)), ready: available }),
@@ -241,7 +249,7 @@ export async function main(argv: string[]): Promise<number> {
   }, SHUTDOWN_TIMEOUT_MS);
   await Promise.allSettled([api.close(), http.close(), pg?.close()]);
   poller?.close();
-  await engine.close();
+  await closeEngine();
   clearTimeout(timer);
   return 0;
 }

@@ -1,10 +1,12 @@
 // `kodiak coordinator` as a real process in front of a real 3-node cluster on 127.0.0.1:
-// endpoints printed on stdout, HTTP /healthz, /readyz and /metrics, grpc.health.v1, ClusterStatus
-// from the nodes (one leader, terms, indexes, an unreachable node after kill -9), `kodiak status`,
-// and a clean stop on SIGTERM.
+// endpoints printed on stdout, SQL through the SDK on the leader, HTTP /healthz, /readyz and
+// /metrics, ClusterStatus from the nodes (one leader, terms, indexes, an unreachable node after
+// kill -9), `kodiak status`, a clean stop on SIGTERM; and a restart with --embedded.
 
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -75,14 +77,20 @@ describe("kodiak coordinator over a 3-node cluster", { timeout: 60_000 }, () => 
         assert.equal(n.term, st.term);
         assert.ok(n.commitIndex >= 1, "the leader's first entry is committed");
       }
-      // Without a SQL engine the coordinator is up but not ready, and sessions say why.
-      await assert.rejects(db.query("SELECT 1"), (e: unknown) => e instanceof KodiakError && e.code === "57P03");
+      // SQL runs on the leader through the coordinator; errors keep their SQLSTATE and position.
+      await db.execute("CREATE TABLE coord_t (id int PRIMARY KEY, v text)");
+      await db.query("INSERT INTO coord_t VALUES ($1, $2)", [1, "one"]);
+      assert.deepEqual((await db.query("SELECT * FROM coord_t")).rows, [{ id: 1, v: "one" }]);
+      await assert.rejects(
+        db.query("SELECT * FROM nope"),
+        (e: unknown) => e instanceof KodiakError && e.code === "42P01" && e.position === 15,
+      );
       const status = spawnSync(process.execPath, [kodiak, "status", "--url", `kodiak://${endpoints.grpc}/`], {
         encoding: "utf8",
         timeout: WAIT_MS,
       });
-      assert.equal(status.status, 1, status.stderr);
-      assert.match(status.stdout, /coordinator c1 .*NOT ready, leader \d/);
+      assert.equal(status.status, 0, status.stderr);
+      assert.match(status.stdout, /coordinator c1 .*: ready, leader \d/);
       assert.match(status.stdout, / leader /);
       assert.match(status.stdout, /\(3 rows\)/);
 
@@ -101,14 +109,15 @@ describe("kodiak coordinator over a 3-node cluster", { timeout: 60_000 }, () => 
   it("serves /healthz, /readyz and Prometheus /metrics over HTTP", async () => {
     assert.deepEqual(await get(`http://${endpoints.http}/healthz`), { status: 200, body: "ok\n" });
     const ready = await get(`http://${endpoints.http}/readyz`);
-    assert.equal(ready.status, 503);
-    assert.match(ready.body, /not ready: no SQL engine/);
+    assert.equal(ready.status, 200);
+    assert.match(ready.body, /^ready: leader \d/);
     const m = await get(`http://${endpoints.http}/metrics`);
     assert.equal(m.status, 200);
     assert.match(m.body, /^# TYPE kodiak_coordinator_sessions_open gauge$/m);
     assert.match(m.body, /^kodiak_coordinator_statements_running_limit 64$/m);
     assert.match(m.body, /^kodiak_node_term\{node="1"\} \d+$/m);
-    assert.match(m.body, /^kodiak_coordinator_calls_failed_total\{class="57"\} [1-9]\d*$/m);
+    assert.match(m.body, /^kodiak_coordinator_calls_ok_total [1-9]\d*$/m);
+    assert.match(m.body, /^kodiak_coordinator_calls_failed_total\{class="42"\} [1-9]\d*$/m);
     assert.equal((await get(`http://${endpoints.http}/nope`)).status, 404);
   });
 
@@ -123,12 +132,14 @@ describe("kodiak coordinator over a 3-node cluster", { timeout: 60_000 }, () => 
 
 describe("kodiak coordinator restart", { timeout: 60_000 }, () => {
   const procs: ChildProcess[] = [];
+  const dataDir = mkdtempSync(join(tmpdir(), "kodiak-coord-"));
   after(() => {
     for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   const start = async (port: number): Promise<ChildProcess> => {
-    const p = spawn(process.execPath, [kodiak, "coordinator", "--embedded", "/nonexistent-kodiak-test", "--grpc", `127.0.0.1:${port}`], {
+    const p = spawn(process.execPath, [kodiak, "coordinator", "--embedded", dataDir, "--grpc", `127.0.0.1:${port}`], {
       stdio: ["ignore", "pipe", "ignore"],
     });
     procs.push(p);
@@ -140,19 +151,19 @@ describe("kodiak coordinator restart", { timeout: 60_000 }, () => {
     return p;
   };
 
-  it("an SDK client keeps working after the coordinator is killed and restarted", async () => {
+  it("an SDK client keeps working after the coordinator is killed and restarted, and embedded data survives", async () => {
     const port = await freePort();
     const first = await start(port);
     const db = connect(`kodiak://127.0.0.1:${port}/`);
     try {
-      assert.deepEqual((await db.query("SELECT 1 AS a")).rows, [{ a: 1 }]);
+      await db.execute("CREATE TABLE kept (a int); INSERT INTO kept VALUES (1)");
       const gone = new Promise((r) => first.once("exit", r));
       first.kill("SIGKILL");
       await gone;
       await assert.rejects(db.query("SELECT 2 AS a"), (e: unknown) => e instanceof KodiakError && e.code === "08006");
       await start(port);
       // The old session died with the process: the SDK opens a new one by itself.
-      assert.deepEqual((await db.query("SELECT 3 AS a")).rows, [{ a: 3 }]);
+      assert.deepEqual((await db.query("SELECT a FROM kept")).rows, [{ a: 1 }]);
     } finally {
       await db.close();
     }

@@ -36,6 +36,7 @@ describe("kodiak start", { timeout: 90_000 }, () => {
   after(() => rmSync(data, { recursive: true, force: true }));
 
   it("starts a cluster, serves a piped REPL session, stops when stdin ends, and reopens the same data", () => {
+    // SQL runs on the nodes' Raft leader through the coordinator, so the rows outlive the processes.
     const run = (input: string) =>
       spawnSync(process.execPath, [kodiak, "start", "--nodes", "1", "--data", data], { input, encoding: "utf8", timeout: WAIT_MS });
     const first = run(".cluster\nCREATE TABLE st (a int);\nINSERT INTO st VALUES (5);\nSELECT *\nFROM st;\n");
@@ -45,10 +46,11 @@ describe("kodiak start", { timeout: 90_000 }, () => {
     assert.match(first.stdout, / {2}1 \| 127\.0\.0\.1:\d+ \| leader /);
     assert.ok(first.stdout.includes("CREATE TABLE\nINSERT 0 1\n a\n---\n 5\n(1 row)\n"), first.stdout);
     const layout = JSON.parse(readFileSync(join(data, "cluster.json"), "utf8")) as { grpcPort: number };
-    const second = run(".cluster\n");
+    const second = run(".cluster\nSELECT a FROM st;\n");
     assert.equal(second.status, 0, second.stderr);
     assert.ok(second.stderr.includes(`kodiak://127.0.0.1:${layout.grpcPort}/`), "same ports on the second start");
     assert.match(second.stdout, / leader /);
+    assert.ok(second.stdout.includes(" a\n---\n 5\n(1 row)\n"), `the data written by the first start is there:\n${second.stdout}`);
   });
 
   it("keeps the cluster in the foreground with --no-repl until SIGTERM", async () => {
