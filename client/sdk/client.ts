@@ -32,6 +32,9 @@ export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 /** SQLSTATEs with which a coordinator refuses a session but another may accept it. */
 const UNAVAILABLE_CODES = new Set<string>([SqlState.cannotConnectNow, SqlState.adminShutdown, SqlState.tooManyConnections]);
 
+/** Statement errors after which the default session is not reused. */
+const SUSPECT_SESSION_CODES = new Set<string>([SqlState.cannotConnectNow, SqlState.adminShutdown, SqlState.connectionFailure]);
+
 export interface ClientOptions {
   /** Per-call deadline when a call sets no statement timeout (default 5 min). */
   callTimeoutMs?: number;
@@ -188,11 +191,23 @@ export class KodiakClient {
         const transport = isTransportFailure(e) && /No connection established|ECONNREFUSED|connect/i.test(String(e));
         const err = fromGrpcError(e);
         const lostSession = err.code === "08003";
-        if (attempt >= this.config.hosts.length || !(transport || lostSession)) throw err;
-        if (this.defaultSession !== undefined && (await this.defaultSession.catch(() => undefined)) === s) this.defaultSession = undefined;
+        if (attempt >= this.config.hosts.length || !(transport || lostSession)) {
+          // The coordinator lost its way to the data (leader gone, connection dropped): the next
+          // call starts on a fresh session instead of this suspect one. The error still surfaces,
+          // since the statement's outcome is unknown.
+          if (SUSPECT_SESSION_CODES.has(err.code)) await this.dropDefault(s);
+          throw err;
+        }
+        await this.dropDefault(s, false);
         if (transport) this.current = (this.current + 1) % this.config.hosts.length;
       }
     }
+  }
+
+  /** Forgets the default session if it is still s (and closes it on the server, bounded, unless gone). */
+  private async dropDefault(s: SessionCalls, closeOnServer = true): Promise<void> {
+    if (this.defaultSession !== undefined && (await this.defaultSession.catch(() => undefined)) === s) this.defaultSession = undefined;
+    if (closeOnServer) await this.closeSession(s);
   }
 
   /** Runs one statement and returns its rows as objects keyed by column name. Values: int8 → bigint, int2/int4/float → number, bool → boolean, bytea → Uint8Array, everything else → string in PostgreSQL's text format. */

@@ -28,7 +28,16 @@ import {
   type Value,
 } from "../../proto/gen/kodiak.js";
 import type { SqlEngine, SqlSession, StatementResult } from "../../sql/api.js";
-import { type Clock, KodiakError, type Logger, SqlState, silentLogger, systemClock, toKodiakError } from "../../util/index.js";
+import {
+  type Clock,
+  KodiakError,
+  type Logger,
+  SqlState,
+  silentLogger,
+  systemClock,
+  type TimerHandle,
+  toKodiakError,
+} from "../../util/index.js";
 import { type AdmissionLimits, AdmissionController, DEFAULT_ADMISSION_LIMITS } from "./admission.js";
 import { encodeArrowIpc } from "./arrow.js";
 import type { ClusterStatusSource } from "./cluster.js";
@@ -85,6 +94,25 @@ function txStatus(sql: SqlSession): TransactionStatus {
     case "failed":
       return TransactionStatus.TRANSACTION_STATUS_FAILED;
   }
+}
+
+/** Rejects with the signal's reason once it fires (never resolves). */
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  const p = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+  p.catch(() => undefined);
+  return p;
+}
+
+/** An engine that stopped for our signal may throw something generic; report why it stopped. */
+function stopReason(e: unknown, signal: AbortSignal): unknown {
+  if (signal.aborted && !(e instanceof KodiakError && e.code === SqlState.queryCanceled)) {
+    const reason: unknown = signal.reason;
+    if (reason instanceof KodiakError) return reason;
+  }
+  return e;
 }
 
 /** Parses PostgreSQL's statement_timeout forms: "0", "5000", "5s", "250ms", "1min". */
@@ -157,44 +185,50 @@ export class ApiService {
     const session: ServerSession = ephemeral
       ? await this.sessions.open({ user: "kodiak", database: "kodiak" }, false)
       : this.sessions.get(sessionId);
-    try {
-      return await session.exclusive(async () => {
-        const ac = new AbortController();
-        session.running = ac;
+    let answer!: { resolve: (v: T) => void; reject: (e: unknown) => void };
+    const answered = new Promise<T>((resolve, reject) => {
+      answer = { resolve, reject };
+    });
+    const turn = session.exclusive(async () => {
+      const ac = new AbortController();
+      let timer: TimerHandle | undefined;
+      session.running = ac;
+      try {
         // The client may have given up while this call waited for the session.
         if (call.cancelled) throw new KodiakError(SqlState.queryCanceled, CANCELED_BY_USER);
         call.on("cancelled", () => session.cancel(new KodiakError(SqlState.queryCanceled, CANCELED_BY_USER)));
         const limit = timeoutMs > 0 ? timeoutMs : parseTimeoutMs(session.sql.setting("statement_timeout")) || this.defaultTimeoutMs;
-        const timer =
-          limit > 0
-            ? this.clock.setTimeout(() => {
-                ctx.timedOut = true;
-                ac.abort(new KodiakError(SqlState.queryCanceled, "canceling statement due to statement timeout"));
-              }, limit)
-            : undefined;
-        try {
-          const release = await this.admission.acquire(ac.signal);
-          try {
-            return await work(session.sql, ac.signal);
-          } finally {
-            release();
-          }
-        } catch (e) {
-          // An engine that stopped for our signal may throw something generic; report why it stopped.
-          if (ac.signal.aborted && !(e instanceof KodiakError && e.code === SqlState.queryCanceled)) {
-            const reason: unknown = ac.signal.reason;
-            if (reason instanceof KodiakError) throw reason;
-          }
-          throw e;
-        } finally {
-          timer?.cancel();
-          session.running = undefined;
-          session.lastUsedMs = this.clock.monotonicMs();
+        if (limit > 0) {
+          timer = this.clock.setTimeout(() => {
+            ctx.timedOut = true;
+            ac.abort(new KodiakError(SqlState.queryCanceled, "canceling statement due to statement timeout"));
+          }, limit);
         }
-      });
-    } finally {
-      if (ephemeral) await this.sessions.closeEphemeral(session);
+        const release = await this.admission.acquire(ac.signal);
+        try {
+          const running = work(session.sql, ac.signal);
+          // Answer when the statement ends or is stopped, even if the engine is slow to notice the
+          // signal; the session and the admission slot stay taken until the engine is really done.
+          Promise.race([running, rejectOnAbort(ac.signal)]).then(answer.resolve, (e: unknown) => answer.reject(stopReason(e, ac.signal)));
+          await running.catch(() => undefined);
+        } finally {
+          release();
+        }
+      } catch (e) {
+        answer.reject(stopReason(e, ac.signal));
+      } finally {
+        timer?.cancel();
+        session.running = undefined;
+        session.lastUsedMs = this.clock.monotonicMs();
+      }
+    });
+    const done = turn.catch((e: unknown) => answer.reject(e));
+    if (ephemeral) {
+      done
+        .then(() => this.sessions.closeEphemeral(session))
+        .catch((e: unknown) => this.log.warn({ err: String(e) }, "closing a one-call session failed"));
     }
+    return answered;
   }
 
   private async runStatements(sql: SqlSession, text: string, params: Value[], signal: AbortSignal, ctx: RunContext) {
@@ -281,6 +315,11 @@ export class ApiService {
 
   /** Writes one message, waiting (bounded) for the client to drain when gRPC's buffer is full. */
   private write(call: ServerWritableStream<QueryRequest, QueryResponse>, msg: QueryResponse, signal: AbortSignal): Promise<void> {
+    // Stopped (cancel, timeout) or the call already ended: nobody reads any more.
+    if (signal.aborted) return Promise.reject(signal.reason);
+    if (call.cancelled || call.writableEnded || call.destroyed) {
+      return Promise.reject(new KodiakError(SqlState.queryCanceled, "canceling statement: the call ended"));
+    }
     if (call.write(msg)) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const done = (e?: unknown) => {

@@ -76,6 +76,8 @@ describe("SDK writes through a coordinator across a leader kill -9", { timeout: 
         if (firstAckAfterKill !== 0 && acked.length >= 60) break;
       } catch (e) {
         errors.push(e instanceof KodiakError ? e.code : String(e));
+        if (errors.length === 1 || errors.length === 10)
+          t.diagnostic(`error ${errors.length}: ${String(e)} ${e instanceof KodiakError ? (e.hint ?? "") : ""}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     }

@@ -223,6 +223,15 @@ describe("gRPC API and SDK over a coordinator", () => {
     await aborted;
   });
 
+  it("answers a timeout promptly even when the engine ignores the signal, and the session waits for the engine", async () => {
+    const c = client();
+    const t0 = Date.now();
+    await rejectsWith(c.query("SELECT busy(1.2)", [], { timeoutMs: 100 }), "57014");
+    assert.ok(Date.now() - t0 < 1000, `answered after ${Date.now() - t0} ms`);
+    assert.deepEqual((await c.query("SELECT 5 AS five")).rows, [{ five: 5 }]);
+    assert.ok(Date.now() - t0 >= 1100, "the next statement ran only once the engine was done");
+  });
+
   it("refuses statements beyond the running limit and the wait queue with 53300", async () => {
     const small = await startApiServer(engine, { port: 0, admission: { maxRunning: 1, maxQueued: 1, queueTimeoutMs: 5000 } });
     try {
