@@ -169,3 +169,51 @@ describe("kodiak coordinator restart", { timeout: 60_000 }, () => {
     }
   });
 });
+
+describe("kodiak coordinator started before its nodes", { timeout: 90_000 }, () => {
+  let cluster: TestCluster;
+  let coord: ChildProcess | undefined;
+  const stopNodes = async () => {
+    for (const h of cluster.nodes.values()) {
+      if (h.proc === undefined) continue;
+      h.proc.kill("SIGKILL");
+      await h.exited;
+      h.proc = undefined;
+    }
+  };
+
+  before(async () => {
+    cluster = await TestCluster.start("api-coord-late", 3);
+    await stopNodes();
+  });
+
+  after(async () => {
+    if (coord !== undefined && coord.exitCode === null) coord.kill("SIGKILL");
+    await stopNodes();
+    await cluster.close();
+  });
+
+  it("starts, reports not ready, and becomes ready and serves SQL once the nodes are up", async () => {
+    coord = spawn(process.execPath, [kodiak, "coordinator", "--grpc", "127.0.0.1:0", "--nodes", cluster.peersFlag()], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    let out = "";
+    coord.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    const ep = await waitFor("coordinator endpoints", WAIT_MS, () =>
+      out.includes("\n") ? (JSON.parse(out.split("\n")[0]!) as { grpc: string; http: string }) : undefined,
+    );
+    const down = await get(`http://${ep.http}/readyz`);
+    assert.equal(down.status, 503);
+    assert.match(down.body, /not ready: no leader known/);
+    await Promise.all([...cluster.nodes.keys()].map((id) => cluster.startNode(id)));
+    await waitFor("/readyz to say ready", WAIT_MS, async () => ((await get(`http://${ep.http}/readyz`)).status === 200 ? true : undefined));
+    const db = connect(`kodiak://${ep.grpc}/`);
+    try {
+      assert.deepEqual((await db.query("SELECT 1 + 1 AS two")).rows, [{ two: 2 }]);
+    } finally {
+      await db.close();
+    }
+  });
+});
