@@ -183,7 +183,7 @@ describe("kodiak coordinator started before its nodes", { timeout: 90_000 }, () 
   };
 
   before(async () => {
-    cluster = await TestCluster.start("api-coord-late", 3);
+    cluster = await TestCluster.start("api-coord-late", 1);
     await stopNodes();
   });
 
