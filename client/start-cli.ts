@@ -108,10 +108,17 @@ class Children {
   spawn(args: string[], logFile: string, stdout: "pipe" | "ignore" = "ignore"): ChildProcess {
     const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "kodiak.js");
     const log = openSync(logFile, "a");
-    const p = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", stdout, log] });
+    // Own process group: Ctrl-C at the REPL cancels a statement instead of reaching the cluster.
+    const p = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", stdout, log], detached: true });
     closeSync(log);
     this.procs.push(p);
+    if (this.procs.length === 1) process.once("exit", () => this.killAll());
     return p;
+  }
+
+  /** Last resort when this process exits without stop(): no child outlives it. */
+  killAll(): void {
+    for (const p of this.procs) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
   }
 
   /** SIGTERM everyone, then SIGKILL whoever is still there after the bound. */
