@@ -28,14 +28,28 @@ function columnsSql(table: string): string {
   return `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '${table.replace(/'/g, "''")}' ORDER BY ordinal_position`;
 }
 
+/** Runs a catalog query; an engine without information_schema gets a clear 0A000 instead of 42P01. */
+async function catalogQuery(b: SqlBackend, sql: string): Promise<unknown[][]> {
+  try {
+    const [o] = await b.run(sql);
+    return o?.rows ?? [];
+  } catch (e) {
+    if (e instanceof KodiakError && e.code === SqlState.undefinedTable && e.message.includes("information_schema")) {
+      throw new KodiakError(
+        SqlState.featureNotSupported,
+        "this engine does not serve information_schema yet, which .tables, .schema and name completion read",
+      );
+    }
+    throw e;
+  }
+}
+
 async function tablesVia(b: SqlBackend): Promise<string[]> {
-  const [o] = await b.run(TABLES_SQL);
-  return (o?.rows ?? []).map((r) => String(r[0]));
+  return (await catalogQuery(b, TABLES_SQL)).map((r) => String(r[0]));
 }
 
 async function columnsVia(b: SqlBackend, table: string): Promise<OutcomeColumn[]> {
-  const [o] = await b.run(columnsSql(table));
-  return (o?.rows ?? []).map((r) => ({ name: String(r[0]), type: String(r[1]) }));
+  return (await catalogQuery(b, columnsSql(table))).map((r) => ({ name: String(r[0]), type: String(r[1]) }));
 }
 
 export class RemoteBackend implements SqlBackend {
