@@ -1,7 +1,7 @@
 // One SQL session (implements api.ts SqlSession): parses, plans and runs statements, owns the
 // transaction state machine (idle / in transaction / failed with 25P02 until ROLLBACK),
 // statement-level atomicity, settings and prepared statements. Errors are always KodiakError.
-import { isKodiakError, KodiakError, SqlState, toKodiakError } from "../../util/index.js";
+import { type FileSystem, isKodiakError, KodiakError, SqlState, toKodiakError } from "../../util/index.js";
 import type {
   CopyInSink,
   ExecuteOptions,
@@ -68,6 +68,7 @@ export class Session implements SqlSession {
   constructor(
     private readonly store: KvStore,
     options: SessionOptions,
+    private readonly fs?: FileSystem,
   ) {
     this.settings = new Settings(options.settings);
   }
@@ -427,8 +428,9 @@ export class Session implements SqlSession {
 
   private copy(st: CopyStmt, txn: Transaction, env: Env, pc: PlanContext): StatementResult {
     const fmt = copyFormat(st.options);
-    if (typeof st.target === "object") {
-      throw new KodiakError(SqlState.featureNotSupported, "COPY to or from a server file is not supported; use STDIN/STDOUT", {
+    const file = typeof st.target === "object" ? st.target.file : undefined;
+    if (file !== undefined && !this.fs) {
+      throw new KodiakError(SqlState.featureNotSupported, "COPY to or from a server file is not available here; use STDIN/STDOUT", {
         position: st.pos + 1,
       });
     }
@@ -459,6 +461,17 @@ export class Session implements SqlSession {
           fmt,
         );
       const bytes = new Uint8Array(Buffer.from(text, "utf8"));
+      if (file !== undefined) {
+        const h = this.fs!.open(file, { create: true });
+        try {
+          h.truncate(0);
+          h.write(bytes, 0, bytes.length, 0);
+          h.fsyncSync();
+        } finally {
+          h.close();
+        }
+        return { command: "COPY", rowCount: rows.length };
+      }
       return {
         command: "COPY",
         rowCount: rows.length,
@@ -473,6 +486,11 @@ export class Session implements SqlSession {
     }
     const t = requireTable(env.catalog, st.table!.schema, st.table!.name, st.table!.pos + 1);
     const colNames = st.columns ?? t.columns.filter((c) => !c.hidden).map((c) => c.name);
+    if (file !== undefined) {
+      const fields = parseCopy(Buffer.from(this.fs!.readFile(file)).toString("utf8"), fmt);
+      const n = insertTextRows(t, colNames, fields, pc, env, () => this.store.allocateId());
+      return { command: "COPY", rowCount: n };
+    }
     const chunks: Buffer[] = [];
     let aborted = false;
     const sink: CopyInSink = {

@@ -262,3 +262,28 @@ test("intervals normalize and combine with dates and timestamps as in PostgreSQL
     [["2024", 1, "2024-05-01 00:00:00"]],
   );
 });
+
+test("COPY to and from a server file round-trips rows (embedded engine, local files)", async () => {
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { openEmbeddedEngine } = await import("../../../sql/index.js");
+  const dir = mkdtempSync(join(tmpdir(), "kodiak-copy-"));
+  try {
+    const engine = await openEmbeddedEngine({ dir });
+    const s = await engine.openSession({ user: "t", database: "t" });
+    const file = join(dir, "t.csv");
+    await exec(
+      s,
+      `CREATE TABLE t (a INT, b TEXT); INSERT INTO t VALUES (1, 'x,y'), (2, NULL); COPY t TO '${file}' WITH (FORMAT csv, HEADER true)`,
+    );
+    await exec(s, `CREATE TABLE u (a INT, b TEXT); COPY u FROM '${file}' WITH (FORMAT csv, HEADER true)`);
+    assert.deepEqual(await rows(s, "SELECT a, b FROM u ORDER BY a"), [
+      [1, "x,y"],
+      [2, null],
+    ]);
+    await engine.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
