@@ -264,7 +264,7 @@ export class Session implements SqlSession {
   ): StatementResult {
     const env = this.env(txn, params, signal);
     const pc: PlanContext = { catalog: env.catalog, paramTypes: [...paramTypes], depth: 0 };
-    const nextId = () => this.store.allocateId();
+    const nextId = (sequence?: string) => this.store.allocateId(sequence);
     switch (st.kind) {
       case "query": {
         const node = planQuery(st, undefined, pc);
@@ -372,7 +372,7 @@ export class Session implements SqlSession {
       const env = this.env(txn, [], undefined);
       const pc: PlanContext = { catalog: env.catalog, paramTypes: [], depth: 0 };
       const t = requireTable(env.catalog, schema, table);
-      n = insertTextRows(t, columns, fields, pc, env, () => this.store.allocateId());
+      n = insertTextRows(t, columns, fields, pc, env, (sequence?: string) => this.store.allocateId(sequence));
       return { command: "COPY", rowCount: n };
     });
     return n;
@@ -488,7 +488,7 @@ export class Session implements SqlSession {
     const colNames = st.columns ?? t.columns.filter((c) => !c.hidden).map((c) => c.name);
     if (file !== undefined) {
       const fields = parseCopy(Buffer.from(this.fs!.readFile(file)).toString("utf8"), fmt);
-      const n = insertTextRows(t, colNames, fields, pc, env, () => this.store.allocateId());
+      const n = insertTextRows(t, colNames, fields, pc, env, (sequence?: string) => this.store.allocateId(sequence));
       return { command: "COPY", rowCount: n };
     }
     const chunks: Buffer[] = [];

@@ -287,3 +287,16 @@ test("COPY to and from a server file round-trips rows (embedded engine, local fi
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("SERIAL columns count up from 1 per table", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  await exec(s, "CREATE TABLE a (id SERIAL PRIMARY KEY, v TEXT); CREATE TABLE b (id BIGSERIAL, v TEXT)");
+  await exec(s, "INSERT INTO a (v) VALUES ('x'), ('y'); INSERT INTO b (v) VALUES ('z'); INSERT INTO a (v) VALUES ('w')");
+  assert.deepEqual(await rows(s, "SELECT id, v FROM a ORDER BY id"), [
+    [1, "x"],
+    [2, "y"],
+    [3, "w"],
+  ]);
+  assert.deepEqual(await rows(s, "SELECT id FROM b"), [[1n]]);
+});
