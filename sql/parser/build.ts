@@ -68,6 +68,12 @@ export class AstBuilder {
       };
     }
     if (ctx instanceof P.SetTransactionStatementContext) return { kind: "set", pos: p, name: "transaction", value: "" };
+    if (ctx instanceof P.SetTimeZoneStatementContext) {
+      const str = ctx.STRING();
+      const id = ctx.identifier();
+      const value = str ? unquoteString(str.getText()) : id ? this.ident(id) : undefined;
+      return { kind: "set", pos: p, name: "timezone", value: value?.toLowerCase() === "local" ? undefined : value };
+    }
     if (ctx instanceof P.ShowStatementContext) {
       const id = ctx.identifier();
       return { kind: "show", pos: p, name: id ? this.ident(id) : ctx.ALL() ? "all" : "transaction_isolation" };
