@@ -14,7 +14,7 @@ import type {
   StatementResult,
   TransactionStatus,
 } from "../api.js";
-import { readCatalog, requireTable } from "../catalog/catalog.js";
+import { type CatalogData, readCatalog, requireTable } from "../catalog/catalog.js";
 import type { KvStore } from "../kv/index.js";
 import type { CopyStmt, Statement } from "../parser/ast.js";
 import { parseSql, parseStatement } from "../parser/parse.js";
@@ -32,6 +32,9 @@ import { explainLines } from "./explain.js";
 import { analyzeTables } from "./analyze.js";
 import { Settings } from "./settings.js";
 import { Transaction } from "./txn.js";
+
+/** Query plans by statement AST (weak: entries go when the parser's statement cache drops the text). */
+const planCache = new WeakMap<Statement, { catalog: CatalogData; types: string; node: PlanNode }>();
 
 /** Bound on statements prepared by name in one session (PREPARE and the extended protocol). */
 export const PREPARED_STATEMENTS_MAX = 10_000;
@@ -267,7 +270,7 @@ export class Session implements SqlSession {
     const nextId = (sequence?: string) => this.store.allocateId(sequence);
     switch (st.kind) {
       case "query": {
-        const node = planQuery(st, undefined, pc);
+        const node = this.cachedPlan(st, pc);
         return this.rowsResult("SELECT", node, runNode(node, env));
       }
       case "insert":
@@ -376,6 +379,20 @@ export class Session implements SqlSession {
       return { command: "COPY", rowCount: n };
     });
     return n;
+  }
+
+  /**
+   * Plans of queries, reused while the catalog snapshot (the same parsed catalog object) and the
+   * parameter types are unchanged; statements are cached per text by the parser, so repeated texts
+   * and prepared statements skip binding and planning.
+   */
+  private cachedPlan(st: Statement & { kind: "query" }, pc: PlanContext): PlanNode {
+    const types = pc.paramTypes.map((t) => (t ? `${t.id}:${t.typmod}` : "?")).join(",");
+    const hit = planCache.get(st);
+    if (hit && hit.catalog === pc.catalog && hit.types === types) return hit.node;
+    const node = planQuery(st, undefined, pc);
+    planCache.set(st, { catalog: pc.catalog, types, node });
+    return node;
   }
 
   private ddl(r: { command: string; rowCount: number; notice?: string }): StatementResult {

@@ -300,3 +300,16 @@ test("SERIAL columns count up from 1 per table", async () => {
   ]);
   assert.deepEqual(await rows(s, "SELECT id FROM b"), [[1n]]);
 });
+
+test("cached plans are not reused across catalog changes", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  await exec(s, "CREATE TABLE t (a INT); INSERT INTO t VALUES (1)");
+  assert.deepEqual(await rows(s, "SELECT * FROM t"), [[1]]);
+  await exec(s, "ALTER TABLE t ADD COLUMN b TEXT DEFAULT 'x'");
+  assert.deepEqual(await rows(s, "SELECT * FROM t"), [[1, "x"]]);
+  await exec(s, "BEGIN; ALTER TABLE t DROP COLUMN b");
+  assert.deepEqual(await rows(s, "SELECT * FROM t"), [[1]]);
+  await exec(s, "ROLLBACK");
+  assert.deepEqual(await rows(s, "SELECT * FROM t"), [[1, "x"]]);
+});
