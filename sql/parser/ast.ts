@@ -496,7 +496,26 @@ export interface DeallocateStmt {
   readonly name: string | undefined; // undefined = ALL
 }
 
+export interface TruncateStmt {
+  readonly kind: "truncate";
+  readonly pos: number;
+  readonly tables: readonly QualifiedName[];
+}
+export interface VacuumStmt {
+  readonly kind: "vacuum";
+  readonly pos: number;
+  readonly analyze: boolean;
+  readonly tables: readonly QualifiedName[];
+}
+export interface DiscardStmt {
+  readonly kind: "discard";
+  readonly pos: number;
+}
+
 export type Statement =
+  | TruncateStmt
+  | VacuumStmt
+  | DiscardStmt
   | Query
   | InsertStmt
   | UpdateStmt
