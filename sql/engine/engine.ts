@@ -1,6 +1,6 @@
 // The SqlEngine (api.ts) over a KV store: hands out sessions that share the store. The store
 // decides durability and replication; the engine holds no data of its own.
-import type { FileSystem } from "../../util/index.js";
+import type { Clock, FileSystem } from "../../util/index.js";
 import type { SessionOptions, SqlEngine, SqlSession } from "../api.js";
 import type { KvStore } from "../kv/index.js";
 import { Session } from "./session.js";
@@ -10,11 +10,11 @@ export class KvSqlEngine implements SqlEngine {
   constructor(
     readonly store: KvStore,
     /** Server-side files for COPY ... FROM/TO 'path' (absent: such COPY fails with 0A000). */
-    readonly options: { fs?: FileSystem } = {},
+    readonly options: { fs?: FileSystem; clock?: Clock } = {},
   ) {}
 
   async openSession(options: SessionOptions): Promise<SqlSession> {
-    const s = new Session(this.store, options, this.options.fs);
+    const s = new Session(this.store, options, this.options.fs, this.options.clock);
     this.sessions.add(s);
     return s;
   }

@@ -355,3 +355,20 @@ test("pgbench-style initialization: TRUNCATE, COPY, ALTER TABLE ADD PRIMARY KEY,
   assert.equal((await failure(s, "ALTER TABLE acc ADD PRIMARY KEY (bid)")).code, "42P16");
   assert.equal((await failure(s, "BEGIN; VACUUM")).code, "25001");
 });
+
+test("now() is the transaction start time from the engine clock, also with cached plans", async () => {
+  const { ManualClock } = await import("../../../util/index.js");
+  const { KvSqlEngine, MemoryKvStore } = await import("../../../sql/index.js");
+  const clock = new ManualClock(Date.UTC(2024, 0, 2, 3, 4, 5));
+  const engine = new KvSqlEngine(new MemoryKvStore(), { clock });
+  const s = await engine.openSession({ user: "t", database: "t" });
+  assert.deepEqual(await rows(s, "SELECT now(), current_date"), [["2024-01-02 03:04:05+00", "2024-01-02"]]);
+  clock.advance(86_400_000);
+  assert.deepEqual(await rows(s, "SELECT now(), current_date"), [["2024-01-03 03:04:05+00", "2024-01-03"]]);
+  await exec(s, "BEGIN");
+  clock.advance(1000);
+  const first = await rows(s, "SELECT now()");
+  clock.advance(1000);
+  assert.deepEqual(await rows(s, "SELECT now()"), first);
+  await exec(s, "COMMIT");
+});
