@@ -95,7 +95,14 @@ export function createTable(s: CreateTableStmt, txn: Transaction, pc: PlanContex
           constraints.push({ kind: "unique", name: undefined, columns: [{ name: cd.name, descending: false }] });
         else if (cc.kind === "check") constraints.push({ kind: "check", name: cc.name, expr: cc.expr, text: cc.text });
         else if (cc.kind === "references")
-          constraints.push({ kind: "foreignKey", name: undefined, columns: [cd.name], table: cc.table, refColumns: cc.columns });
+          constraints.push({
+            kind: "foreignKey",
+            name: undefined,
+            columns: [cd.name],
+            table: cc.table,
+            refColumns: cc.columns,
+            onDelete: cc.onDelete,
+          });
       }
       if (cd.type.name === "serial" || cd.type.name === "bigserial") {
         notNull = true;
@@ -207,6 +214,7 @@ function addConstraint(table: TableMeta, k: TableConstraint, c: CatalogData, pos
         columns: cols,
         refTable: qualified(parent.schema, parent.name),
         refColumns: refCols,
+        onDelete: k.onDelete,
       });
       return;
     }

@@ -372,3 +372,24 @@ test("now() is the transaction start time from the engine clock, also with cache
   assert.deepEqual(await rows(s, "SELECT now()"), first);
   await exec(s, "COMMIT");
 });
+
+test("ON DELETE CASCADE and SET NULL act on referencing rows; NO ACTION still blocks", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  await exec(
+    s,
+    "CREATE TABLE p (id INT PRIMARY KEY); CREATE TABLE c (id INT PRIMARY KEY, pid INT REFERENCES p(id) ON DELETE CASCADE); CREATE TABLE g (cid INT REFERENCES c(id) ON DELETE SET NULL, v TEXT); CREATE TABLE n (pid INT REFERENCES p(id))",
+  );
+  await exec(
+    s,
+    "INSERT INTO p VALUES (1), (2); INSERT INTO c VALUES (10, 1), (20, 2); INSERT INTO g VALUES (10, 'a'), (20, 'b'); INSERT INTO n VALUES (2)",
+  );
+  await exec(s, "DELETE FROM p WHERE id = 1");
+  assert.deepEqual(await rows(s, "SELECT id FROM c"), [[20]]);
+  assert.deepEqual(await rows(s, "SELECT cid, v FROM g ORDER BY v"), [
+    [null, "a"],
+    [20, "b"],
+  ]);
+  assert.equal((await failure(s, "DELETE FROM p WHERE id = 2")).code, "23503");
+  assert.deepEqual(await rows(s, "SELECT count(*) FROM c"), [[1n]]);
+});
