@@ -393,3 +393,12 @@ test("ON DELETE CASCADE and SET NULL act on referencing rows; NO ACTION still bl
   assert.equal((await failure(s, "DELETE FROM p WHERE id = 2")).code, "23503");
   assert.deepEqual(await rows(s, "SELECT count(*) FROM c"), [[1n]]);
 });
+
+test("DROP TABLE refuses while views depend on it, and CASCADE drops them", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  await exec(s, "CREATE TABLE t (a INT); CREATE VIEW v1 AS SELECT a FROM t; CREATE VIEW v2 AS SELECT * FROM v1");
+  assert.equal((await failure(s, "DROP TABLE t")).code, "2BP01");
+  await exec(s, "DROP TABLE t CASCADE");
+  assert.equal((await failure(s, "SELECT * FROM v2")).code, "42P01");
+});
