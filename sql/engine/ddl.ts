@@ -30,8 +30,9 @@ import { bindExpr, coerce } from "../plan/expr.js";
 import { Scope } from "../plan/scope.js";
 import { type PlanContext, planQuery } from "../plan/select.js";
 import { resolveTypeRef, T } from "../types/types.js";
-import { castValue } from "../types/values.js";
-import { buildIndex, dropEntries, insertRow, primaryIndex, scanTable } from "./tables.js";
+import { castValue, type Row } from "../types/values.js";
+import { tableChecks } from "./dml.js";
+import { buildIndex, checkForeignKeys, checkRow, dropEntries, insertRow, primaryIndex, scanTable } from "./tables.js";
 import type { Transaction } from "./txn.js";
 
 const err = (code: string, msg: string, pos?: number): KodiakError =>
@@ -94,7 +95,14 @@ export function createTable(s: CreateTableStmt, txn: Transaction, pc: PlanContex
           constraints.push({ kind: "unique", name: undefined, columns: [{ name: cd.name, descending: false }] });
         else if (cc.kind === "check") constraints.push({ kind: "check", name: cc.name, expr: cc.expr, text: cc.text });
         else if (cc.kind === "references")
-          constraints.push({ kind: "foreignKey", name: undefined, columns: [cd.name], table: cc.table, refColumns: cc.columns });
+          constraints.push({
+            kind: "foreignKey",
+            name: undefined,
+            columns: [cd.name],
+            table: cc.table,
+            refColumns: cc.columns,
+            onDelete: cc.onDelete,
+          });
       }
       if (cd.type.name === "serial" || cd.type.name === "bigserial") {
         notNull = true;
@@ -206,6 +214,7 @@ function addConstraint(table: TableMeta, k: TableConstraint, c: CatalogData, pos
         columns: cols,
         refTable: qualified(parent.schema, parent.name),
         refColumns: refCols,
+        onDelete: k.onDelete,
       });
       return;
     }
@@ -327,11 +336,13 @@ export function drop(s: DropStmt, txn: Transaction): DdlResult {
         }
         const me = qualified(t.schema, t.name);
         const refs = Object.values(c.tables).filter((o) => o !== t && o.foreignKeys.some((f) => f.refTable === me));
-        if (refs.length > 0 && !s.cascade) {
+        const views = dependentViews(c, t.schema, t.name);
+        if ((refs.length > 0 || views.length > 0) && !s.cascade) {
           throw err("2BP01", `cannot drop table ${t.name} because other objects depend on it`, n.pos);
         }
         dropEntries(txn, t);
         updateCatalog(txn, (cat) => {
+          for (const v of views) delete cat.views[v];
           delete cat.tables[me];
           for (const o of Object.values(cat.tables)) o.foreignKeys = o.foreignKeys.filter((f) => f.refTable !== me);
         });
@@ -386,6 +397,43 @@ export function drop(s: DropStmt, txn: Transaction): DdlResult {
     }
   }
   return { command, rowCount: 0, notice: notices[0] };
+}
+
+/** Views (qualified keys) whose query reads the given relation, directly or through other views. */
+function dependentViews(c: CatalogData, schema: string, name: string): string[] {
+  const out = new Set<string>();
+  const reads = (sql: string, sch: string, rel: string): boolean => {
+    let found = false;
+    const visit = (x: unknown): void => {
+      if (found || x === null || typeof x !== "object") return;
+      if (Array.isArray(x)) {
+        for (const y of x) visit(y);
+        return;
+      }
+      const node = x as { kind?: string; name?: { schema?: string; name?: string } };
+      if (node.kind === "table" && node.name?.name === rel && (node.name.schema ?? "public") === sch) found = true;
+      for (const v of Object.values(node)) visit(v);
+    };
+    try {
+      visit(parseStatement(sql).statement);
+    } catch {
+      return false;
+    }
+    return found;
+  };
+  let frontier: [string, string][] = [[schema, name]];
+  while (frontier.length > 0) {
+    const next: [string, string][] = [];
+    for (const [sch, rel] of frontier) {
+      for (const [key, v] of Object.entries(c.views)) {
+        if (out.has(key) || !reads(v.sql, sch, rel)) continue;
+        out.add(key);
+        next.push([v.schema, v.name]);
+      }
+    }
+    frontier = next;
+  }
+  return [...out];
 }
 
 export function alterTable(s: AlterTableStmt, txn: Transaction, pc: PlanContext, env: Env): DdlResult {
@@ -498,6 +546,31 @@ export function alterTable(s: AlterTableStmt, txn: Transaction, pc: PlanContext,
         break;
       }
       case "addConstraint": {
+        if (a.constraint.kind === "primaryKey") {
+          addPrimaryKey(
+            txn,
+            cat.tables[oldKey],
+            t,
+            a.constraint.columns.map((c) => c.name),
+            a.constraint.name,
+            rows,
+            s.pos,
+          );
+          break;
+        }
+        if (a.constraint.kind === "check") {
+          // Existing rows must satisfy a new CHECK constraint.
+          addConstraint(t, a.constraint, cat, s.pos);
+          const checks = tableChecks(t, pc, env);
+          for (const r of rows) checkRow(t, r, checks);
+          break;
+        }
+        if (a.constraint.kind === "foreignKey") {
+          addConstraint(t, a.constraint, cat, s.pos);
+          const updatedCat = { ...cat, tables: { ...cat.tables, [oldKey]: t } };
+          for (const r of rows) checkForeignKeys(txn, updatedCat, t, r);
+          break;
+        }
         addConstraint(t, a.constraint, cat, s.pos);
         const added = t.indexes[t.indexes.length - 1];
         if (a.constraint.kind === "unique" && added && !cat.tables[oldKey].indexes.some((i) => i.id === added.id))
@@ -516,6 +589,46 @@ export function alterTable(s: AlterTableStmt, txn: Transaction, pc: PlanContext,
     });
   }
   return { command: "ALTER TABLE", rowCount: 0 };
+}
+
+/** ALTER TABLE ... ADD PRIMARY KEY on a table keyed by its hidden row id: re-keys every row. */
+function addPrimaryKey(
+  txn: Transaction,
+  oldT: TableMeta,
+  t: TableMeta,
+  names: readonly string[],
+  name: string | undefined,
+  rows: Row[],
+  pos: number,
+): void {
+  const hidden = t.columns.findIndex((c) => c.hidden);
+  if (hidden < 0) throw err(SqlState.invalidTableDefinition, `multiple primary keys for table "${t.name}" are not allowed`, pos);
+  const cols = names.map((n) => {
+    const i = t.columns.findIndex((c) => c.name === n && !c.hidden);
+    if (i < 0) throw err(SqlState.undefinedColumn, `column "${n}" of relation "${t.name}" does not exist`, pos);
+    return i;
+  });
+  for (const i of cols) t.columns[i].notNull = true;
+  t.columns.splice(hidden, 1);
+  const map = (i: number) => (i > hidden ? i - 1 : i);
+  t.indexes = t.indexes.filter((i) => !i.primary);
+  remapColumns(t, map);
+  const pkCols = cols.map(map);
+  t.primaryKey = pkCols;
+  t.indexes.unshift({
+    id: 1,
+    name: name ?? `${t.name}_pkey`,
+    columns: pkCols,
+    descending: pkCols.map(() => false),
+    unique: true,
+    primary: true,
+  });
+  dropEntries(txn, oldT);
+  for (const r of rows) {
+    const nr = [...r.slice(0, hidden), ...r.slice(hidden + 1)];
+    checkRow(t, nr, undefined);
+    insertRow(txn, t, nr);
+  }
 }
 
 function remapColumns(t: TableMeta, map: (i: number) => number): void {

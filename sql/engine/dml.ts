@@ -13,6 +13,7 @@ import { DEFAULT_VALUE, type PlanContext, planQuery, planSelect, planValues } fr
 import { T } from "../types/types.js";
 import { castValue, type Row, type Value } from "../types/values.js";
 import {
+  applyDeleteActions,
   checkForeignKeys,
   checkNotReferenced,
   checkRow,
@@ -52,14 +53,15 @@ export function tableChecks(t: TableMeta, pc: PlanContext, env: Env): TableCheck
 }
 
 /** Bound DEFAULT expressions per column (NULL when none; hidden row ids get fresh ids). */
-export function columnDefaults(t: TableMeta, pc: PlanContext, nextId: () => bigint): ((env: Env) => Value)[] {
+export function columnDefaults(t: TableMeta, pc: PlanContext, nextId: (sequence?: string) => bigint): ((env: Env) => Value)[] {
   const empty = new Scope([], undefined, new Map());
   return t.columns.map((c) => {
     if (c.hidden) return () => nextId();
     if (c.default === undefined) return () => null;
     if (c.default === "nextval_hidden()") {
       const int4 = c.type.id !== "int8";
-      return () => (int4 ? Number(nextId()) : nextId());
+      const seq = `${t.id}.${c.name}`;
+      return () => (int4 ? Number(nextId(seq)) : nextId(seq));
     }
     const st = parseStatement(`SELECT ${c.default}`).statement;
     const e = st.kind === "query" && st.body.kind === "select" && st.body.items[0].kind === "expr" ? st.body.items[0].expr : undefined;
@@ -135,7 +137,7 @@ function targetTable(catalog: CatalogData, name: { schema: string | undefined; n
   return requireTable(catalog, name.schema, name.name, name.pos + 1);
 }
 
-export function executeInsert(s: InsertStmt, pc: PlanContext, env: Env, nextId: () => bigint): DmlResult {
+export function executeInsert(s: InsertStmt, pc: PlanContext, env: Env, nextId: (sequence?: string) => bigint): DmlResult {
   const t = targetTable(pc.catalog, s.table, "insert into");
   const alias = s.alias ?? t.name;
   const visible = t.columns.map((c, i) => ({ c, i })).filter((x) => !x.c.hidden);
@@ -382,8 +384,9 @@ export function executeDelete(s: DeleteStmt, pc: PlanContext, env: Env): DmlResu
   const old = rows.map((r) => r.slice(0, n));
   const hasRefs = Object.values(pc.catalog.tables).some((c) => c.foreignKeys.some((f) => f.refTable === `${t.schema}.${t.name}`));
   for (const r of old) {
-    if (hasRefs) checkNotReferenced(env.txn, pc.catalog, t, r);
+    // Delete first so a self-referencing cascade does not find the row itself again.
     deleteRow(env.txn, t, r);
+    if (hasRefs) applyDeleteActions(env.txn, pc.catalog, t, r);
   }
   const ret = returning(s.returning, t, alias, old, pc, env);
   return { rowCount: old.length, columns: ret?.columns, rows: ret?.rows };
@@ -418,7 +421,7 @@ export function insertTextRows(
   rows: readonly (readonly (string | null)[])[],
   pc: PlanContext,
   env: Env,
-  nextId: () => bigint,
+  nextId: (sequence?: string) => bigint,
 ): number {
   const targets = columns.map((n) => {
     const i = t.columns.findIndex((c) => c.name === n && !c.hidden);

@@ -1,15 +1,20 @@
 // The SqlEngine (api.ts) over a KV store: hands out sessions that share the store. The store
 // decides durability and replication; the engine holds no data of its own.
+import type { Clock, FileSystem } from "../../util/index.js";
 import type { SessionOptions, SqlEngine, SqlSession } from "../api.js";
 import type { KvStore } from "../kv/index.js";
 import { Session } from "./session.js";
 
 export class KvSqlEngine implements SqlEngine {
   private readonly sessions = new Set<SqlSession>();
-  constructor(readonly store: KvStore) {}
+  constructor(
+    readonly store: KvStore,
+    /** Server-side files for COPY ... FROM/TO 'path' (absent: such COPY fails with 0A000). */
+    readonly options: { fs?: FileSystem; clock?: Clock } = {},
+  ) {}
 
   async openSession(options: SessionOptions): Promise<SqlSession> {
-    const s = new Session(this.store, options);
+    const s = new Session(this.store, options, this.options.fs, this.options.clock);
     this.sessions.add(s);
     return s;
   }

@@ -1,7 +1,7 @@
 // One SQL session (implements api.ts SqlSession): parses, plans and runs statements, owns the
 // transaction state machine (idle / in transaction / failed with 25P02 until ROLLBACK),
 // statement-level atomicity, settings and prepared statements. Errors are always KodiakError.
-import { isKodiakError, KodiakError, SqlState, toKodiakError } from "../../util/index.js";
+import { type Clock, type FileSystem, isKodiakError, KodiakError, SqlState, systemClock, toKodiakError } from "../../util/index.js";
 import type {
   CopyInSink,
   ExecuteOptions,
@@ -14,7 +14,7 @@ import type {
   StatementResult,
   TransactionStatus,
 } from "../api.js";
-import { readCatalog, requireTable } from "../catalog/catalog.js";
+import { type CatalogData, readCatalog, requireTable } from "../catalog/catalog.js";
 import type { KvStore } from "../kv/index.js";
 import type { CopyStmt, Statement } from "../parser/ast.js";
 import { parseSql, parseStatement } from "../parser/parse.js";
@@ -30,8 +30,12 @@ import { alterTable, createIndex, createSchema, createTable, createView, drop } 
 import { describeReturning, executeDelete, executeInsert, executeUpdate, insertTextRows } from "./dml.js";
 import { explainLines } from "./explain.js";
 import { analyzeTables } from "./analyze.js";
+import { dropEntries } from "./tables.js";
 import { Settings } from "./settings.js";
 import { Transaction } from "./txn.js";
+
+/** Query plans by statement AST (weak: entries go when the parser's statement cache drops the text). */
+const planCache = new WeakMap<Statement, { catalog: CatalogData; types: string; node: PlanNode }>();
 
 /** Bound on statements prepared by name in one session (PREPARE and the extended protocol). */
 export const PREPARED_STATEMENTS_MAX = 10_000;
@@ -68,6 +72,8 @@ export class Session implements SqlSession {
   constructor(
     private readonly store: KvStore,
     options: SessionOptions,
+    private readonly fs?: FileSystem,
+    private readonly clock: Clock = systemClock,
   ) {
     this.settings = new Settings(options.settings);
   }
@@ -130,7 +136,7 @@ export class Session implements SqlSession {
 
   /** Result columns of a statement, planned against the current catalog without running it. */
   private describe(st: Statement, types: (DataType | undefined)[]): ResultColumn[] | undefined {
-    const txn = this.txn ?? new Transaction(this.store);
+    const txn = this.txn ?? new Transaction(this.store, this.clock);
     const pc: PlanContext = { catalog: readCatalog(txn), paramTypes: types, depth: 0 };
     switch (st.kind) {
       case "query":
@@ -171,7 +177,7 @@ export class Session implements SqlSession {
       case "begin":
         if (this.explicit)
           return { command: "BEGIN", rowCount: 0, notices: this.notice("there is already a transaction in progress", "WARNING", "25001") };
-        this.txn = new Transaction(this.store);
+        this.txn = new Transaction(this.store, this.clock);
         this.explicit = true;
         return { command: "BEGIN", rowCount: 0 };
       case "commit": {
@@ -220,7 +226,7 @@ export class Session implements SqlSession {
   private async runStatementWith(_st: Statement, body: (txn: Transaction) => StatementResult): Promise<StatementResult> {
     if (this.failed) throw this.abortedError();
     const auto = !this.explicit;
-    if (auto) this.txn = new Transaction(this.store);
+    if (auto) this.txn = new Transaction(this.store, this.clock);
     const txn = this.txn!;
     const mark = auto ? undefined : txn.mark();
     try {
@@ -251,7 +257,7 @@ export class Session implements SqlSession {
   private env(txn: Transaction, params: Value[], signal: AbortSignal | undefined, stats?: Env["stats"]): Env {
     const timeoutMs = parseTimeoutMs(this.settings.get("statement_timeout") ?? "0");
     const deadline = timeoutMs > 0 ? performance.now() + timeoutMs : undefined;
-    return { params, outer: [], txn, catalog: readCatalog(txn), cache: new Map(), signal, stats, deadline };
+    return { params, outer: [], txn, catalog: readCatalog(txn), cache: new Map(), signal, stats, deadline, nowMs: txn.startedAtMs };
   }
 
   private executeIn(
@@ -263,10 +269,10 @@ export class Session implements SqlSession {
   ): StatementResult {
     const env = this.env(txn, params, signal);
     const pc: PlanContext = { catalog: env.catalog, paramTypes: [...paramTypes], depth: 0 };
-    const nextId = () => this.store.allocateId();
+    const nextId = (sequence?: string) => this.store.allocateId(sequence);
     switch (st.kind) {
       case "query": {
-        const node = planQuery(st, undefined, pc);
+        const node = this.cachedPlan(st, pc);
         return this.rowsResult("SELECT", node, runNode(node, env));
       }
       case "insert":
@@ -304,6 +310,23 @@ export class Session implements SqlSession {
         analyzeTables(txn, tables);
         return { command: "ANALYZE", rowCount: 0 };
       }
+      case "truncate": {
+        for (const n of st.tables) dropEntries(txn, requireTable(env.catalog, n.schema, n.name, n.pos + 1));
+        return { command: "TRUNCATE TABLE", rowCount: 0 };
+      }
+      case "vacuum": {
+        if (this.explicit)
+          throw new KodiakError(SqlState.activeSqlTransaction, "VACUUM cannot run inside a transaction block", { position: st.pos + 1 });
+        const tables = st.tables.length
+          ? st.tables.map((n) => requireTable(env.catalog, n.schema, n.name, n.pos + 1))
+          : Object.values(env.catalog.tables);
+        if (st.analyze) analyzeTables(txn, tables);
+        return { command: "VACUUM", rowCount: 0 };
+      }
+      case "discard":
+        this.settings.reset("all");
+        this.named.clear();
+        return { command: "DISCARD ALL", rowCount: 0 };
       case "set":
         if (st.name === "transaction") return { command: "SET", rowCount: 0 };
         this.settings.set(st.name, st.value);
@@ -371,10 +394,24 @@ export class Session implements SqlSession {
       const env = this.env(txn, [], undefined);
       const pc: PlanContext = { catalog: env.catalog, paramTypes: [], depth: 0 };
       const t = requireTable(env.catalog, schema, table);
-      n = insertTextRows(t, columns, fields, pc, env, () => this.store.allocateId());
+      n = insertTextRows(t, columns, fields, pc, env, (sequence?: string) => this.store.allocateId(sequence));
       return { command: "COPY", rowCount: n };
     });
     return n;
+  }
+
+  /**
+   * Plans of queries, reused while the catalog snapshot (the same parsed catalog object) and the
+   * parameter types are unchanged; statements are cached per text by the parser, so repeated texts
+   * and prepared statements skip binding and planning.
+   */
+  private cachedPlan(st: Statement & { kind: "query" }, pc: PlanContext): PlanNode {
+    const types = pc.paramTypes.map((t) => (t ? `${t.id}:${t.typmod}` : "?")).join(",");
+    const hit = planCache.get(st);
+    if (hit && hit.catalog === pc.catalog && hit.types === types) return hit.node;
+    const node = planQuery(st, undefined, pc);
+    planCache.set(st, { catalog: pc.catalog, types, node });
+    return node;
   }
 
   private ddl(r: { command: string; rowCount: number; notice?: string }): StatementResult {
@@ -427,8 +464,9 @@ export class Session implements SqlSession {
 
   private copy(st: CopyStmt, txn: Transaction, env: Env, pc: PlanContext): StatementResult {
     const fmt = copyFormat(st.options);
-    if (typeof st.target === "object") {
-      throw new KodiakError(SqlState.featureNotSupported, "COPY to or from a server file is not supported; use STDIN/STDOUT", {
+    const file = typeof st.target === "object" ? st.target.file : undefined;
+    if (file !== undefined && !this.fs) {
+      throw new KodiakError(SqlState.featureNotSupported, "COPY to or from a server file is not available here; use STDIN/STDOUT", {
         position: st.pos + 1,
       });
     }
@@ -459,6 +497,17 @@ export class Session implements SqlSession {
           fmt,
         );
       const bytes = new Uint8Array(Buffer.from(text, "utf8"));
+      if (file !== undefined) {
+        const h = this.fs!.open(file, { create: true });
+        try {
+          h.truncate(0);
+          h.write(bytes, 0, bytes.length, 0);
+          h.fsyncSync();
+        } finally {
+          h.close();
+        }
+        return { command: "COPY", rowCount: rows.length };
+      }
       return {
         command: "COPY",
         rowCount: rows.length,
@@ -473,6 +522,11 @@ export class Session implements SqlSession {
     }
     const t = requireTable(env.catalog, st.table!.schema, st.table!.name, st.table!.pos + 1);
     const colNames = st.columns ?? t.columns.filter((c) => !c.hidden).map((c) => c.name);
+    if (file !== undefined) {
+      const fields = parseCopy(Buffer.from(this.fs!.readFile(file)).toString("utf8"), fmt);
+      const n = insertTextRows(t, colNames, fields, pc, env, (sequence?: string) => this.store.allocateId(sequence));
+      return { command: "COPY", rowCount: n };
+    }
     const chunks: Buffer[] = [];
     let aborted = false;
     const sink: CopyInSink = {

@@ -1,7 +1,7 @@
 // A transaction over the KV store: snapshot reads at a fixed timestamp, buffered writes (read your
 // own writes), the read set and scanned ranges for commit-time validation, and savepoints.
 // Nothing reaches the store before commit, so ROLLBACK is simply dropping this object.
-import { KodiakError } from "../../util/index.js";
+import { type Clock, KodiakError, systemClock } from "../../util/index.js";
 import { type Key, type KeyRange, type KvStore, keyString, SortedStringSet } from "../kv/index.js";
 
 interface BufferedWrite {
@@ -14,12 +14,21 @@ export class Transaction {
   private writes = new Map<string, BufferedWrite>();
   private readonly reads = new Map<string, { key: Key; version: bigint }>();
   private readonly ranges: KeyRange[] = [];
-  private readonly savepoints: { name: string; writes: Map<string, BufferedWrite> }[] = [];
+  private readonly savepoints: { name: string; mark: number }[] = [];
+  /** Undo log: the previous buffered write (or none) of every put, so marks cost O(1). */
+  private readonly undo: { ks: string; prev: BufferedWrite | undefined }[] = [];
   /** Buffered write keys in byte order (maintained on every new key; rebuilt after restores). */
   private sortedWrites = new SortedStringSet();
 
-  constructor(private readonly store: KvStore) {
+  /** Wall-clock start time (ms), for now() and current_timestamp. */
+  readonly startedAtMs: number;
+
+  constructor(
+    private readonly store: KvStore,
+    clock: Clock = systemClock,
+  ) {
     this.readTs = store.snapshotTimestamp();
+    this.startedAtMs = clock.nowMs();
   }
 
   get hasWrites(): boolean {
@@ -67,12 +76,14 @@ export class Transaction {
 
   put(key: Key, value: Uint8Array | null): void {
     const ks = keyString(key);
-    if (!this.writes.has(ks)) this.sortedWrites.add(ks);
+    const prev = this.writes.get(ks);
+    if (!prev) this.sortedWrites.add(ks);
+    this.undo.push({ ks, prev });
     this.writes.set(ks, { key, value });
   }
 
   savepoint(name: string): void {
-    this.savepoints.push({ name, writes: new Map(this.writes) });
+    this.savepoints.push({ name, mark: this.undo.length });
   }
 
   private findSavepoint(name: string): number {
@@ -82,8 +93,7 @@ export class Transaction {
 
   rollbackTo(name: string): void {
     const i = this.findSavepoint(name);
-    this.writes = new Map(this.savepoints[i].writes);
-    this.sortedWrites = SortedStringSet.from(this.writes.keys());
+    this.restore(this.savepoints[i].mark);
     this.savepoints.length = i + 1;
   }
 
@@ -92,12 +102,21 @@ export class Transaction {
   }
 
   /** Statement-level atomicity: a failed statement's writes are undone. */
-  mark(): Map<string, BufferedWrite> {
-    return new Map(this.writes);
+  mark(): number {
+    return this.undo.length;
   }
-  restore(mark: Map<string, BufferedWrite>): void {
-    this.writes = mark;
-    this.sortedWrites = SortedStringSet.from(this.writes.keys());
+  restore(mark: number): void {
+    if (this.undo.length === mark) return;
+    let removed = false;
+    while (this.undo.length > mark) {
+      const u = this.undo.pop()!;
+      if (u.prev) this.writes.set(u.ks, u.prev);
+      else {
+        this.writes.delete(u.ks);
+        removed = true;
+      }
+    }
+    if (removed) this.sortedWrites = SortedStringSet.from(this.writes.keys());
   }
 
   async commit(): Promise<void> {

@@ -23,19 +23,26 @@ statement
     | ANALYZE qualifiedName?                           # analyzeStatement
     | SET (SESSION | LOCAL)? setTarget (TO | EQ) setValue  # setStatement
     | SET TRANSACTION transactionMode (COMMA? transactionMode)*  # setTransactionStatement
+    | SET (SESSION | LOCAL)? TIME ZONE (STRING | identifier | LOCAL | DEFAULT)  # setTimeZoneStatement
     | SHOW (identifier | ALL | TRANSACTION ISOLATION LEVEL)  # showStatement
     | RESET (identifier | ALL)                         # resetStatement
     | copyStmt                                         # copyStatement
     | PREPARE identifier (LPAREN typeName (COMMA typeName)* RPAREN)? AS statement  # prepareStatement
     | EXECUTE identifier (LPAREN expr (COMMA expr)* RPAREN)?  # executeStatement
     | DEALLOCATE PREPARE? (identifier | ALL)           # deallocateStatement
+    | TRUNCATE TABLE? ONLY? qualifiedName (COMMA qualifiedName)* ((RESTART | CONTINUE) IDENTITY)? (CASCADE | RESTRICT)?  # truncateStatement
+    | VACUUM (LPAREN identifier (COMMA identifier)* RPAREN)? FULL? VERBOSE? ANALYZE? (qualifiedName (COMMA qualifiedName)*)?  # vacuumStatement
+    | DISCARD (ALL | identifier)                       # discardStatement
     ;
 
 setTarget: identifier (DOT identifier)*;
 setValue: expr (COMMA expr)* | DEFAULT;
 
 // ---------- queries ----------
-query: withClause? selectBody orderByClause? limitClause?;
+query: withClause? selectBody orderByClause? limitClause? lockingClause*;
+
+// Row locks are accepted and need no action: serializable commit validation already covers the rows read.
+lockingClause: FOR (UPDATE | identifier | NO KEY UPDATE | KEY identifier) (OF qualifiedName (COMMA qualifiedName)*)? (identifier | identifier identifier)?;
 
 withClause: WITH RECURSIVE? cte (COMMA cte)*;
 cte: identifier columnList? AS (NOT? MATERIALIZED)? LPAREN statement RPAREN;
@@ -353,6 +360,7 @@ nonReservedKeyword
     | UPDATE | VALUES | VIEW | WORK | GROUPS | EXCLUDE | OTHERS | ZONE | WITHOUT | VARYING | PRECISION | ABORT
     | DEFERRABLE | READ | WRITE | COMMITTED | REPEATABLE | SERIALIZABLE | UNCOMMITTED | VERBOSE | WITHIN | ACTION
     | SYSTEM | MATERIALIZED | TYPE | ROW | TIME | INTERVAL | CHARACTER | DOUBLE
+    | TRUNCATE | VACUUM | RESTART | IDENTITY | DISCARD
     | LET | MATCH | TRY | CATCH | RAISE | AWAIT | CONTAINS | STRUCT | EXCEPTION | SYNC | ASYNC | CRON | JOB
     | SCHEDULE | FUNCTION | RETURNS | RETURN | TRIGGER | WHILE | BREAK | CONTINUE | IMMUTABLE | FUTURE
     | BEFORE | AFTER | EACH | SQLSTATE | SELF

@@ -343,7 +343,14 @@ export type ColumnConstraint =
   | { readonly kind: "unique" }
   | { readonly kind: "default"; readonly expr: Expr; readonly text: string }
   | { readonly kind: "check"; readonly expr: Expr; readonly text: string; readonly name: string | undefined }
-  | { readonly kind: "references"; readonly table: QualifiedName; readonly columns: readonly string[] };
+  | {
+      readonly kind: "references";
+      readonly table: QualifiedName;
+      readonly columns: readonly string[];
+      readonly onDelete: ReferentialAction;
+    };
+
+export type ReferentialAction = "noAction" | "restrict" | "cascade" | "setNull" | "setDefault";
 
 export interface ColumnDef {
   readonly name: string;
@@ -367,6 +374,7 @@ export type TableConstraint =
       readonly columns: readonly string[];
       readonly table: QualifiedName;
       readonly refColumns: readonly string[];
+      readonly onDelete: ReferentialAction;
     };
 
 export interface CreateTableStmt {
@@ -496,7 +504,26 @@ export interface DeallocateStmt {
   readonly name: string | undefined; // undefined = ALL
 }
 
+export interface TruncateStmt {
+  readonly kind: "truncate";
+  readonly pos: number;
+  readonly tables: readonly QualifiedName[];
+}
+export interface VacuumStmt {
+  readonly kind: "vacuum";
+  readonly pos: number;
+  readonly analyze: boolean;
+  readonly tables: readonly QualifiedName[];
+}
+export interface DiscardStmt {
+  readonly kind: "discard";
+  readonly pos: number;
+}
+
 export type Statement =
+  | TruncateStmt
+  | VacuumStmt
+  | DiscardStmt
   | Query
   | InsertStmt
   | UpdateStmt

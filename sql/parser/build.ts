@@ -68,6 +68,12 @@ export class AstBuilder {
       };
     }
     if (ctx instanceof P.SetTransactionStatementContext) return { kind: "set", pos: p, name: "transaction", value: "" };
+    if (ctx instanceof P.SetTimeZoneStatementContext) {
+      const str = ctx.STRING();
+      const id = ctx.identifier();
+      const value = str ? unquoteString(str.getText()) : id ? this.ident(id) : undefined;
+      return { kind: "set", pos: p, name: "timezone", value: value?.toLowerCase() === "local" ? undefined : value };
+    }
     if (ctx instanceof P.ShowStatementContext) {
       const id = ctx.identifier();
       return { kind: "show", pos: p, name: id ? this.ident(id) : ctx.ALL() ? "all" : "transaction_isolation" };
@@ -89,6 +95,18 @@ export class AstBuilder {
     if (ctx instanceof P.ExecuteStatementContext) {
       return { kind: "execute", pos: p, name: this.ident(ctx.identifier()), args: ctx.expr().map((e) => this.expr(e)) };
     }
+    if (ctx instanceof P.TruncateStatementContext)
+      return { kind: "truncate", pos: p, tables: ctx.qualifiedName().map((q) => this.qname(q)) };
+    if (ctx instanceof P.VacuumStatementContext) {
+      const opts = ctx.identifier().map((i) => this.ident(i));
+      return {
+        kind: "vacuum",
+        pos: p,
+        analyze: ctx.ANALYZE() !== null || opts.includes("analyze"),
+        tables: ctx.qualifiedName().map((q) => this.qname(q)),
+      };
+    }
+    if (ctx instanceof P.DiscardStatementContext) return { kind: "discard", pos: p };
     if (ctx instanceof P.DeallocateStatementContext) {
       const id = ctx.identifier();
       return { kind: "deallocate", pos: p, name: id ? this.ident(id) : undefined };
@@ -536,7 +554,12 @@ export class AstBuilder {
         if (b instanceof P.CheckColumnConstraintContext)
           return { kind: "check", expr: this.expr(b.expr()), text: this.source(b.expr()), name };
         if (b instanceof P.ReferencesConstraintContext) {
-          return { kind: "references", table: this.qname(b.qualifiedName()), columns: this.columnList(b.columnList()) };
+          return {
+            kind: "references",
+            table: this.qname(b.qualifiedName()),
+            columns: this.columnList(b.columnList()),
+            onDelete: this.onDelete(b.referentialAction()),
+          };
         }
         return { kind: "null" }; // COLLATE: accepted and ignored (binary collation only)
       }),
@@ -560,7 +583,18 @@ export class AstBuilder {
       columns: this.columnList(fk.columnList(0)),
       table: this.qname(fk.qualifiedName()),
       refColumns: this.columnList(fk.columnList(1)),
+      onDelete: this.onDelete(fk.referentialAction()),
     };
+  }
+
+  private onDelete(actions: P.ReferentialActionContext[]): A.ReferentialAction {
+    const del = actions.find((a) => a.DELETE() !== null);
+    if (!del) return "noAction";
+    if (del.CASCADE()) return "cascade";
+    if (del.RESTRICT()) return "restrict";
+    if (del.NULL()) return "setNull";
+    if (del.DEFAULT()) return "setDefault";
+    return "noAction";
   }
 
   private createIndex(ctx: P.CreateIndexStmtContext): A.CreateIndexStmt {

@@ -262,3 +262,143 @@ test("intervals normalize and combine with dates and timestamps as in PostgreSQL
     [["2024", 1, "2024-05-01 00:00:00"]],
   );
 });
+
+test("COPY to and from a server file round-trips rows (embedded engine, local files)", async () => {
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { openEmbeddedEngine } = await import("../../../sql/index.js");
+  const dir = mkdtempSync(join(tmpdir(), "kodiak-copy-"));
+  try {
+    const engine = await openEmbeddedEngine({ dir });
+    const s = await engine.openSession({ user: "t", database: "t" });
+    const file = join(dir, "t.csv");
+    await exec(
+      s,
+      `CREATE TABLE t (a INT, b TEXT); INSERT INTO t VALUES (1, 'x,y'), (2, NULL); COPY t TO '${file}' WITH (FORMAT csv, HEADER true)`,
+    );
+    await exec(s, `CREATE TABLE u (a INT, b TEXT); COPY u FROM '${file}' WITH (FORMAT csv, HEADER true)`);
+    assert.deepEqual(await rows(s, "SELECT a, b FROM u ORDER BY a"), [
+      [1, "x,y"],
+      [2, null],
+    ]);
+    await engine.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("SERIAL columns count up from 1 per table", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  await exec(s, "CREATE TABLE a (id SERIAL PRIMARY KEY, v TEXT); CREATE TABLE b (id BIGSERIAL, v TEXT)");
+  await exec(s, "INSERT INTO a (v) VALUES ('x'), ('y'); INSERT INTO b (v) VALUES ('z'); INSERT INTO a (v) VALUES ('w')");
+  assert.deepEqual(await rows(s, "SELECT id, v FROM a ORDER BY id"), [
+    [1, "x"],
+    [2, "y"],
+    [3, "w"],
+  ]);
+  assert.deepEqual(await rows(s, "SELECT id FROM b"), [[1n]]);
+});
+
+test("cached plans are not reused across catalog changes", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  await exec(s, "CREATE TABLE t (a INT); INSERT INTO t VALUES (1)");
+  assert.deepEqual(await rows(s, "SELECT * FROM t"), [[1]]);
+  await exec(s, "ALTER TABLE t ADD COLUMN b TEXT DEFAULT 'x'");
+  assert.deepEqual(await rows(s, "SELECT * FROM t"), [[1, "x"]]);
+  await exec(s, "BEGIN; ALTER TABLE t DROP COLUMN b");
+  assert.deepEqual(await rows(s, "SELECT * FROM t"), [[1]]);
+  await exec(s, "ROLLBACK");
+  assert.deepEqual(await rows(s, "SELECT * FROM t"), [[1, "x"]]);
+});
+
+test("numeric statistics are exact and RANGE frames with offsets match PostgreSQL 15", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  // Expected values taken from PostgreSQL 15 for the same statements.
+  assert.deepEqual(await rows(s, "SELECT stddev(x), variance(x), stddev_pop(x), var_pop(x) FROM (VALUES (1),(2),(4)) v(x)"), [
+    ["1.5275252316519467", "2.3333333333333333", "1.2472191289246471", "1.5555555555555556"],
+  ]);
+  assert.deepEqual(await rows(s, "SELECT stddev(x) FROM (VALUES (1.5),(2.25),(100)) v(x)"), [["56.6537362698466105"]]);
+  const w = await rows(
+    s,
+    "SELECT x, sum(x) OVER (ORDER BY x RANGE BETWEEN 2 PRECEDING AND CURRENT ROW), sum(x) OVER (ORDER BY x DESC RANGE BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM (VALUES (1),(2),(2),(5),(6),(NULL)) v(x) ORDER BY x",
+  );
+  assert.deepEqual(w, [
+    [1, 1n, 5n],
+    [2, 5n, 5n],
+    [2, 5n, 5n],
+    [5, 5n, 11n],
+    [6, 11n, 11n],
+    [null, null, null],
+  ]);
+});
+
+test("pgbench-style initialization: TRUNCATE, COPY, ALTER TABLE ADD PRIMARY KEY, VACUUM ANALYZE", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  await exec(s, "DROP TABLE IF EXISTS acc; CREATE TABLE acc (aid INT NOT NULL, bid INT, abalance INT, filler CHAR(84))");
+  await exec(s, "INSERT INTO acc VALUES (9, 1, 0, 'x'); TRUNCATE acc");
+  const [copy] = await exec(s, "COPY acc FROM STDIN");
+  copy.copyIn!.sink.write(new TextEncoder().encode("1\t1\t0\t\n2\t1\t0\t\n3\t1\t0\t\n"));
+  assert.equal(await copy.copyIn!.sink.finish(), 3);
+  await exec(s, "ALTER TABLE acc ADD PRIMARY KEY (aid); VACUUM ANALYZE acc");
+  assert.equal((await failure(s, "INSERT INTO acc VALUES (2, 1, 0, '')")).code, "23505");
+  await exec(s, "UPDATE acc SET abalance = abalance + 5 WHERE aid = 2");
+  assert.deepEqual(await rows(s, "SELECT aid, abalance FROM acc ORDER BY aid"), [
+    [1, 0],
+    [2, 5],
+    [3, 0],
+  ]);
+  assert.equal((await failure(s, "ALTER TABLE acc ADD PRIMARY KEY (bid)")).code, "42P16");
+  assert.equal((await failure(s, "BEGIN; VACUUM")).code, "25001");
+});
+
+test("now() is the transaction start time from the engine clock, also with cached plans", async () => {
+  const { ManualClock } = await import("../../../util/index.js");
+  const { KvSqlEngine, MemoryKvStore } = await import("../../../sql/index.js");
+  const clock = new ManualClock(Date.UTC(2024, 0, 2, 3, 4, 5));
+  const engine = new KvSqlEngine(new MemoryKvStore(), { clock });
+  const s = await engine.openSession({ user: "t", database: "t" });
+  assert.deepEqual(await rows(s, "SELECT now(), current_date"), [["2024-01-02 03:04:05+00", "2024-01-02"]]);
+  clock.advance(86_400_000);
+  assert.deepEqual(await rows(s, "SELECT now(), current_date"), [["2024-01-03 03:04:05+00", "2024-01-03"]]);
+  await exec(s, "BEGIN");
+  clock.advance(1000);
+  const first = await rows(s, "SELECT now()");
+  clock.advance(1000);
+  assert.deepEqual(await rows(s, "SELECT now()"), first);
+  await exec(s, "COMMIT");
+});
+
+test("ON DELETE CASCADE and SET NULL act on referencing rows; NO ACTION still blocks", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  await exec(
+    s,
+    "CREATE TABLE p (id INT PRIMARY KEY); CREATE TABLE c (id INT PRIMARY KEY, pid INT REFERENCES p(id) ON DELETE CASCADE); CREATE TABLE g (cid INT REFERENCES c(id) ON DELETE SET NULL, v TEXT); CREATE TABLE n (pid INT REFERENCES p(id))",
+  );
+  await exec(
+    s,
+    "INSERT INTO p VALUES (1), (2); INSERT INTO c VALUES (10, 1), (20, 2); INSERT INTO g VALUES (10, 'a'), (20, 'b'); INSERT INTO n VALUES (2)",
+  );
+  await exec(s, "DELETE FROM p WHERE id = 1");
+  assert.deepEqual(await rows(s, "SELECT id FROM c"), [[20]]);
+  assert.deepEqual(await rows(s, "SELECT cid, v FROM g ORDER BY v"), [
+    [null, "a"],
+    [20, "b"],
+  ]);
+  assert.equal((await failure(s, "DELETE FROM p WHERE id = 2")).code, "23503");
+  assert.deepEqual(await rows(s, "SELECT count(*) FROM c"), [[1n]]);
+});
+
+test("DROP TABLE refuses while views depend on it, and CASCADE drops them", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  await exec(s, "CREATE TABLE t (a INT); CREATE VIEW v1 AS SELECT a FROM t; CREATE VIEW v2 AS SELECT * FROM v1");
+  assert.equal((await failure(s, "DROP TABLE t")).code, "2BP01");
+  await exec(s, "DROP TABLE t CASCADE");
+  assert.equal((await failure(s, "SELECT * FROM v2")).code, "42P01");
+});
