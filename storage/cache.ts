@@ -52,6 +52,11 @@ export class PageCache {
     return p;
   }
 
+  /** Returns the page without changing the LRU order. */
+  peek(lid: number): Buffer | undefined {
+    return this.pages.get(lid);
+  }
+
   has(lid: number): boolean {
     return this.pages.has(lid);
   }

@@ -320,10 +320,17 @@ export class Pager {
     if (!this.cache.overBudget()) return;
     const excess = this.cache.size - Math.floor(this.cache.capacityBytes / this.pageSize);
     const victims: number[] = [];
+    const spared: number[] = [];
+    // Internal pages get a second chance while they fill at most half the cache: random leaf
+    // traffic would otherwise push out the upper levels every lookup goes through.
+    const spareMax = this.cache.size >>> 1;
     for (const lid of this.cache.lruOrder()) {
       if (victims.length >= excess) break;
-      victims.push(lid);
+      const page = this.cache.peek(lid) as Buffer;
+      if (page[H_TYPE] === PageType.Internal && spared.length < spareMax) spared.push(lid);
+      else victims.push(lid);
     }
+    for (const lid of spared) this.cache.lookup(lid);
     for (const lid of victims) {
       if (this.cache.isDirty(lid)) {
         const page = this.cache.lookup(lid) as Buffer;
