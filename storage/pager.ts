@@ -387,6 +387,11 @@ export class Pager {
     };
   }
 
+  /** Physical page currently holding logical page lid (0 = not yet written); for tests and tools. */
+  physicalOf(lid: number): number {
+    return this.phys[lid] ?? 0;
+  }
+
   /** Logical pages in use (for tests and space accounting). */
   livePages(): number {
     return this.nextLid - 1 - this.freeLids.length;
