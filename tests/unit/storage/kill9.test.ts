@@ -41,7 +41,10 @@ async function runChildAndKill(dir: string, seed: number, mode: TreeMode, killAf
       child.on("exit", () => reject(new Error("child exited early")));
     });
     // While the child lives, its lock keeps a second opener out.
-    await assert.rejects(openStore(nodeFileSystem, dir, {}), (e: unknown) => e instanceof KodiakError && e.code === SqlState.lockNotAvailable);
+    await assert.rejects(
+      openStore(nodeFileSystem, dir, {}),
+      (e: unknown) => e instanceof KodiakError && e.code === SqlState.lockNotAvailable,
+    );
     await new Promise((r) => setTimeout(r, extraMs));
   } finally {
     child.kill("SIGKILL");

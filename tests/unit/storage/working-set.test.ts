@@ -22,7 +22,7 @@ function keyOf(i: number): Buffer {
   return k;
 }
 
-function valueOf(i: number): Buffer {
+function valueFor(i: number): Buffer {
   return Buffer.from(`value-${i}-${"x".repeat(i % 40)}`);
 }
 
@@ -35,7 +35,7 @@ describe("working set larger than the cache", () => {
       let ts = 0;
       for (let i = 0; i < KEYS; i += BATCH) {
         const ops = [];
-        for (let j = i; j < i + BATCH; j++) ops.push({ type: "put" as const, key: keyOf(j), value: valueOf(j) });
+        for (let j = i; j < i + BATCH; j++) ops.push({ type: "put" as const, key: keyOf(j), value: valueFor(j) });
         store.writeBatch(ops, ++ts, ts);
         store.get(keyOf(i)); // an operation boundary: relieves the cache first
         maxCacheBytes = Math.max(maxCacheBytes, store.stats().bytes);
@@ -48,7 +48,7 @@ describe("working set larger than the cache", () => {
       const r = new SeededRandom(3);
       for (let n = 0; n < 20_000; n++) {
         const i = r.int(KEYS);
-        assert.equal(store.get(keyOf(i))?.toString(), valueOf(i).toString(), `key ${i}`);
+        assert.equal(store.get(keyOf(i))?.toString(), valueFor(i).toString(), `key ${i}`);
       }
       let count = 0;
       let prev: Buffer | undefined;
@@ -64,7 +64,7 @@ describe("working set larger than the cache", () => {
       assert.equal(reopened.appliedIndex, ts);
       for (let n = 0; n < 2000; n++) {
         const i = r.int(KEYS);
-        assert.equal(reopened.get(keyOf(i))?.toString(), valueOf(i).toString());
+        assert.equal(reopened.get(keyOf(i))?.toString(), valueFor(i).toString());
       }
       reopened.close();
     } finally {
