@@ -109,9 +109,19 @@ export function pageChecksumOk(page: Buffer): boolean {
   return page.readUInt32LE(H_CRC) === crc32cRange(page, 4, page.length);
 }
 
+/** memcmp order of two byte strings (a JS loop: faster than the native call for short keys). */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    const d = (a[i] as number) - (b[i] as number);
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
 /** Compares (k1, t1) with (k2, t2): key ascending, then timestamp descending (newest first). */
 export function compareVersion(k1: Uint8Array, t1: number, k2: Uint8Array, t2: number): number {
-  const c = Buffer.compare(k1, k2);
+  const c = compareBytes(k1, k2);
   if (c !== 0) return c;
   return t1 === t2 ? 0 : t1 > t2 ? -1 : 1;
 }

@@ -11,7 +11,7 @@
 //     manifest is durable (pendingFree); a shadow page released is free at once.
 //  4. Dirty pages are written at checkpoint, or earlier to their shadow page when the cache must
 //     make room (a spill); by (2) a spill can never damage the durable checkpoint.
-//  5. Eviction happens only in relieve(), which callers invoke between operations, so a page
+//  5. Eviction (CLOCK, cache.ts) happens only in relieve(), called between operations, so a page
 //     Buffer obtained during an operation stays valid until that operation ends.
 //  6. Every page read is checked (checksum, type, logical id) before anyone sees it; a failure is
 //     KodiakError XX001 naming the page and the file, never wrong data.
@@ -318,22 +318,10 @@ export class Pager {
   /** Evicts least recently used pages (spilling dirty ones) until the cache is within budget. */
   relieve(): void {
     if (!this.cache.overBudget()) return;
-    const excess = this.cache.size - Math.floor(this.cache.capacityBytes / this.pageSize);
-    const victims: number[] = [];
-    const spared: number[] = [];
-    // Internal pages get a second chance while they fill at most half the cache: random leaf
-    // traffic would otherwise push out the upper levels every lookup goes through.
-    const spareMax = this.cache.size >>> 1;
-    for (const lid of this.cache.lruOrder()) {
-      if (victims.length >= excess) break;
-      const page = this.cache.peek(lid) as Buffer;
-      if (page[H_TYPE] === PageType.Internal && spared.length < spareMax) spared.push(lid);
-      else victims.push(lid);
-    }
-    for (const lid of spared) this.cache.lookup(lid);
+    const victims = this.cache.victims(this.cache.size - this.cache.capacityPages);
     for (const lid of victims) {
       if (this.cache.isDirty(lid)) {
-        const page = this.cache.lookup(lid) as Buffer;
+        const page = this.cache.peek(lid) as Buffer;
         this.writeOut(lid, page);
         this.cache.spills++;
       }
@@ -347,7 +335,7 @@ export class Pager {
    * durable one and this pager stays usable (a later checkpoint retries).
    */
   async checkpoint(): Promise<void> {
-    for (const lid of this.cache.dirtyIds()) this.writeOut(lid, this.cache.lookup(lid) as Buffer);
+    for (const lid of this.cache.dirtyIds()) this.writeOut(lid, this.cache.peek(lid) as Buffer);
     const chunks = Math.ceil(this.nextLid / this.entriesPerMapPage);
     for (let c = 0; c < chunks; c++) if (this.mapPhys[c] === undefined) this.dirtyChunks.add(c);
     const page = Buffer.alloc(this.pageSize);

@@ -2,7 +2,7 @@
 // buffered messages of its ancestors) resolved into per-key version events. It never modifies
 // a page, and copies every byte it returns out of page buffers (pages may be evicted later).
 
-import { CELL_HEADER_BYTES, Kind, MAX_TS, PageType } from "./format.js";
+import { CELL_HEADER_BYTES, Kind, MAX_TS, PageType, compareBytes } from "./format.js";
 import { rdEnd, userBound } from "./nodes.js";
 import {
   cellKeyLen,
@@ -117,7 +117,7 @@ function coveringRdTs(p: Buffer, from: number, to: number, key: Buffer, ts: numb
     const t = cellTs(p, o);
     if (t > ts || t <= best || compareKeyToCell(key, p, o) < 0) continue;
     const end = rdEnd(cellValue(p, o));
-    if (end === undefined || Buffer.compare(key, end) < 0) best = t;
+    if (end === undefined || compareBytes(key, end) < 0) best = t;
   }
   return best;
 }
@@ -183,8 +183,8 @@ export function loadWindow(tree: Tree, seek: Buffer | undefined, reverse: boolea
       const o = slotOffset(a, i);
       const start = Buffer.from(keyOf(a, o));
       const end = rdEnd(cellValue(a, o));
-      if (hi !== undefined && Buffer.compare(start, hi) >= 0) continue;
-      if (lo !== undefined && end !== undefined && Buffer.compare(end, lo) <= 0) continue;
+      if (hi !== undefined && compareBytes(start, hi) >= 0) continue;
+      if (lo !== undefined && end !== undefined && compareBytes(end, lo) <= 0) continue;
       rds.push({ start, end: end === undefined ? undefined : Buffer.from(end), ts: cellTs(a, o), rank });
     }
   });
@@ -211,10 +211,10 @@ export function loadWindow(tree: Tree, seek: Buffer | undefined, reverse: boolea
     if (i < m) break;
     next = link1(q);
   }
-  if (ancestors.length > 0) ordered.sort((a, b) => Buffer.compare(a.key, b.key));
+  if (ancestors.length > 0) ordered.sort((a, b) => compareBytes(a.key, b.key));
   for (const ke of ordered) {
     for (const r of rds) {
-      if (Buffer.compare(ke.key, r.start) >= 0 && (r.end === undefined || Buffer.compare(ke.key, r.end) < 0)) {
+      if (compareBytes(ke.key, r.start) >= 0 && (r.end === undefined || compareBytes(ke.key, r.end) < 0)) {
         ke.events.push({ ts: r.ts, kind: Kind.RangeDelete, value: EMPTY, rank: r.rank });
       }
     }
@@ -284,7 +284,7 @@ export function keyEvents(tree: Tree, key: Buffer): Event[] {
       const o = slotOffset(p, i);
       if (compareKeyToCell(key, p, o) < 0) continue;
       const end = rdEnd(cellValue(p, o));
-      if (end === undefined || Buffer.compare(key, end) < 0) events.push({ ts: cellTs(p, o), kind: Kind.RangeDelete, value: EMPTY, rank });
+      if (end === undefined || compareBytes(key, end) < 0) events.push({ ts: cellTs(p, o), kind: Kind.RangeDelete, value: EMPTY, rank });
     }
     lid = childAt(p, upperBound(p, 0, na, key, MAX_TS));
     rank++;

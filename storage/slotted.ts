@@ -74,8 +74,7 @@ export function cellValue(p: Buffer, o: number): Buffer {
 
 /** Compares the search key (key, ts) with the cell at offset o: key asc, ts desc. */
 export function compareToCell(key: Buffer, ts: number, p: Buffer, o: number): number {
-  const s = o + CELL_HEADER_BYTES;
-  const c = key.compare(p, s, s + cellKeyLen(p, o));
+  const c = compareKeyAt(key, p, o + CELL_HEADER_BYTES, cellKeyLen(p, o));
   if (c !== 0) return c;
   const t = cellTs(p, o);
   return ts === t ? 0 : ts > t ? -1 : 1;
@@ -83,8 +82,7 @@ export function compareToCell(key: Buffer, ts: number, p: Buffer, o: number): nu
 
 /** Compares only the user key with the cell's key. */
 export function compareKeyToCell(key: Buffer, p: Buffer, o: number): number {
-  const s = o + CELL_HEADER_BYTES;
-  return key.compare(p, s, s + cellKeyLen(p, o));
+  return compareKeyAt(key, p, o + CELL_HEADER_BYTES, cellKeyLen(p, o));
 }
 
 /** First slot index in [from, to) whose cell is >= (key, ts). */
@@ -210,4 +208,15 @@ export function removeCell(p: Buffer, g: 0 | 1 | 2, at: number): void {
   p.copyWithin(slotsAt, slotsAt + SLOT_BYTES, PAGE_HEADER_BYTES + n * SLOT_BYTES);
   const f = groupField[g];
   p.writeUInt16LE(p.readUInt16LE(f) - 1, f);
+}
+
+/** memcmp of key against p[s, s + len): a JS loop beats the native call for short keys. */
+export function compareKeyAt(key: Buffer, p: Buffer, s: number, len: number): number {
+  const n = key.length < len ? key.length : len;
+  if (n > 64) return key.compare(p, s, s + len);
+  for (let i = 0; i < n; i++) {
+    const d = (key[i] as number) - (p[s + i] as number);
+    if (d !== 0) return d;
+  }
+  return key.length - len;
 }

@@ -15,6 +15,7 @@ import {
   MAX_TS,
   MIN_PAGE_SIZE,
   PageType,
+  compareBytes,
 } from "./format.js";
 import type { TreeMode } from "./manifest.js";
 import { type Cell, decodeInternal, decodeLeaf, encodeRdEnd, type Pivot, userBound, writeLeaf } from "./nodes.js";
@@ -175,11 +176,11 @@ export class Store {
       if (op.type === "deleteRange") {
         checkKey(op.start, ps, "range start");
         if (op.end !== undefined) checkKey(op.end, ps, "range end");
-        const start = Buffer.from(op.start);
-        const end = op.end === undefined ? undefined : Buffer.from(op.end);
-        if (end !== undefined && Buffer.compare(start, end) >= 0) continue;
+        const start = asBuffer(op.start);
+        const end = op.end === undefined ? undefined : asBuffer(op.end);
+        if (end !== undefined && compareBytes(start, end) >= 0) continue;
         for (const c of points.values()) {
-          if (c.kind === Kind.Put && Buffer.compare(c.key, start) >= 0 && (end === undefined || Buffer.compare(c.key, end) < 0)) {
+          if (c.kind === Kind.Put && compareBytes(c.key, start) >= 0 && (end === undefined || compareBytes(c.key, end) < 0)) {
             c.kind = Kind.Tombstone;
             c.value = EMPTY;
           }
@@ -188,13 +189,13 @@ export class Store {
         continue;
       }
       checkKey(op.key, ps);
-      const key = Buffer.from(op.key);
+      const key = asBuffer(op.key);
       if (op.type === "put") {
         checkValue(op.key, op.value, ps);
-        points.set(key.toString("latin1"), { key, ts, kind: Kind.Put, value: Buffer.from(op.value) });
+        points.set(key.toString("latin1"), { key, ts, kind: Kind.Put, value: asBuffer(op.value) });
       } else points.set(key.toString("latin1"), { key, ts, kind: Kind.Tombstone, value: EMPTY });
     }
-    const sorted = [...points.values()].sort((a, b) => Buffer.compare(a.key, b.key));
+    const sorted = [...points.values()].sort((a, b) => compareBytes(a.key, b.key));
     return [...rds, ...sorted];
   }
 
@@ -215,11 +216,11 @@ export class Store {
       const w = loadWindow(this.tree, seek, false);
       if (w === undefined) return best;
       for (const ke of w.keys) {
-        if (Buffer.compare(ke.key, start) < 0 || (e !== undefined && Buffer.compare(ke.key, e) >= 0)) continue;
+        if (compareBytes(ke.key, start) < 0 || (e !== undefined && compareBytes(ke.key, e) >= 0)) continue;
         const v = effectiveVersions(ke.events);
         if (v.length > 0) best = Math.max(best, (v[0] as { ts: number }).ts);
       }
-      if (w.hi === undefined || (e !== undefined && Buffer.compare(w.hi, e) >= 0)) return best;
+      if (w.hi === undefined || (e !== undefined && compareBytes(w.hi, e) >= 0)) return best;
       seek = w.hi;
     }
   }

@@ -20,7 +20,7 @@
 //     at or before its timestamp is a put (so latestCommitTs counts it only for live keys).
 
 import { assert } from "../util/index.js";
-import { CELL_HEADER_BYTES, compareVersion, Kind, MAX_TS, PageType } from "./format.js";
+import { CELL_HEADER_BYTES, compareVersion, Kind, MAX_TS, PageType, compareBytes } from "./format.js";
 import type { TreeMode } from "./manifest.js";
 import {
   type Cell,
@@ -73,7 +73,7 @@ export function byApplicationOrder(a: Cell, b: Cell): number {
 }
 
 function byVersion(a: Cell, b: Cell): number {
-  const c = Buffer.compare(a.key, b.key);
+  const c = compareBytes(a.key, b.key);
   if (c !== 0) return c;
   return a.ts === b.ts ? 0 : a.ts > b.ts ? -1 : 1;
 }
@@ -97,7 +97,7 @@ export function childBefore(pivots: readonly Pivot[], b: Buffer): number {
   let hi = pivots.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (Buffer.compare(userBound(pivots[mid] as Pivot), b) < 0) lo = mid + 1;
+    if (compareBytes(userBound(pivots[mid] as Pivot), b) < 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -118,10 +118,10 @@ export function childAt(p: Buffer, i: number): number {
 /** The part of range delete rd inside [lo, hi) (undefined bounds are open), or undefined if empty. */
 export function clipRd(rd: Cell, lo: Buffer | undefined, hi: Buffer | undefined): Cell | undefined {
   const end = rdEnd(rd.value);
-  const s = lo !== undefined && Buffer.compare(lo, rd.key) > 0 ? lo : rd.key;
+  const s = lo !== undefined && compareBytes(lo, rd.key) > 0 ? lo : rd.key;
   let e = end;
-  if (hi !== undefined && (e === undefined || Buffer.compare(hi, e) < 0)) e = hi;
-  if (e !== undefined && Buffer.compare(s, e) >= 0) return undefined;
+  if (hi !== undefined && (e === undefined || compareBytes(hi, e) < 0)) e = hi;
+  if (e !== undefined && compareBytes(s, e) >= 0) return undefined;
   if (s === rd.key && e === end) return rd;
   return { key: s, ts: rd.ts, kind: Kind.RangeDelete, value: encodeRdEnd(e) };
 }
@@ -356,7 +356,7 @@ export class Tree {
     const lastKey = cells.length > 0 ? (cells[cells.length - 1] as Cell).key : undefined;
     let appending = leaf.next === 0;
     for (const m of msgs) {
-      if (lastKey !== undefined && Buffer.compare(m.key, lastKey) <= 0) appending = false;
+      if (lastKey !== undefined && compareBytes(m.key, lastKey) <= 0) appending = false;
       if (m.kind === Kind.RangeDelete) applyRangeDelete(cells, m);
       else upsert(cells, m);
     }
@@ -438,7 +438,7 @@ function lowerBoundCells(cells: readonly Cell[], key: Buffer, ts: number): numbe
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const c = cells[mid] as Cell;
-    const k = Buffer.compare(c.key, key);
+    const k = compareBytes(c.key, key);
     if (k < 0 || (k === 0 && c.ts > ts)) lo = mid + 1;
     else hi = mid;
   }
@@ -459,7 +459,7 @@ function applyRangeDelete(cells: Cell[], rd: Cell): void {
   let i = lowerBoundCells(cells, rd.key, MAX_TS);
   while (i < cells.length) {
     const key = (cells[i] as Cell).key;
-    if (end !== undefined && Buffer.compare(key, end) >= 0) break;
+    if (end !== undefined && compareBytes(key, end) >= 0) break;
     let j = i;
     while (j < cells.length && (cells[j] as Cell).key.equals(key) && (cells[j] as Cell).ts > rd.ts) j++;
     const newest = cells[j];

@@ -3,7 +3,10 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { PageType } from "../../../storage/format.js";
 import { DATA_FILE_NAME, openStore } from "../../../storage/index.js";
+import { pageType } from "../../../storage/slotted.js";
+import { childAt } from "../../../storage/tree.js";
 import { KodiakError, SeededRandom, SimFileSystem, SqlState } from "../../../util/index.js";
 
 const PAGE = 4096;
@@ -68,11 +71,10 @@ describe("corruption detection", () => {
     const fs = new SimFileSystem();
     const want = await seeded(fs);
     const s = await openStore(fs, "/db", {});
-    const key = Buffer.from([...want.keys()][0] as string, "hex");
-    // Find the leaf holding key: descend by scanning the tree the way get does, via the cache.
-    s.get(key);
-    const leafLids = [...s.pager.cache.lruOrder()];
-    const leaf = leafLids[leafLids.length - 1] as number;
+    const key = Buffer.from([...want.keys()].sort()[0] as string, "hex");
+    // The smallest key lives in the leftmost leaf: follow child 0 down from the root.
+    let leaf = s.tree.root;
+    while (pageType(s.pager.get(leaf)) === PageType.Internal) leaf = childAt(s.pager.get(leaf), 0);
     const phys = s.pager.physicalOf(leaf);
     s.close();
     fs.flipBit(`/db/${DATA_FILE_NAME}`, phys * PAGE + PAGE - 10, 3);
