@@ -20,11 +20,12 @@
 //     at or before its timestamp is a put (so latestCommitTs counts it only for live keys).
 
 import { assert } from "../util/index.js";
-import { CELL_HEADER_BYTES, compareVersion, Kind, MAX_TS, PageType, compareBytes } from "./format.js";
+import { CELL_HEADER_BYTES, cellSize, compareBytes, compareVersion, Kind, MAX_TS, PageType, SLOT_BYTES } from "./format.js";
 import type { TreeMode } from "./manifest.js";
 import {
   type Cell,
   cellBytes,
+  copyCell,
   decodeInternal,
   decodeLeaf,
   encodeRdEnd,
@@ -43,15 +44,20 @@ import {
   cellKey,
   cellKeyLen,
   cellTs,
+  cellValLen,
+  compareCells,
   compareKeyToCell,
   compareToCell,
   countA,
   countB,
   countC,
+  freeBytes,
+  garbageBytes,
   insertCell,
   link1,
   lowerBound,
   pageType,
+  removeCells,
   routeBefore,
   setLink2,
   slotOffset,
@@ -183,7 +189,58 @@ export class Tree {
         ok =
           !(at < na + nb && compareToCell(m.key, m.ts, p, slotOffset(p, at)) === 0) && insertCell(p, 1, at, m.key, m.ts, m.kind, m.value);
       }
-      if (!ok) return this.internalSlow(lid, p, msgs.slice(i));
+      if (ok) continue;
+      // Buffer full: flush in place (no decode of the whole node) unless range deletes are involved.
+      if (countC(p) > 0 || msgs.some((x, j) => j >= i && x.kind === Kind.RangeDelete)) return this.internalSlow(lid, p, msgs.slice(i));
+      const pending = this.flushInPlace(p);
+      if (pending.length > 0) {
+        const node = decodeInternal(p);
+        for (const s of pending) insertPivot(node, s);
+        return this.finishWith(lid, node, msgs.slice(i));
+      }
+      const at = lowerBound(p, countA(p), countA(p) + countB(p), m.key, m.ts);
+      if (!insertCell(p, 1, at, m.key, m.ts, m.kind, m.value)) return this.internalSlow(lid, p, msgs.slice(i));
+    }
+    return [];
+  }
+
+  /**
+   * Flushes the heaviest children of a full internal page in place until it is at most
+   * FLUSH_LOW_WATER full: their message slots are cut out and applied to the child. Returns the
+   * child splits whose pivots did not fit (or would exceed the fanout); the caller finishes those.
+   */
+  private flushInPlace(p: Buffer): Split[] {
+    const target = this.usable * (1 - FLUSH_LOW_WATER);
+    while (freeBytes(p) + garbageBytes(p) < target && countB(p) > 0) {
+      const na = countA(p);
+      const nb = countB(p);
+      const bytes = new Float64Array(na + 1);
+      const starts = new Int32Array(na + 2);
+      let c = 0;
+      starts[0] = na;
+      for (let i = na; i < na + nb; i++) {
+        const o = slotOffset(p, i);
+        while (c < na && compareCells(p, o, slotOffset(p, c)) >= 0) starts[++c + 0] = i;
+        bytes[c] = (bytes[c] as number) + cellSize(cellKeyLen(p, o), cellValLen(p, o)) + SLOT_BYTES;
+      }
+      while (c < na) starts[++c] = na + nb;
+      starts[na + 1] = na + nb;
+      let best = 0;
+      for (let i = 1; i <= na; i++) if ((bytes[i] as number) > (bytes[best] as number)) best = i;
+      const from = starts[best] as number;
+      const to = starts[best + 1] as number;
+      const batch: Cell[] = [];
+      for (let i = from; i < to; i++) batch.push(copyCell(p, slotOffset(p, i)));
+      const child = childAt(p, best);
+      removeCells(p, 1, from, to);
+      batch.sort(byApplicationOrder);
+      const splits = this.applyAt(child, batch);
+      for (let k = 0; k < splits.length; k++) {
+        const s = splits[k] as Split;
+        const id = Buffer.alloc(4);
+        id.writeUInt32LE(s.lid, 0);
+        if (countA(p) + 1 >= this.fanout || !insertCell(p, 0, best + k, s.pivot.key, s.pivot.ts, Kind.Pivot, id)) return splits.slice(k);
+      }
     }
     return [];
   }
@@ -230,7 +287,10 @@ export class Tree {
   }
 
   private internalSlow(lid: number, p: Buffer, incoming: Cell[]): Split[] {
-    const node = decodeInternal(p);
+    return this.finishWith(lid, decodeInternal(p), incoming);
+  }
+
+  private finishWith(lid: number, node: InternalNode, incoming: Cell[]): Split[] {
     for (const m of incoming) {
       if (m.kind === Kind.RangeDelete) node.rds.push(m);
       else node.msgs.push(m);
@@ -423,6 +483,13 @@ export class Tree {
     }
     return pages.slice(1).map((pc, i) => ({ pivot: pivotBetween(pages[i] as Cell[], pc), lid: lids[i + 1] as number }));
   }
+}
+
+/** Adds a child split to a decoded node: the pivot goes right after the child it split from. */
+function insertPivot(node: InternalNode, s: Split): void {
+  const i = childIndexOf(node.pivots, s.pivot.key, s.pivot.ts);
+  node.pivots.splice(i, 0, s.pivot);
+  node.children.splice(i + 1, 0, s.lid);
 }
 
 /** The pivot before page `right`: a key boundary unless one key's versions continue across. */
