@@ -111,7 +111,7 @@ export function pageChecksumOk(page: Buffer): boolean {
 
 /** memcmp order of two byte strings (a JS loop: faster than the native call for short keys). */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = a.length < b.length ? a.length : b.length;
+  const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const d = (a[i] as number) - (b[i] as number);
     if (d !== 0) return d;

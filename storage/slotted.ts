@@ -216,7 +216,7 @@ export function removeCell(p: Buffer, g: 0 | 1 | 2, at: number): void {
 
 /** memcmp of key against p[s, s + len): a JS loop beats the native call for short keys. */
 export function compareKeyAt(key: Buffer, p: Buffer, s: number, len: number): number {
-  const n = key.length < len ? key.length : len;
+  const n = Math.min(key.length, len);
   if (n > 64) return key.compare(p, s, s + len);
   for (let i = 0; i < n; i++) {
     const d = (key[i] as number) - (p[s + i] as number);
@@ -231,7 +231,7 @@ export function compareCells(p: Buffer, o1: number, o2: number): number {
   const l2 = cellKeyLen(p, o2);
   const s1 = o1 + CELL_HEADER_BYTES;
   const s2 = o2 + CELL_HEADER_BYTES;
-  const n = l1 < l2 ? l1 : l2;
+  const n = Math.min(l1, l2);
   for (let i = 0; i < n; i++) {
     const d = (p[s1 + i] as number) - (p[s2 + i] as number);
     if (d !== 0) return d;

@@ -18,13 +18,13 @@ import {
   compareBytes,
 } from "./format.js";
 import type { TreeMode } from "./manifest.js";
-import { type Cell, decodeInternal, decodeLeaf, encodeRdEnd, type Pivot, userBound, writeLeaf } from "./nodes.js";
+import { type Cell, decodeLeaf, encodeRdEnd, writeLeaf } from "./nodes.js";
 import { Pager, type PagerStats } from "./pager.js";
 import { effectiveVersions, getAt, keyEvents, loadWindow } from "./read.js";
 import { pageType } from "./slotted.js";
 import { BulkLoader, treePages, versionRecords } from "./bulk.js";
 import { loadChunks, type SnapshotMeta, snapshotChunks } from "./snapshot.js";
-import { childIndexOf, pruneVersions, Tree } from "./tree.js";
+import { childAt, pruneVersions, Tree } from "./tree.js";
 
 export const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
 /** Default internal-node fanout in betree mode: small, so each flush moves many messages per child. */
@@ -62,7 +62,8 @@ export const SNAPSHOT_TOO_OLD = "72000";
 export class Store {
   private failure: unknown;
   private closed = false;
-  private gcCursor: Buffer | undefined | null = null;
+  /** Next leaf for the GC sweep: null = idle, 0 = start at the leftmost leaf. */
+  private gcCursor: number | null = null;
 
   /** @internal use openStore */
   constructor(
@@ -236,28 +237,24 @@ export class Store {
     if (retentionTs > this.tree.retentionTs) {
       this.tree.retentionTs = retentionTs;
       this.pager.meta.retentionTs = retentionTs;
-      if (this.gcCursor === null) this.gcCursor = undefined;
+      if (this.gcCursor === null) this.gcCursor = 0;
     }
     for (let n = 0; n < maxLeaves && this.gcCursor !== null; n++) {
       this.pager.relieve();
-      const hi = this.pruneLeaf(this.gcCursor);
-      this.gcCursor = hi ?? null;
+      this.gcCursor = this.pruneLeaf(this.gcCursor === 0 ? this.leftmostLeaf() : this.gcCursor) || null;
     }
     return this.gcCursor === null;
   }
 
-  private pruneLeaf(seek: Buffer | undefined): Buffer | undefined {
-    if (this.tree.root === 0) return undefined;
+  private leftmostLeaf(): number {
     let lid = this.tree.root;
-    let hi: Buffer | undefined;
-    for (;;) {
-      const p = this.pager.get(lid);
-      if (pageType(p) === PageType.Leaf) break;
-      const node = decodeInternal(p);
-      const i = seek === undefined ? 0 : childIndexOf(node.pivots, seek, MAX_TS);
-      if (i < node.pivots.length) hi = userBound(node.pivots[i] as Pivot);
-      lid = node.children[i] as number;
-    }
+    while (lid !== 0 && pageType(this.pager.get(lid)) === PageType.Internal) lid = childAt(this.pager.get(lid), 0);
+    return lid;
+  }
+
+  /** Prunes one leaf; returns the next leaf (0 = none). Leaves are never freed, so ids stay valid. */
+  private pruneLeaf(lid: number): number {
+    if (lid === 0) return 0;
     const p = this.pager.get(lid);
     const leaf = decodeLeaf(p);
     const kept = pruneVersions(leaf.cells, this.tree.retentionTs, this.tree.continuesInto(leaf.cells, leaf.next));
@@ -266,7 +263,7 @@ export class Store {
       this.pager.markDirty(lid);
       this.tree.modCount++;
     }
-    return hi;
+    return leaf.next;
   }
 
   /**

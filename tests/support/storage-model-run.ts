@@ -25,6 +25,7 @@ export type Cmd =
   | { t: "get"; key: Buffer; back: number }
   | { t: "scan"; start?: Buffer; end?: Buffer; prefix?: Buffer; reverse: boolean; limit?: number; back: number }
   | { t: "latest"; key: Buffer }
+  | { t: "rangeLatest"; start: Buffer; end?: Buffer }
   | { t: "checkpoint" }
   | { t: "reopen" }
   | { t: "snapshot"; arrow: boolean }
@@ -59,6 +60,10 @@ export const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
     ),
   },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("latest" as const), key: keyArb }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ t: fc.constant("rangeLatest" as const), start: keyArb, end: fc.option(keyArb, { nil: undefined }) }),
+  },
   { weight: 2, arbitrary: fc.constant({ t: "checkpoint" as const }) },
   { weight: 2, arbitrary: fc.constant({ t: "reopen" as const }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("snapshot" as const), arrow: fc.boolean() }) },
@@ -123,6 +128,13 @@ export async function run(mode: TreeMode, cmds: Cmd[]): Promise<void> {
           const got = store.latestCommitTs(c.key);
           if (want > retention) assert.equal(got, want, `latestCommitTs ${c.key.toString("hex")}`);
           else assert.ok(got <= retention, `latestCommitTs ${got} at or below retention ${retention}`);
+          break;
+        }
+        case "rangeLatest": {
+          const want = model.maxCommitTsInRange(c.start, c.end);
+          const got = store.maxCommitTsInRange(c.start, c.end);
+          if (want > retention) assert.equal(got, want, `maxCommitTsInRange ${c.start.toString("hex")}..${c.end?.toString("hex")}`);
+          else assert.ok(got <= retention);
           break;
         }
         case "checkpoint":
