@@ -357,11 +357,20 @@ export class Pager {
       this.writePhysical(p, page);
       this.dirtyChunks.delete(c);
     }
-    await this.data.fsync();
-    await writeManifest(this.fs, this.dir, this.manifest());
-    for (const p of this.pendingFree) this.freePhys.push(p);
+    // Everything below the first await is fixed now: the manifest image, and the pages it names
+    // stop being shadow pages, so writes that run while we wait copy them instead (invariant 2).
+    const manifest = this.manifest();
+    const toFree = this.pendingFree;
     this.pendingFree = [];
     this.shadow.clear();
+    try {
+      await this.data.fsync();
+      await writeManifest(this.fs, this.dir, manifest);
+    } catch (e) {
+      this.pendingFree.push(...toFree);
+      throw e;
+    }
+    for (const p of toFree) this.freePhys.push(p);
   }
 
   stats(): PagerStats {

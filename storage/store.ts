@@ -62,6 +62,7 @@ export const SNAPSHOT_TOO_OLD = "72000";
 export class Store {
   private failure: unknown;
   private closed = false;
+  private checkpointing = false;
   /** Next leaf for the GC sweep: null = idle, 0 = start at the leftmost leaf. */
   private gcCursor: number | null = null;
 
@@ -273,9 +274,15 @@ export class Store {
    */
   async checkpoint(appliedIndex?: number): Promise<void> {
     this.usable();
+    if (this.checkpointing) throw new KodiakError(SqlState.objectNotInPrerequisiteState, "a checkpoint is already in progress");
     if (appliedIndex !== undefined) this.setAppliedIndex(appliedIndex);
     this.pager.meta.rootLid = this.tree.root;
-    await this.pager.checkpoint();
+    this.checkpointing = true;
+    try {
+      await this.pager.checkpoint();
+    } finally {
+      this.checkpointing = false;
+    }
   }
 
   /** Every retained version (ts <= lastCommitTs now), in (key asc, ts desc) order, range deletes resolved. */

@@ -15,6 +15,8 @@ export class CrashingFs implements FileSystem {
   /** Mutating calls left before the crash; Infinity = never. */
   budget = Number.POSITIVE_INFINITY;
   calls = 0;
+  /** Crash at the next rename (the manifest swap) regardless of the budget. */
+  crashAtRename = false;
 
   constructor(readonly sim: SimFileSystem) {}
 
@@ -59,6 +61,7 @@ export class CrashingFs implements FileSystem {
     this.sim.mkdirp(path);
   }
   rename(from: string, to: string): void {
+    if (this.crashAtRename) throw new SimulatedCrash();
     this.tick();
     this.sim.rename(from, to);
   }
