@@ -2,7 +2,7 @@
 // snapshot timestamps, GC, checkpoints and recovery metadata. Timestamps and log indexes always
 // come from the caller (the Raft entry); this file never reads a clock.
 
-import { type FileSystem, KodiakError, SqlState } from "../util/index.js";
+import { assert, type FileSystem, KodiakError, SqlState } from "../util/index.js";
 import { Cursor, type ScanOptions } from "./cursor.js";
 import {
   asBuffer,
@@ -171,6 +171,7 @@ export class Store {
 
   /** Range deletes first, then the final point operation per key (writes covered by a later range delete become tombstones). */
   private normalize(ops: readonly WriteOp[], ts: number): Cell[] {
+    if (!ops.some((op) => op.type === "deleteRange")) return this.normalizePoints(ops, ts);
     const ps = this.pageSize;
     const points = new Map<string, Cell>();
     const rds: Cell[] = [];
@@ -199,6 +200,32 @@ export class Store {
     }
     const sorted = [...points.values()].sort((a, b) => compareBytes(a.key, b.key));
     return [...rds, ...sorted];
+  }
+
+  /** Batches without range deletes: sort by key (stable) and keep the last write per key. */
+  private normalizePoints(ops: readonly WriteOp[], ts: number): Cell[] {
+    const ps = this.pageSize;
+    const cells: Cell[] = new Array(ops.length);
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i] as WriteOp;
+      assert(op.type !== "deleteRange", "normalizePoints gets no range deletes");
+      checkKey(op.key, ps);
+      if (op.type === "put") checkValue(op.key, op.value, ps);
+      cells[i] = {
+        key: asBuffer(op.key),
+        ts,
+        kind: op.type === "put" ? Kind.Put : Kind.Tombstone,
+        value: op.type === "put" ? asBuffer(op.value) : EMPTY,
+      };
+    }
+    cells.sort((a, b) => compareBytes(a.key, b.key));
+    const out: Cell[] = [];
+    for (const c of cells) {
+      const last = out[out.length - 1];
+      if (last !== undefined && compareBytes(last.key, c.key) === 0) out[out.length - 1] = c;
+      else out.push(c);
+    }
+    return out;
   }
 
   /** Newest commit timestamp of any write to key (0 if none; exact above the GC retention). */

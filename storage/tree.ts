@@ -25,7 +25,6 @@ import type { TreeMode } from "./manifest.js";
 import {
   type Cell,
   cellBytes,
-  copyCell,
   decodeInternal,
   decodeLeaf,
   encodeRdEnd,
@@ -36,6 +35,7 @@ import {
   rdEnd,
   userBound,
   usableBytes,
+  viewCell,
   writeInternal,
   writeLeaf,
 } from "./nodes.js";
@@ -229,12 +229,16 @@ export class Tree {
       for (let i = 1; i <= na; i++) if ((bytes[i] as number) > (bytes[best] as number)) best = i;
       const from = starts[best] as number;
       const to = starts[best + 1] as number;
+      // Views, not copies: p is not modified until the child has taken the batch (its pivots
+      // are inserted after), and removed cells stay in place as garbage until then. Nothing
+      // derived from the views may outlive this iteration (see the split copy below).
       const batch: Cell[] = [];
-      for (let i = from; i < to; i++) batch.push(copyCell(p, slotOffset(p, i)));
+      for (let i = from; i < to; i++) batch.push(viewCell(p, slotOffset(p, i)));
       const child = childAt(p, best);
       removeCells(p, 1, from, to);
       batch.sort(byApplicationOrder);
-      const splits = this.applyAt(child, batch);
+      // Split pivots may be views into p's garbage too: copy them before p changes.
+      const splits = this.applyAt(child, batch).map((s) => ({ pivot: { key: Buffer.from(s.pivot.key), ts: s.pivot.ts }, lid: s.lid }));
       for (let k = 0; k < splits.length; k++) {
         const s = splits[k] as Split;
         const id = Buffer.alloc(4);
