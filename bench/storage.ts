@@ -176,11 +176,14 @@ function p99(samples: number[]): number {
 
 interface CaseResult {
   opsPerSec: number;
+  /** Ops per CPU-second of this process (all threads): steadier than wall time on a shared machine. */
+  opsPerCpuSec: number;
   p99Us: number;
 }
 
 async function timed(ops: number, each: (i: number) => Promise<unknown> | unknown, opsPerCall = 1): Promise<CaseResult> {
   const lat: number[] = [];
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < ops; i++) {
     const s = performance.now();
@@ -189,7 +192,9 @@ async function timed(ops: number, each: (i: number) => Promise<unknown> | unknow
     lat.push((performance.now() - s) * 1000);
   }
   const secs = (performance.now() - t0) / 1000;
-  return { opsPerSec: (ops * opsPerCall) / secs, p99Us: p99(lat) };
+  const cpu = process.cpuUsage(c0);
+  const cpuSecs = (cpu.user + cpu.system) / 1e6;
+  return { opsPerSec: (ops * opsPerCall) / secs, opsPerCpuSec: (ops * opsPerCall) / cpuSecs, p99Us: p99(lat) };
 }
 
 async function load(e: Engine, n: number, key: (i: number) => Buffer, order: (i: number) => number) {
@@ -236,6 +241,7 @@ async function runEngine(name: EngineName, n: number, cacheBytes: number): Promi
     const seq = await load(e, n, seqKey, (i) => i);
     await e.close();
     out.seq_insert_ops = seq.opsPerSec;
+    out.seq_insert_cpu = seq.opsPerCpuSec;
     out.seq_insert_p99_us = seq.p99Us;
     out.seq_write_amp = seq.writeAmp;
     rmSync(seqDir, { recursive: true, force: true });
@@ -246,6 +252,7 @@ async function runEngine(name: EngineName, n: number, cacheBytes: number): Promi
     const perm = permutation(n);
     const rnd = await load(e, n, randKey, perm);
     out.rand_insert_ops = rnd.opsPerSec;
+    out.rand_insert_cpu = rnd.opsPerCpuSec;
     out.rand_insert_p99_us = rnd.p99Us;
     out.rand_write_amp = rnd.writeAmp;
     out.space_amp = dirBytes(dir) / (n * (KEY_BYTES + VALUE_BYTES));
@@ -255,6 +262,7 @@ async function runEngine(name: EngineName, n: number, cacheBytes: number): Promi
     for (const k of hot) await e.get(k);
     const hotRes = await timed(GET_OPS, (i) => e.get(hot[i % HOT_KEYS] as Buffer));
     out.get_hot_ops = hotRes.opsPerSec;
+    out.get_hot_cpu = hotRes.opsPerCpuSec;
     out.get_hot_p99_us = hotRes.p99Us;
     await e.close();
 
@@ -266,11 +274,13 @@ async function runEngine(name: EngineName, n: number, cacheBytes: number): Promi
     });
     if (missing > 0) throw new Error(`${name}: ${missing} keys missing`);
     out.get_cold_ops = cold.opsPerSec;
+    out.get_cold_cpu = cold.opsPerCpuSec;
     out.get_cold_p99_us = cold.p99Us;
 
     const starts = Array.from({ length: SCAN_OPS }, () => randKey(r.int(n)));
     const sc = await timed(SCAN_OPS, (i) => e.scan(starts[i] as Buffer, SCAN_LEN));
     out.scan100_ops = sc.opsPerSec;
+    out.scan100_cpu = sc.opsPerCpuSec;
     out.scan100_p99_us = sc.p99Us;
 
     const mixed = await timed(MIXED_OPS, (i) => {
@@ -279,6 +289,7 @@ async function runEngine(name: EngineName, n: number, cacheBytes: number): Promi
       return e.putBatch([randKey(j)], [valueFor(j + i)]);
     });
     out.mixed_ops = mixed.opsPerSec;
+    out.mixed_cpu = mixed.opsPerCpuSec;
     out.mixed_p99_us = mixed.p99Us;
     await e.settle();
     await e.close();
@@ -319,6 +330,12 @@ const ROWS: { key: string; label: string; unit: string; higher: boolean }[] = [
   { key: "get_cold_ops", label: "point get (cold cache)", unit: "ops/s", higher: true },
   { key: "scan100_ops", label: "100-key range scan", unit: "scans/s", higher: true },
   { key: "mixed_ops", label: "50/50 get/put", unit: "ops/s", higher: true },
+  { key: "seq_insert_cpu", label: "sequential insert per CPU-second", unit: "ops/cpu-s", higher: true },
+  { key: "rand_insert_cpu", label: "random insert per CPU-second", unit: "ops/cpu-s", higher: true },
+  { key: "get_hot_cpu", label: "point get (hot) per CPU-second", unit: "ops/cpu-s", higher: true },
+  { key: "get_cold_cpu", label: "point get (cold) per CPU-second", unit: "ops/cpu-s", higher: true },
+  { key: "scan100_cpu", label: "100-key scan per CPU-second", unit: "scans/cpu-s", higher: true },
+  { key: "mixed_cpu", label: "50/50 per CPU-second", unit: "ops/cpu-s", higher: true },
   { key: "seq_insert_p99_us", label: "sequential insert p99 (batch of 100)", unit: "us", higher: false },
   { key: "rand_insert_p99_us", label: "random insert p99 (batch of 100)", unit: "us", higher: false },
   { key: "get_hot_p99_us", label: "point get hot p99", unit: "us", higher: false },
