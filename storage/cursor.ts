@@ -4,7 +4,7 @@
 
 import { compareBytes } from "./format.js";
 import { prefixEnd } from "./keycodec.js";
-import { loadWindow, visibleAt } from "./read.js";
+import { loadWindow, visibleAt, visibleWindow } from "./read.js";
 import type { Tree } from "./tree.js";
 
 export interface Entry {
@@ -100,16 +100,23 @@ export class Cursor implements IterableIterator<Entry> {
     this.guard();
     this.batch = [];
     this.pos = 0;
-    const w = loadWindow(this.tree, this.next_ ?? undefined, this.reverse);
+    const out: Entry[] = [];
+    const fast = visibleWindow(this.tree, this.next_ ?? undefined, this.reverse, this.ts);
+    let w: { lo: Buffer | undefined; hi: Buffer | undefined } | undefined = fast;
+    if (fast !== undefined) {
+      for (const e of fast.entries) if (this.inRange(e.key)) out.push(e);
+    } else {
+      const win = loadWindow(this.tree, this.next_ ?? undefined, this.reverse);
+      w = win;
+      for (const ke of win?.keys ?? []) {
+        if (!this.inRange(ke.key)) continue;
+        const v = visibleAt(ke.events, this.ts);
+        if (v !== undefined) out.push({ key: ke.key, value: v });
+      }
+    }
     if (w === undefined) {
       this.next_ = null;
       return;
-    }
-    const out: Entry[] = [];
-    for (const ke of w.keys) {
-      if (!this.inRange(ke.key)) continue;
-      const v = visibleAt(ke.events, this.ts);
-      if (v !== undefined) out.push({ key: ke.key, value: v });
     }
     if (this.reverse) {
       out.reverse();

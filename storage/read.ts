@@ -139,7 +139,14 @@ interface RawRd {
  * The window holding `seek`. Forward: the leaf whose range contains seek (undefined = first
  * leaf). Reverse: the leaf holding the largest keys < seek (undefined = last leaf).
  */
-export function loadWindow(tree: Tree, seek: Buffer | undefined, reverse: boolean): Window | undefined {
+interface Descent {
+  lo: Buffer | undefined;
+  hi: Buffer | undefined;
+  ancestors: Buffer[];
+  leaf: Buffer;
+}
+
+function descend(tree: Tree, seek: Buffer | undefined, reverse: boolean): Descent | undefined {
   let lid = tree.root;
   if (lid === 0) return undefined;
   let lo: Buffer | undefined;
@@ -157,6 +164,69 @@ export function loadWindow(tree: Tree, seek: Buffer | undefined, reverse: boolea
     lid = childAt(p, i);
     p = tree.pager.get(lid);
   }
+  return { lo, hi, ancestors, leaf: p };
+}
+
+/** True when some ancestor buffers a message or range delete for keys in [lo, hi). */
+function ancestorsTouch(d: Descent): boolean {
+  for (const a of d.ancestors) {
+    const na = countA(a);
+    const nb = countB(a);
+    const from = d.lo === undefined ? na : lowerBound(a, na, na + nb, d.lo, MAX_TS);
+    if (from < na + nb && (d.hi === undefined || compareKeyToCell(d.hi, a, slotOffset(a, from)) > 0)) return true;
+    for (let i = na + nb; i < na + nb + countC(a); i++) {
+      const o = slotOffset(a, i);
+      const end = rdEnd(cellValue(a, o));
+      if (d.hi !== undefined && compareKeyToCell(d.hi, a, o) <= 0) continue;
+      if (d.lo !== undefined && end !== undefined && compareBytes(end, d.lo) <= 0) continue;
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Entries visible at ts in the window holding seek, in key order, or undefined when the fast
+ * path does not apply (buffered messages above the leaf, or the last key continuing into the
+ * next leaf): the caller then uses loadWindow. Copies keys and values out of the page.
+ */
+export function visibleWindow(
+  tree: Tree,
+  seek: Buffer | undefined,
+  reverse: boolean,
+  ts: number,
+): { lo: Buffer | undefined; hi: Buffer | undefined; entries: { key: Buffer; value: Buffer }[] } | undefined {
+  const d = descend(tree, seek, reverse);
+  if (d === undefined || ancestorsTouch(d)) return undefined;
+  const p = d.leaf;
+  const n = countA(p);
+  const entries: { key: Buffer; value: Buffer }[] = [];
+  let i = d.lo === undefined ? 0 : lowerBound(p, 0, n, d.lo, MAX_TS);
+  while (i < n) {
+    const o = slotOffset(p, i);
+    if (d.hi !== undefined && compareKeyToCell(d.hi, p, o) <= 0) break;
+    const key = keyOf(p, o);
+    let j = i;
+    let decided = false;
+    for (; j < n; j++) {
+      const q = slotOffset(p, j);
+      if (compareKeyToCell(key, p, q) !== 0) break;
+      if (!decided && cellTs(p, q) <= ts) {
+        decided = true;
+        if (cellKind(p, q) === Kind.Put) entries.push({ key: Buffer.from(key), value: Buffer.from(cellValue(p, q)) });
+      }
+    }
+    if (!decided && j === n && link1(p) !== 0) return undefined;
+    i = j;
+  }
+  return { lo: d.lo, hi: d.hi, entries };
+}
+
+export function loadWindow(tree: Tree, seek: Buffer | undefined, reverse: boolean): Window | undefined {
+  const d = descend(tree, seek, reverse);
+  if (d === undefined) return undefined;
+  const { lo, hi, ancestors } = d;
+  const p = d.leaf;
   const byKey = new Map<string, KeyEvents>();
   const ordered: KeyEvents[] = [];
   const add = (key: Buffer, ev: Event) => {
