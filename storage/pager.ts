@@ -15,6 +15,11 @@
 //     Buffer obtained during an operation stays valid until that operation ends.
 //  6. Every page read is checked (checksum, type, logical id) before anyone sees it; a failure is
 //     KodiakError XX001 naming the page and the file, never wrong data.
+//  7. A checkpoint fixes its image synchronously (pages written, manifest built, shadow set
+//     emptied) before its first await, so writes applied while it waits copy pages again and
+//     never touch what the pending manifest names.
+//  8. The free list is not stored: on open every physical page not named by the manifest (its
+//     map pages and the pages they map) is free, including pages past the manifest's count.
 // State: closed -> open(): open -> checkpoint(): open (durable image advanced) -> close(): closed.
 
 import { assert, type FileHandle, type FileSystem, KodiakError, type LockHandle, SqlState } from "../util/index.js";
