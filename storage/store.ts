@@ -62,7 +62,7 @@ export const SNAPSHOT_TOO_OLD = "72000";
 export class Store {
   private failure: unknown;
   private closed = false;
-  private checkpointing = false;
+  private inflight: Promise<void> | undefined;
   /** Next leaf for the GC sweep: null = idle, 0 = start at the leftmost leaf. */
   private gcCursor: number | null = null;
 
@@ -297,18 +297,21 @@ export class Store {
   /**
    * Makes the current state durable as of appliedIndex (default: the current one): copy-on-write
    * pages, fsync, atomic manifest replace. On failure (e.g. disk full) the previous checkpoint
-   * stays intact and this store stays usable.
+   * stays intact and this store stays usable. Concurrent calls run one after another.
    */
   async checkpoint(appliedIndex?: number): Promise<void> {
     this.usable();
-    if (this.checkpointing) throw new KodiakError(SqlState.objectNotInPrerequisiteState, "a checkpoint is already in progress");
+    // One at a time: a second caller waits for the checkpoint in flight, then takes its own.
+    while (this.inflight !== undefined) await this.inflight.catch(() => undefined);
+    this.usable();
     if (appliedIndex !== undefined) this.setAppliedIndex(appliedIndex);
     this.pager.meta.rootLid = this.tree.root;
-    this.checkpointing = true;
+    const run = this.pager.checkpoint();
+    this.inflight = run;
     try {
-      await this.pager.checkpoint();
+      await run;
     } finally {
-      this.checkpointing = false;
+      this.inflight = undefined;
     }
   }
 
