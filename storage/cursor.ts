@@ -52,7 +52,7 @@ export class Cursor implements IterableIterator<Entry> {
     if (opts.prefix !== undefined) {
       const p = Buffer.from(opts.prefix);
       if (start === undefined || compareBytes(p, start) > 0) start = p;
-      const pe = prefixEnd(Uint8Array.from(p)); // a copy: Buffer.slice in prefixEnd would alias p
+      const pe = prefixEnd(p);
       if (pe !== undefined && (end === undefined || compareBytes(Buffer.from(pe), end) < 0)) end = Buffer.from(pe);
     }
     this.start = start;
