@@ -68,7 +68,7 @@ selectList: selectItem (COMMA selectItem)*;
 selectItem
     : STAR                                   # starItem
     | qualifiedName DOT STAR                 # qualifiedStarItem
-    | expr (AS? columnAlias)?                # exprItem
+    | expr (AS columnAlias | identifier)?    # exprItem
     ;
 
 columnAlias: identifier | STRING;
@@ -238,7 +238,7 @@ expr
     | expr op=(CONCAT | ARROW | ARROW2 | AMP | BAR | HASH | SHL | SHR | AT_GT | LT_AT | AMPAMP) expr  # otherOpExpr
     | expr NOT? IN LPAREN (query | exprList)? RPAREN                     # inExpr
     | expr NOT? BETWEEN SYMMETRIC? bexpr AND expr                        # betweenExpr
-    | expr NOT? (LIKE | ILIKE) expr (ESCAPE expr)?                       # likeExpr
+    | expr NOT? (LIKE | ILIKE) bexpr (ESCAPE bexpr)?                     # likeExpr
     | expr NOT? SIMILAR TO expr                                          # similarExpr
     | expr op=(TILDE | NOT_TILDE) expr                                   # regexExpr
     | expr compOp (ANY | SOME | ALL) LPAREN (query | expr) RPAREN        # quantifiedExpr
@@ -274,10 +274,11 @@ primary
     | EXISTS LPAREN query RPAREN                                         # existsPrimary
     | ARRAY LPAREN query RPAREN                                          # arraySubqueryPrimary
     | ARRAY LBRACKET (expr (COMMA expr)*)? RBRACKET                      # arrayPrimary
-    | LPAREN expr RPAREN                                                 # parenPrimary
-    | ROW? LPAREN expr (COMMA expr)+ RPAREN                              # rowPrimary
+    | LPAREN expr (COMMA expr)* RPAREN                                   # parenPrimary
+    | ROW LPAREN (expr (COMMA expr)*)? RPAREN                            # rowPrimary
     | CASE expr? (WHEN expr THEN expr)+ (ELSE expr)? END                 # casePrimary
     | CAST LPAREN expr AS typeName RPAREN                                # castPrimary
+    | identifier LPAREN identifier FROM expr RPAREN                      # extractPrimary
     | typeName STRING                                                    # typedLiteralPrimary
     | INTERVAL STRING identifier?                                        # intervalPrimary
     | functionCall                                                       # functionPrimary

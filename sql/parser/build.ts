@@ -242,7 +242,8 @@ export class AstBuilder {
       }
       const e = it as P.ExprItemContext;
       const a = e.columnAlias();
-      let alias: string | undefined;
+      const bare = e.identifier();
+      let alias: string | undefined = bare ? this.ident(bare) : undefined;
       if (a) {
         const id = a.identifier();
         alias = id ? this.ident(id) : unquoteString(a.STRING()!.getText());
@@ -680,14 +681,14 @@ export class AstBuilder {
       };
     }
     if (ctx instanceof P.LikeExprContext) {
-      const esc = ctx.expr(2);
+      const esc = ctx.bexpr(1);
       const kw = ctx.LIKE() ?? ctx.ILIKE()!;
       return {
         kind: "like",
         pos: tpos(kw),
-        operand: this.expr(ctx.expr(0)!),
-        pattern: this.expr(ctx.expr(1)!),
-        escape: esc ? this.expr(esc) : undefined,
+        operand: this.expr(ctx.expr()),
+        pattern: this.bexpr(ctx.bexpr(0)!),
+        escape: esc ? this.bexpr(esc) : undefined,
         negated: ctx.NOT() !== null,
         caseInsensitive: ctx.ILIKE() !== null,
       };
@@ -807,7 +808,10 @@ export class AstBuilder {
     if (ctx instanceof P.ExistsPrimaryContext) return { kind: "exists", pos: p, query: this.query(ctx.query()) };
     if (ctx instanceof P.ArraySubqueryPrimaryContext) return { kind: "arrayQuery", pos: p, query: this.query(ctx.query()) };
     if (ctx instanceof P.ArrayPrimaryContext) return { kind: "array", pos: p, items: ctx.expr().map((e) => this.expr(e)) };
-    if (ctx instanceof P.ParenPrimaryContext) return this.expr(ctx.expr());
+    if (ctx instanceof P.ParenPrimaryContext) {
+      const items = ctx.expr();
+      return items.length === 1 ? this.expr(items[0]) : { kind: "row", pos: p, items: items.map((e) => this.expr(e)) };
+    }
     if (ctx instanceof P.RowPrimaryContext) return { kind: "row", pos: p, items: ctx.expr().map((e) => this.expr(e)) };
     if (ctx instanceof P.CasePrimaryContext) {
       const exprs = ctx.expr();
@@ -820,6 +824,29 @@ export class AstBuilder {
         i += 2;
       }
       return { kind: "case", pos: p, operand, whens, elseExpr: ctx.ELSE() ? this.expr(exprs[i]) : undefined };
+    }
+    if (ctx instanceof P.ExtractPrimaryContext) {
+      const fname = this.ident(ctx.identifier(0)!);
+      if (fname !== "extract")
+        throw new KodiakError(SqlState.syntaxError, `syntax error at or near "FROM"`, { position: tpos(ctx.FROM()) + 1 });
+      const field: A.Expr = {
+        kind: "literal",
+        pos: pos(ctx.identifier(1)!),
+        value: { type: "string", text: this.ident(ctx.identifier(1)!) },
+      };
+      return {
+        kind: "func",
+        pos: p,
+        name: "extract",
+        schema: undefined,
+        args: [field, this.expr(ctx.expr())],
+        star: false,
+        distinct: false,
+        orderBy: [],
+        withinGroup: [],
+        filter: undefined,
+        over: undefined,
+      };
     }
     if (ctx instanceof P.CastPrimaryContext)
       return { kind: "cast", pos: p, operand: this.expr(ctx.expr()), type: this.typeName(ctx.typeName()) };
