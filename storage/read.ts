@@ -227,17 +227,17 @@ export function loadWindow(tree: Tree, seek: Buffer | undefined, reverse: boolea
   if (d === undefined) return undefined;
   const { lo, hi, ancestors } = d;
   const p = d.leaf;
-  const byKey = new Map<string, KeyEvents>();
+  // Leaf events arrive in key order; ancestors' messages are merged in afterwards. Keys are
+  // compared as bytes (no string conversion), events grouped per key.
   const ordered: KeyEvents[] = [];
+  const extra: { key: Buffer; ev: Event }[] = [];
+  const addLeaf = (key: Buffer, ev: Event) => {
+    const last = ordered[ordered.length - 1];
+    if (last !== undefined && compareBytes(last.key, key) === 0) last.events.push(ev);
+    else ordered.push({ key: Buffer.from(key), events: [ev] });
+  };
   const add = (key: Buffer, ev: Event) => {
-    const s = key.toString("latin1");
-    let ke = byKey.get(s);
-    if (ke === undefined) {
-      ke = { key: Buffer.from(key), events: [] };
-      byKey.set(s, ke);
-      ordered.push(ke);
-    }
-    ke.events.push(ev);
+    extra.push({ key: Buffer.from(key), ev });
   };
   const rds: RawRd[] = [];
   ancestors.forEach((a, rank) => {
@@ -265,7 +265,7 @@ export function loadWindow(tree: Tree, seek: Buffer | undefined, reverse: boolea
     const o = slotOffset(p, i);
     if (hi !== undefined && compareKeyToCell(hi, p, o) <= 0) break;
     lastIn = keyOf(p, o);
-    add(lastIn, { ts: cellTs(p, o), kind: cellKind(p, o), value: Buffer.from(cellValue(p, o)), rank: leafRank });
+    addLeaf(lastIn, { ts: cellTs(p, o), kind: cellKind(p, o), value: Buffer.from(cellValue(p, o)), rank: leafRank });
   }
   // The last key's older versions may continue in the following leaves (split inside a key).
   let next = link1(p);
@@ -276,21 +276,48 @@ export function loadWindow(tree: Tree, seek: Buffer | undefined, reverse: boolea
     for (; i < m; i++) {
       const o = slotOffset(q, i);
       if (compareKeyToCell(lastIn, q, o) !== 0) break;
-      add(lastIn, { ts: cellTs(q, o), kind: cellKind(q, o), value: Buffer.from(cellValue(q, o)), rank: leafRank });
+      addLeaf(lastIn, { ts: cellTs(q, o), kind: cellKind(q, o), value: Buffer.from(cellValue(q, o)), rank: leafRank });
     }
     if (i < m) break;
     next = link1(q);
   }
-  if (ancestors.length > 0) ordered.sort((a, b) => compareBytes(a.key, b.key));
-  for (const ke of ordered) {
+  let keys = ordered;
+  if (extra.length > 0) {
+    extra.sort((x, y) => compareBytes(x.key, y.key));
+    keys = mergeEvents(ordered, extra);
+  }
+  for (const ke of keys) {
     for (const r of rds) {
       if (compareBytes(ke.key, r.start) >= 0 && (r.end === undefined || compareBytes(ke.key, r.end) < 0)) {
         ke.events.push({ ts: r.ts, kind: Kind.RangeDelete, value: EMPTY, rank: r.rank });
       }
     }
-    if (ancestors.length > 0) ke.events.sort(compareEvents);
+    if (ke.events.length > 1 && (extra.length > 0 || rds.length > 0)) ke.events.sort(compareEvents);
   }
-  return { lo, hi, keys: ordered, leafNext: link1(p), leafPrev: link2(p) };
+  return { lo, hi, keys, leafNext: link1(p), leafPrev: link2(p) };
+}
+
+/** Merges key-sorted leaf groups with key-sorted buffered events into key-sorted groups. */
+function mergeEvents(leaf: KeyEvents[], extra: { key: Buffer; ev: Event }[]): KeyEvents[] {
+  const out: KeyEvents[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < leaf.length || j < extra.length) {
+    const l = leaf[i];
+    const x = extra[j];
+    const c = l === undefined ? 1 : x === undefined ? -1 : compareBytes(l.key, x.key);
+    let group: KeyEvents;
+    if (c <= 0) {
+      group = l as KeyEvents;
+      i++;
+    } else {
+      group = { key: (x as { key: Buffer }).key, events: [] };
+    }
+    while (j < extra.length && compareBytes((extra[j] as { key: Buffer }).key, group.key) === 0)
+      group.events.push((extra[j++] as { ev: Event }).ev);
+    out.push(group);
+  }
+  return out;
 }
 
 const EMPTY = Buffer.alloc(0);
