@@ -3,7 +3,7 @@
 // touched until the caller swaps the root, and abort() frees everything built so far.
 
 import { assert, KodiakError, SqlState } from "../util/index.js";
-import { H_LEVEL, H_LINK1, H_NA, Kind, MAX_TS, PageType } from "./format.js";
+import { H_LEVEL, H_LINK1, H_NA, Kind, MAX_TS, PageType, compareBytes } from "./format.js";
 import { type Cell, cellBytes, type InternalNode, type Pivot, pivotBytes, usableBytes, writeInternal, writeLeaf } from "./nodes.js";
 import type { Pager } from "./pager.js";
 import { effectiveVersions, loadWindow } from "./read.js";
@@ -81,7 +81,7 @@ export class BulkLoader {
 
   add(r: VersionRecord): void {
     if (this.lastKey !== undefined) {
-      const c = Buffer.compare(r.key, this.lastKey);
+      const c = compareBytes(r.key, this.lastKey);
       if (c < 0 || (c === 0 && r.ts >= this.lastTs)) {
         throw new KodiakError(SqlState.dataCorrupted, "snapshot records are out of order");
       }

@@ -2,8 +2,9 @@
 // at a time and re-descends by key for the next one, so concurrent writes, flushes, GC and
 // checkpoints never invalidate it. It never holds a page Buffer between calls.
 
+import { compareBytes } from "./format.js";
 import { prefixEnd } from "./keycodec.js";
-import { loadWindow, visibleAt } from "./read.js";
+import { loadWindow, visibleAt, visibleWindow } from "./read.js";
 import type { Tree } from "./tree.js";
 
 export interface Entry {
@@ -50,9 +51,9 @@ export class Cursor implements IterableIterator<Entry> {
     let end = opts.end === undefined ? undefined : Buffer.from(opts.end);
     if (opts.prefix !== undefined) {
       const p = Buffer.from(opts.prefix);
-      if (start === undefined || Buffer.compare(p, start) > 0) start = p;
-      const pe = prefixEnd(Uint8Array.from(p)); // a copy: Buffer.slice in prefixEnd would alias p
-      if (pe !== undefined && (end === undefined || Buffer.compare(Buffer.from(pe), end) < 0)) end = Buffer.from(pe);
+      if (start === undefined || compareBytes(p, start) > 0) start = p;
+      const pe = prefixEnd(p);
+      if (pe !== undefined && (end === undefined || compareBytes(Buffer.from(pe), end) < 0)) end = Buffer.from(pe);
     }
     this.start = start;
     this.end = end;
@@ -69,9 +70,9 @@ export class Cursor implements IterableIterator<Entry> {
     this.pos = 0;
     if (this.reverse) {
       const b = Buffer.concat([k, ZERO]);
-      this.next_ = this.end !== undefined && Buffer.compare(this.end, b) < 0 ? this.end : b;
+      this.next_ = this.end !== undefined && compareBytes(this.end, b) < 0 ? this.end : b;
     } else {
-      this.next_ = this.start !== undefined && Buffer.compare(this.start, k) > 0 ? this.start : k;
+      this.next_ = this.start !== undefined && compareBytes(this.start, k) > 0 ? this.start : k;
     }
     this.bound = this.next_;
   }
@@ -99,31 +100,38 @@ export class Cursor implements IterableIterator<Entry> {
     this.guard();
     this.batch = [];
     this.pos = 0;
-    const w = loadWindow(this.tree, this.next_ ?? undefined, this.reverse);
+    const out: Entry[] = [];
+    const fast = visibleWindow(this.tree, this.next_ ?? undefined, this.reverse, this.ts);
+    let w: { lo: Buffer | undefined; hi: Buffer | undefined } | undefined = fast;
+    if (fast !== undefined) {
+      for (const e of fast.entries) if (this.inRange(e.key)) out.push(e);
+    } else {
+      const win = loadWindow(this.tree, this.next_ ?? undefined, this.reverse);
+      w = win;
+      for (const ke of win?.keys ?? []) {
+        if (!this.inRange(ke.key)) continue;
+        const v = visibleAt(ke.events, this.ts);
+        if (v !== undefined) out.push({ key: ke.key, value: v });
+      }
+    }
     if (w === undefined) {
       this.next_ = null;
       return;
     }
-    const out: Entry[] = [];
-    for (const ke of w.keys) {
-      if (!this.inRange(ke.key)) continue;
-      const v = visibleAt(ke.events, this.ts);
-      if (v !== undefined) out.push({ key: ke.key, value: v });
-    }
     if (this.reverse) {
       out.reverse();
-      this.next_ = w.lo === undefined || (this.start !== undefined && Buffer.compare(w.lo, this.start) <= 0) ? null : w.lo;
+      this.next_ = w.lo === undefined || (this.start !== undefined && compareBytes(w.lo, this.start) <= 0) ? null : w.lo;
     } else {
-      this.next_ = w.hi === undefined || (this.end !== undefined && Buffer.compare(w.hi, this.end) >= 0) ? null : w.hi;
+      this.next_ = w.hi === undefined || (this.end !== undefined && compareBytes(w.hi, this.end) >= 0) ? null : w.hi;
     }
     this.batch = out;
   }
 
   private inRange(key: Buffer): boolean {
-    if (this.start !== undefined && Buffer.compare(key, this.start) < 0) return false;
-    if (this.end !== undefined && Buffer.compare(key, this.end) >= 0) return false;
+    if (this.start !== undefined && compareBytes(key, this.start) < 0) return false;
+    if (this.end !== undefined && compareBytes(key, this.end) >= 0) return false;
     if (this.bound !== undefined) {
-      if (this.reverse ? Buffer.compare(key, this.bound) >= 0 : Buffer.compare(key, this.bound) < 0) return false;
+      if (this.reverse ? compareBytes(key, this.bound) >= 0 : compareBytes(key, this.bound) < 0) return false;
     }
     return true;
   }

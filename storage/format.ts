@@ -10,7 +10,8 @@
 //   32 u16 slot offsets [nA | nB | nC], each group sorted by (key asc, ts desc)
 // Cell: u16 keyLen, u8 kind, u32 valLen, f64 ts, key bytes, value bytes.
 
-import { crc32c, KodiakError, SqlState } from "../util/index.js";
+import { KodiakError, SqlState } from "../util/index.js";
+import { crc32cRange } from "./crc.js";
 
 export const FORMAT_VERSION = 1;
 export const DEFAULT_PAGE_SIZE = 16 * 1024;
@@ -100,17 +101,27 @@ export function cellSize(keyLength: number, valueLength: number): number {
 
 /** Computes and stores the page checksum. */
 export function sealPage(page: Buffer): void {
-  page.writeUInt32LE(crc32c(page, 0, 4, page.length), H_CRC);
+  page.writeUInt32LE(crc32cRange(page, 4, page.length), H_CRC);
 }
 
 /** True when the stored checksum matches the contents. */
 export function pageChecksumOk(page: Buffer): boolean {
-  return page.readUInt32LE(H_CRC) === crc32c(page, 0, 4, page.length);
+  return page.readUInt32LE(H_CRC) === crc32cRange(page, 4, page.length);
+}
+
+/** memcmp order of two byte strings (a JS loop: faster than the native call for short keys). */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = (a[i] as number) - (b[i] as number);
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
 }
 
 /** Compares (k1, t1) with (k2, t2): key ascending, then timestamp descending (newest first). */
 export function compareVersion(k1: Uint8Array, t1: number, k2: Uint8Array, t2: number): number {
-  const c = Buffer.compare(k1, k2);
+  const c = compareBytes(k1, k2);
   if (c !== 0) return c;
   return t1 === t2 ? 0 : t1 > t2 ? -1 : 1;
 }

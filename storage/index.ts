@@ -7,8 +7,11 @@
 //   store.get(key, ts)              // value visible at snapshot ts (versions committed <= ts)
 //   store.scan({ start, end, prefix, reverse, limit }, ts)  // Cursor: iterator with seek()
 //   store.latestCommitTs(key), store.maxCommitTsInRange(start, end)  // OCC read-set checks
-//   store.gc(retentionTs)           // prune versions no snapshot >= retentionTs can see
-//   await store.checkpoint(index)   // copy-on-write pages, fsync, atomic manifest replace
+//   store.gc(retentionTs, maxLeaves) // raise retention; prune incrementally (true = pass done)
+//   await store.checkpoint(index)   // copy-on-write pages, fsync, atomic manifest replace;
+//                                   // batches may be applied while it awaits (not included)
+//   store.setAppliedIndex(index)    // log entries without writes
+//   store.stats()                   // page cache bytes/hits/misses/evictions, pages, writes
 //   store.exportSnapshot() / importSnapshot(chunks)   // checksummed chunk stream (InstallSnapshot)
 //   exportArrow(store, fs, path) / importArrow(store, fs, path)  // Feather v2 (Arrow IPC file)
 //   store.close()
@@ -16,6 +19,11 @@
 // Keys are raw bytes compared in memcmp order (encode tuples with keycodec). Commit timestamps
 // and log indexes are integers below 2^53 supplied by the caller, strictly increasing per batch.
 // Writes since the last checkpoint are lost on crash by design: the Raft log is the WAL.
+// A write batch is atomic; if one fails with an I/O error the store refuses further use until
+// reopened (recovery then replays the log). Range deletes tombstone the keys live at that time;
+// latestCommitTs counts them only for those keys. Reads below the retention timestamp fail.
+// Limits: key <= min(8192, pageSize/8) bytes; key + value <= pageSize/3 (16 KiB pages: 2048 and
+// ~5.4 KiB). Many versions of one key may span several leaves (no limit on versions).
 // Errors: 54000 oversized key/value, 72000 snapshot too old, XX001 corrupt page or manifest
 // (naming page and file), 0A000 newer format, 55P03 directory in use, 53100 disk full.
 

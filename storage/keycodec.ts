@@ -347,7 +347,7 @@ export function decodeOne(key: Uint8Array, pos: number): { part: DecodedPart; ne
 
 /** The smallest key greater than every key that starts with `prefix` (undefined: no such key). */
 export function prefixEnd(prefix: Uint8Array): Uint8Array | undefined {
-  const out = prefix.slice();
+  const out = Uint8Array.from(prefix); // a copy: Buffer#slice would alias the caller's bytes
   for (let i = out.length - 1; i >= 0; i--) {
     if ((out[i] as number) < 0xff) {
       out[i] = (out[i] as number) + 1;

@@ -75,6 +75,14 @@ export function copyCell(p: Buffer, o: number): Cell {
   return { key: Buffer.from(cellKey(p, o)), ts: cellTs(p, o), kind: cellKind(p, o), value: Buffer.from(cellValue(p, o)) };
 }
 
+/**
+ * A cell whose key and value are views into page p: valid only until p is next modified. Used
+ * for batches flushed out of a page that is not touched until the batch has been applied.
+ */
+export function viewCell(p: Buffer, o: number): Cell {
+  return { key: cellKey(p, o), ts: cellTs(p, o), kind: cellKind(p, o), value: cellValue(p, o) };
+}
+
 export function cellBytes(c: Cell): number {
   return cellSize(c.key.length, c.value.length) + SLOT_BYTES;
 }

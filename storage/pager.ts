@@ -11,10 +11,15 @@
 //     manifest is durable (pendingFree); a shadow page released is free at once.
 //  4. Dirty pages are written at checkpoint, or earlier to their shadow page when the cache must
 //     make room (a spill); by (2) a spill can never damage the durable checkpoint.
-//  5. Eviction happens only in relieve(), which callers invoke between operations, so a page
+//  5. Eviction (CLOCK, cache.ts) happens only in relieve(), called between operations, so a page
 //     Buffer obtained during an operation stays valid until that operation ends.
 //  6. Every page read is checked (checksum, type, logical id) before anyone sees it; a failure is
 //     KodiakError XX001 naming the page and the file, never wrong data.
+//  7. A checkpoint fixes its image synchronously (pages written, manifest built, shadow set
+//     emptied) before its first await, so writes applied while it waits copy pages again and
+//     never touch what the pending manifest names.
+//  8. The free list is not stored: on open every physical page not named by the manifest (its
+//     map pages and the pages they map) is free, including pages past the manifest's count.
 // State: closed -> open(): open -> checkpoint(): open (durable image advanced) -> close(): closed.
 
 import { assert, type FileHandle, type FileSystem, KodiakError, type LockHandle, SqlState } from "../util/index.js";
@@ -318,15 +323,10 @@ export class Pager {
   /** Evicts least recently used pages (spilling dirty ones) until the cache is within budget. */
   relieve(): void {
     if (!this.cache.overBudget()) return;
-    const excess = this.cache.size - Math.floor(this.cache.capacityBytes / this.pageSize);
-    const victims: number[] = [];
-    for (const lid of this.cache.lruOrder()) {
-      if (victims.length >= excess) break;
-      victims.push(lid);
-    }
+    const victims = this.cache.victims(this.cache.size - this.cache.capacityPages);
     for (const lid of victims) {
       if (this.cache.isDirty(lid)) {
-        const page = this.cache.lookup(lid) as Buffer;
+        const page = this.cache.peek(lid) as Buffer;
         this.writeOut(lid, page);
         this.cache.spills++;
       }
@@ -340,7 +340,7 @@ export class Pager {
    * durable one and this pager stays usable (a later checkpoint retries).
    */
   async checkpoint(): Promise<void> {
-    for (const lid of this.cache.dirtyIds()) this.writeOut(lid, this.cache.lookup(lid) as Buffer);
+    for (const lid of this.cache.dirtyIds()) this.writeOut(lid, this.cache.peek(lid) as Buffer);
     const chunks = Math.ceil(this.nextLid / this.entriesPerMapPage);
     for (let c = 0; c < chunks; c++) if (this.mapPhys[c] === undefined) this.dirtyChunks.add(c);
     const page = Buffer.alloc(this.pageSize);
@@ -362,11 +362,20 @@ export class Pager {
       this.writePhysical(p, page);
       this.dirtyChunks.delete(c);
     }
-    await this.data.fsync();
-    await writeManifest(this.fs, this.dir, this.manifest());
-    for (const p of this.pendingFree) this.freePhys.push(p);
+    // Everything below the first await is fixed now: the manifest image, and the pages it names
+    // stop being shadow pages, so writes that run while we wait copy them instead (invariant 2).
+    const manifest = this.manifest();
+    const toFree = this.pendingFree;
     this.pendingFree = [];
     this.shadow.clear();
+    try {
+      await this.data.fsync();
+      await writeManifest(this.fs, this.dir, manifest);
+    } catch (e) {
+      this.pendingFree.push(...toFree);
+      throw e;
+    }
+    for (const p of toFree) this.freePhys.push(p);
   }
 
   stats(): PagerStats {
@@ -378,6 +387,11 @@ export class Pager {
       filePages: this.pageCount,
       freePages: this.freePhys.length + this.pendingFree.length,
     };
+  }
+
+  /** Physical page currently holding logical page lid (0 = not yet written); for tests and tools. */
+  physicalOf(lid: number): number {
+    return this.phys[lid] ?? 0;
   }
 
   /** Logical pages in use (for tests and space accounting). */

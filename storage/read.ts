@@ -2,7 +2,7 @@
 // buffered messages of its ancestors) resolved into per-key version events. It never modifies
 // a page, and copies every byte it returns out of page buffers (pages may be evicted later).
 
-import { CELL_HEADER_BYTES, Kind, MAX_TS, PageType } from "./format.js";
+import { CELL_HEADER_BYTES, Kind, MAX_TS, PageType, compareBytes } from "./format.js";
 import { rdEnd, userBound } from "./nodes.js";
 import {
   cellKeyLen,
@@ -117,7 +117,7 @@ function coveringRdTs(p: Buffer, from: number, to: number, key: Buffer, ts: numb
     const t = cellTs(p, o);
     if (t > ts || t <= best || compareKeyToCell(key, p, o) < 0) continue;
     const end = rdEnd(cellValue(p, o));
-    if (end === undefined || Buffer.compare(key, end) < 0) best = t;
+    if (end === undefined || compareBytes(key, end) < 0) best = t;
   }
   return best;
 }
@@ -139,7 +139,14 @@ interface RawRd {
  * The window holding `seek`. Forward: the leaf whose range contains seek (undefined = first
  * leaf). Reverse: the leaf holding the largest keys < seek (undefined = last leaf).
  */
-export function loadWindow(tree: Tree, seek: Buffer | undefined, reverse: boolean): Window | undefined {
+interface Descent {
+  lo: Buffer | undefined;
+  hi: Buffer | undefined;
+  ancestors: Buffer[];
+  leaf: Buffer;
+}
+
+function descend(tree: Tree, seek: Buffer | undefined, reverse: boolean): Descent | undefined {
   let lid = tree.root;
   if (lid === 0) return undefined;
   let lo: Buffer | undefined;
@@ -157,17 +164,80 @@ export function loadWindow(tree: Tree, seek: Buffer | undefined, reverse: boolea
     lid = childAt(p, i);
     p = tree.pager.get(lid);
   }
-  const byKey = new Map<string, KeyEvents>();
-  const ordered: KeyEvents[] = [];
-  const add = (key: Buffer, ev: Event) => {
-    const s = key.toString("latin1");
-    let ke = byKey.get(s);
-    if (ke === undefined) {
-      ke = { key: Buffer.from(key), events: [] };
-      byKey.set(s, ke);
-      ordered.push(ke);
+  return { lo, hi, ancestors, leaf: p };
+}
+
+/** True when some ancestor buffers a message or range delete for keys in [lo, hi). */
+function ancestorsTouch(d: Descent): boolean {
+  for (const a of d.ancestors) {
+    const na = countA(a);
+    const nb = countB(a);
+    const from = d.lo === undefined ? na : lowerBound(a, na, na + nb, d.lo, MAX_TS);
+    if (from < na + nb && (d.hi === undefined || compareKeyToCell(d.hi, a, slotOffset(a, from)) > 0)) return true;
+    for (let i = na + nb; i < na + nb + countC(a); i++) {
+      const o = slotOffset(a, i);
+      const end = rdEnd(cellValue(a, o));
+      if (d.hi !== undefined && compareKeyToCell(d.hi, a, o) <= 0) continue;
+      if (d.lo !== undefined && end !== undefined && compareBytes(end, d.lo) <= 0) continue;
+      return true;
     }
-    ke.events.push(ev);
+  }
+  return false;
+}
+
+/**
+ * Entries visible at ts in the window holding seek, in key order, or undefined when the fast
+ * path does not apply (buffered messages above the leaf, or the last key continuing into the
+ * next leaf): the caller then uses loadWindow. Copies keys and values out of the page.
+ */
+export function visibleWindow(
+  tree: Tree,
+  seek: Buffer | undefined,
+  reverse: boolean,
+  ts: number,
+): { lo: Buffer | undefined; hi: Buffer | undefined; entries: { key: Buffer; value: Buffer }[] } | undefined {
+  const d = descend(tree, seek, reverse);
+  if (d === undefined || ancestorsTouch(d)) return undefined;
+  const p = d.leaf;
+  const n = countA(p);
+  const entries: { key: Buffer; value: Buffer }[] = [];
+  let i = d.lo === undefined ? 0 : lowerBound(p, 0, n, d.lo, MAX_TS);
+  while (i < n) {
+    const o = slotOffset(p, i);
+    if (d.hi !== undefined && compareKeyToCell(d.hi, p, o) <= 0) break;
+    const key = keyOf(p, o);
+    let j = i;
+    let decided = false;
+    for (; j < n; j++) {
+      const q = slotOffset(p, j);
+      if (compareKeyToCell(key, p, q) !== 0) break;
+      if (!decided && cellTs(p, q) <= ts) {
+        decided = true;
+        if (cellKind(p, q) === Kind.Put) entries.push({ key: Buffer.from(key), value: Buffer.from(cellValue(p, q)) });
+      }
+    }
+    if (!decided && j === n && link1(p) !== 0) return undefined;
+    i = j;
+  }
+  return { lo: d.lo, hi: d.hi, entries };
+}
+
+export function loadWindow(tree: Tree, seek: Buffer | undefined, reverse: boolean): Window | undefined {
+  const d = descend(tree, seek, reverse);
+  if (d === undefined) return undefined;
+  const { lo, hi, ancestors } = d;
+  const p = d.leaf;
+  // Leaf events arrive in key order; ancestors' messages are merged in afterwards. Keys are
+  // compared as bytes (no string conversion), events grouped per key.
+  const ordered: KeyEvents[] = [];
+  const extra: { key: Buffer; ev: Event }[] = [];
+  const addLeaf = (key: Buffer, ev: Event) => {
+    const last = ordered[ordered.length - 1];
+    if (last !== undefined && compareBytes(last.key, key) === 0) last.events.push(ev);
+    else ordered.push({ key: Buffer.from(key), events: [ev] });
+  };
+  const add = (key: Buffer, ev: Event) => {
+    extra.push({ key: Buffer.from(key), ev });
   };
   const rds: RawRd[] = [];
   ancestors.forEach((a, rank) => {
@@ -183,8 +253,8 @@ export function loadWindow(tree: Tree, seek: Buffer | undefined, reverse: boolea
       const o = slotOffset(a, i);
       const start = Buffer.from(keyOf(a, o));
       const end = rdEnd(cellValue(a, o));
-      if (hi !== undefined && Buffer.compare(start, hi) >= 0) continue;
-      if (lo !== undefined && end !== undefined && Buffer.compare(end, lo) <= 0) continue;
+      if (hi !== undefined && compareBytes(start, hi) >= 0) continue;
+      if (lo !== undefined && end !== undefined && compareBytes(end, lo) <= 0) continue;
       rds.push({ start, end: end === undefined ? undefined : Buffer.from(end), ts: cellTs(a, o), rank });
     }
   });
@@ -195,7 +265,7 @@ export function loadWindow(tree: Tree, seek: Buffer | undefined, reverse: boolea
     const o = slotOffset(p, i);
     if (hi !== undefined && compareKeyToCell(hi, p, o) <= 0) break;
     lastIn = keyOf(p, o);
-    add(lastIn, { ts: cellTs(p, o), kind: cellKind(p, o), value: Buffer.from(cellValue(p, o)), rank: leafRank });
+    addLeaf(lastIn, { ts: cellTs(p, o), kind: cellKind(p, o), value: Buffer.from(cellValue(p, o)), rank: leafRank });
   }
   // The last key's older versions may continue in the following leaves (split inside a key).
   let next = link1(p);
@@ -206,21 +276,48 @@ export function loadWindow(tree: Tree, seek: Buffer | undefined, reverse: boolea
     for (; i < m; i++) {
       const o = slotOffset(q, i);
       if (compareKeyToCell(lastIn, q, o) !== 0) break;
-      add(lastIn, { ts: cellTs(q, o), kind: cellKind(q, o), value: Buffer.from(cellValue(q, o)), rank: leafRank });
+      addLeaf(lastIn, { ts: cellTs(q, o), kind: cellKind(q, o), value: Buffer.from(cellValue(q, o)), rank: leafRank });
     }
     if (i < m) break;
     next = link1(q);
   }
-  if (ancestors.length > 0) ordered.sort((a, b) => Buffer.compare(a.key, b.key));
-  for (const ke of ordered) {
+  let keys = ordered;
+  if (extra.length > 0) {
+    extra.sort((x, y) => compareBytes(x.key, y.key));
+    keys = mergeEvents(ordered, extra);
+  }
+  for (const ke of keys) {
     for (const r of rds) {
-      if (Buffer.compare(ke.key, r.start) >= 0 && (r.end === undefined || Buffer.compare(ke.key, r.end) < 0)) {
+      if (compareBytes(ke.key, r.start) >= 0 && (r.end === undefined || compareBytes(ke.key, r.end) < 0)) {
         ke.events.push({ ts: r.ts, kind: Kind.RangeDelete, value: EMPTY, rank: r.rank });
       }
     }
-    if (ancestors.length > 0) ke.events.sort(compareEvents);
+    if (ke.events.length > 1 && (extra.length > 0 || rds.length > 0)) ke.events.sort(compareEvents);
   }
-  return { lo, hi, keys: ordered, leafNext: link1(p), leafPrev: link2(p) };
+  return { lo, hi, keys, leafNext: link1(p), leafPrev: link2(p) };
+}
+
+/** Merges key-sorted leaf groups with key-sorted buffered events into key-sorted groups. */
+function mergeEvents(leaf: KeyEvents[], extra: { key: Buffer; ev: Event }[]): KeyEvents[] {
+  const out: KeyEvents[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < leaf.length || j < extra.length) {
+    const l = leaf[i];
+    const x = extra[j];
+    const c = l === undefined ? 1 : x === undefined ? -1 : compareBytes(l.key, x.key);
+    let group: KeyEvents;
+    if (c <= 0) {
+      group = l as KeyEvents;
+      i++;
+    } else {
+      group = { key: (x as { key: Buffer }).key, events: [] };
+    }
+    while (j < extra.length && compareBytes((extra[j] as { key: Buffer }).key, group.key) === 0)
+      group.events.push((extra[j++] as { ev: Event }).ev);
+    out.push(group);
+  }
+  return out;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -284,7 +381,7 @@ export function keyEvents(tree: Tree, key: Buffer): Event[] {
       const o = slotOffset(p, i);
       if (compareKeyToCell(key, p, o) < 0) continue;
       const end = rdEnd(cellValue(p, o));
-      if (end === undefined || Buffer.compare(key, end) < 0) events.push({ ts: cellTs(p, o), kind: Kind.RangeDelete, value: EMPTY, rank });
+      if (end === undefined || compareBytes(key, end) < 0) events.push({ ts: cellTs(p, o), kind: Kind.RangeDelete, value: EMPTY, rank });
     }
     lid = childAt(p, upperBound(p, 0, na, key, MAX_TS));
     rank++;

@@ -74,8 +74,7 @@ export function cellValue(p: Buffer, o: number): Buffer {
 
 /** Compares the search key (key, ts) with the cell at offset o: key asc, ts desc. */
 export function compareToCell(key: Buffer, ts: number, p: Buffer, o: number): number {
-  const s = o + CELL_HEADER_BYTES;
-  const c = key.compare(p, s, s + cellKeyLen(p, o));
+  const c = compareKeyAt(key, p, o + CELL_HEADER_BYTES, cellKeyLen(p, o));
   if (c !== 0) return c;
   const t = cellTs(p, o);
   return ts === t ? 0 : ts > t ? -1 : 1;
@@ -83,8 +82,7 @@ export function compareToCell(key: Buffer, ts: number, p: Buffer, o: number): nu
 
 /** Compares only the user key with the cell's key. */
 export function compareKeyToCell(key: Buffer, p: Buffer, o: number): number {
-  const s = o + CELL_HEADER_BYTES;
-  return key.compare(p, s, s + cellKeyLen(p, o));
+  return compareKeyAt(key, p, o + CELL_HEADER_BYTES, cellKeyLen(p, o));
 }
 
 /** First slot index in [from, to) whose cell is >= (key, ts). */
@@ -146,6 +144,10 @@ export function upperBoundKey(p: Buffer, from: number, to: number, key: Buffer):
 
 export function freeBytes(p: Buffer): number {
   return p.readUInt32LE(H_CONTENT) - PAGE_HEADER_BYTES - totalSlots(p) * SLOT_BYTES;
+}
+
+export function garbageBytes(p: Buffer): number {
+  return p.readUInt32LE(H_GARBAGE);
 }
 
 /** Bytes used by slots and live cells (what a rewrite of this page would need). */
@@ -210,4 +212,47 @@ export function removeCell(p: Buffer, g: 0 | 1 | 2, at: number): void {
   p.copyWithin(slotsAt, slotsAt + SLOT_BYTES, PAGE_HEADER_BYTES + n * SLOT_BYTES);
   const f = groupField[g];
   p.writeUInt16LE(p.readUInt16LE(f) - 1, f);
+}
+
+/** memcmp of key against p[s, s + len): a JS loop beats the native call for short keys. */
+export function compareKeyAt(key: Buffer, p: Buffer, s: number, len: number): number {
+  const n = Math.min(key.length, len);
+  if (n > 64) return key.compare(p, s, s + len);
+  for (let i = 0; i < n; i++) {
+    const d = (key[i] as number) - (p[s + i] as number);
+    if (d !== 0) return d;
+  }
+  return key.length - len;
+}
+
+/** Compares the cells at offsets o1 and o2 of one page in version order (key asc, ts desc). */
+export function compareCells(p: Buffer, o1: number, o2: number): number {
+  const l1 = cellKeyLen(p, o1);
+  const l2 = cellKeyLen(p, o2);
+  const s1 = o1 + CELL_HEADER_BYTES;
+  const s2 = o2 + CELL_HEADER_BYTES;
+  const n = Math.min(l1, l2);
+  for (let i = 0; i < n; i++) {
+    const d = (p[s1 + i] as number) - (p[s2 + i] as number);
+    if (d !== 0) return d;
+  }
+  if (l1 !== l2) return l1 - l2;
+  const t1 = cellTs(p, o1);
+  const t2 = cellTs(p, o2);
+  return t1 === t2 ? 0 : t1 > t2 ? -1 : 1;
+}
+
+/** Removes slots [from, to) (global indexes, all in group g); their cells become garbage. */
+export function removeCells(p: Buffer, g: 0 | 1 | 2, from: number, to: number): void {
+  const n = totalSlots(p);
+  assert(from >= 0 && from <= to && to <= n, "slot range in bounds");
+  let freed = 0;
+  for (let i = from; i < to; i++) {
+    const o = slotOffset(p, i);
+    freed += cellSize(cellKeyLen(p, o), cellValLen(p, o));
+  }
+  p.writeUInt32LE(p.readUInt32LE(H_GARBAGE) + freed, H_GARBAGE);
+  p.copyWithin(PAGE_HEADER_BYTES + from * SLOT_BYTES, PAGE_HEADER_BYTES + to * SLOT_BYTES, PAGE_HEADER_BYTES + n * SLOT_BYTES);
+  const f = groupField[g];
+  p.writeUInt16LE(p.readUInt16LE(f) - (to - from), f);
 }

@@ -2,7 +2,7 @@
 // snapshot timestamps, GC, checkpoints and recovery metadata. Timestamps and log indexes always
 // come from the caller (the Raft entry); this file never reads a clock.
 
-import { type FileSystem, KodiakError, SqlState } from "../util/index.js";
+import { assert, type FileSystem, KodiakError, SqlState } from "../util/index.js";
 import { Cursor, type ScanOptions } from "./cursor.js";
 import {
   asBuffer,
@@ -15,15 +15,16 @@ import {
   MAX_TS,
   MIN_PAGE_SIZE,
   PageType,
+  compareBytes,
 } from "./format.js";
 import type { TreeMode } from "./manifest.js";
-import { type Cell, decodeInternal, decodeLeaf, encodeRdEnd, type Pivot, userBound, writeLeaf } from "./nodes.js";
+import { type Cell, decodeLeaf, encodeRdEnd, writeLeaf } from "./nodes.js";
 import { Pager, type PagerStats } from "./pager.js";
 import { effectiveVersions, getAt, keyEvents, loadWindow } from "./read.js";
 import { pageType } from "./slotted.js";
 import { BulkLoader, treePages, versionRecords } from "./bulk.js";
 import { loadChunks, type SnapshotMeta, snapshotChunks } from "./snapshot.js";
-import { childIndexOf, pruneVersions, Tree } from "./tree.js";
+import { childAt, pruneVersions, Tree } from "./tree.js";
 
 export const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
 /** Default internal-node fanout in betree mode: small, so each flush moves many messages per child. */
@@ -61,7 +62,9 @@ export const SNAPSHOT_TOO_OLD = "72000";
 export class Store {
   private failure: unknown;
   private closed = false;
-  private gcCursor: Buffer | undefined | null = null;
+  private inflight: Promise<void> | undefined;
+  /** Next leaf for the GC sweep: null = idle, 0 = start at the leftmost leaf. */
+  private gcCursor: number | null = null;
 
   /** @internal use openStore */
   constructor(
@@ -168,6 +171,7 @@ export class Store {
 
   /** Range deletes first, then the final point operation per key (writes covered by a later range delete become tombstones). */
   private normalize(ops: readonly WriteOp[], ts: number): Cell[] {
+    if (!ops.some((op) => op.type === "deleteRange")) return this.normalizePoints(ops, ts);
     const ps = this.pageSize;
     const points = new Map<string, Cell>();
     const rds: Cell[] = [];
@@ -175,11 +179,11 @@ export class Store {
       if (op.type === "deleteRange") {
         checkKey(op.start, ps, "range start");
         if (op.end !== undefined) checkKey(op.end, ps, "range end");
-        const start = Buffer.from(op.start);
-        const end = op.end === undefined ? undefined : Buffer.from(op.end);
-        if (end !== undefined && Buffer.compare(start, end) >= 0) continue;
+        const start = asBuffer(op.start);
+        const end = op.end === undefined ? undefined : asBuffer(op.end);
+        if (end !== undefined && compareBytes(start, end) >= 0) continue;
         for (const c of points.values()) {
-          if (c.kind === Kind.Put && Buffer.compare(c.key, start) >= 0 && (end === undefined || Buffer.compare(c.key, end) < 0)) {
+          if (c.kind === Kind.Put && compareBytes(c.key, start) >= 0 && (end === undefined || compareBytes(c.key, end) < 0)) {
             c.kind = Kind.Tombstone;
             c.value = EMPTY;
           }
@@ -188,14 +192,40 @@ export class Store {
         continue;
       }
       checkKey(op.key, ps);
-      const key = Buffer.from(op.key);
+      const key = asBuffer(op.key);
       if (op.type === "put") {
         checkValue(op.key, op.value, ps);
-        points.set(key.toString("latin1"), { key, ts, kind: Kind.Put, value: Buffer.from(op.value) });
+        points.set(key.toString("latin1"), { key, ts, kind: Kind.Put, value: asBuffer(op.value) });
       } else points.set(key.toString("latin1"), { key, ts, kind: Kind.Tombstone, value: EMPTY });
     }
-    const sorted = [...points.values()].sort((a, b) => Buffer.compare(a.key, b.key));
+    const sorted = [...points.values()].sort((a, b) => compareBytes(a.key, b.key));
     return [...rds, ...sorted];
+  }
+
+  /** Batches without range deletes: sort by key (stable) and keep the last write per key. */
+  private normalizePoints(ops: readonly WriteOp[], ts: number): Cell[] {
+    const ps = this.pageSize;
+    const cells: Cell[] = new Array(ops.length);
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i] as WriteOp;
+      assert(op.type !== "deleteRange", "normalizePoints gets no range deletes");
+      checkKey(op.key, ps);
+      if (op.type === "put") checkValue(op.key, op.value, ps);
+      cells[i] = {
+        key: asBuffer(op.key),
+        ts,
+        kind: op.type === "put" ? Kind.Put : Kind.Tombstone,
+        value: op.type === "put" ? asBuffer(op.value) : EMPTY,
+      };
+    }
+    cells.sort((a, b) => compareBytes(a.key, b.key));
+    const out: Cell[] = [];
+    for (const c of cells) {
+      const last = out[out.length - 1];
+      if (last !== undefined && compareBytes(last.key, c.key) === 0) out[out.length - 1] = c;
+      else out.push(c);
+    }
+    return out;
   }
 
   /** Newest commit timestamp of any write to key (0 if none; exact above the GC retention). */
@@ -215,11 +245,11 @@ export class Store {
       const w = loadWindow(this.tree, seek, false);
       if (w === undefined) return best;
       for (const ke of w.keys) {
-        if (Buffer.compare(ke.key, start) < 0 || (e !== undefined && Buffer.compare(ke.key, e) >= 0)) continue;
+        if (compareBytes(ke.key, start) < 0 || (e !== undefined && compareBytes(ke.key, e) >= 0)) continue;
         const v = effectiveVersions(ke.events);
         if (v.length > 0) best = Math.max(best, (v[0] as { ts: number }).ts);
       }
-      if (w.hi === undefined || (e !== undefined && Buffer.compare(w.hi, e) >= 0)) return best;
+      if (w.hi === undefined || (e !== undefined && compareBytes(w.hi, e) >= 0)) return best;
       seek = w.hi;
     }
   }
@@ -235,28 +265,24 @@ export class Store {
     if (retentionTs > this.tree.retentionTs) {
       this.tree.retentionTs = retentionTs;
       this.pager.meta.retentionTs = retentionTs;
-      if (this.gcCursor === null) this.gcCursor = undefined;
+      if (this.gcCursor === null) this.gcCursor = 0;
     }
     for (let n = 0; n < maxLeaves && this.gcCursor !== null; n++) {
       this.pager.relieve();
-      const hi = this.pruneLeaf(this.gcCursor);
-      this.gcCursor = hi ?? null;
+      this.gcCursor = this.pruneLeaf(this.gcCursor === 0 ? this.leftmostLeaf() : this.gcCursor) || null;
     }
     return this.gcCursor === null;
   }
 
-  private pruneLeaf(seek: Buffer | undefined): Buffer | undefined {
-    if (this.tree.root === 0) return undefined;
+  private leftmostLeaf(): number {
     let lid = this.tree.root;
-    let hi: Buffer | undefined;
-    for (;;) {
-      const p = this.pager.get(lid);
-      if (pageType(p) === PageType.Leaf) break;
-      const node = decodeInternal(p);
-      const i = seek === undefined ? 0 : childIndexOf(node.pivots, seek, MAX_TS);
-      if (i < node.pivots.length) hi = userBound(node.pivots[i] as Pivot);
-      lid = node.children[i] as number;
-    }
+    while (lid !== 0 && pageType(this.pager.get(lid)) === PageType.Internal) lid = childAt(this.pager.get(lid), 0);
+    return lid;
+  }
+
+  /** Prunes one leaf; returns the next leaf (0 = none). Leaves are never freed, so ids stay valid. */
+  private pruneLeaf(lid: number): number {
+    if (lid === 0) return 0;
     const p = this.pager.get(lid);
     const leaf = decodeLeaf(p);
     const kept = pruneVersions(leaf.cells, this.tree.retentionTs, this.tree.continuesInto(leaf.cells, leaf.next));
@@ -265,19 +291,28 @@ export class Store {
       this.pager.markDirty(lid);
       this.tree.modCount++;
     }
-    return hi;
+    return leaf.next;
   }
 
   /**
    * Makes the current state durable as of appliedIndex (default: the current one): copy-on-write
    * pages, fsync, atomic manifest replace. On failure (e.g. disk full) the previous checkpoint
-   * stays intact and this store stays usable.
+   * stays intact and this store stays usable. Concurrent calls run one after another.
    */
   async checkpoint(appliedIndex?: number): Promise<void> {
     this.usable();
+    // One at a time: a second caller waits for the checkpoint in flight, then takes its own.
+    while (this.inflight !== undefined) await this.inflight.catch(() => undefined);
+    this.usable();
     if (appliedIndex !== undefined) this.setAppliedIndex(appliedIndex);
     this.pager.meta.rootLid = this.tree.root;
-    await this.pager.checkpoint();
+    const run = this.pager.checkpoint();
+    this.inflight = run;
+    try {
+      await run;
+    } finally {
+      this.inflight = undefined;
+    }
   }
 
   /** Every retained version (ts <= lastCommitTs now), in (key asc, ts desc) order, range deletes resolved. */

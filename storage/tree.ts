@@ -20,7 +20,7 @@
 //     at or before its timestamp is a put (so latestCommitTs counts it only for live keys).
 
 import { assert } from "../util/index.js";
-import { CELL_HEADER_BYTES, compareVersion, Kind, MAX_TS, PageType } from "./format.js";
+import { CELL_HEADER_BYTES, cellSize, compareBytes, compareVersion, Kind, MAX_TS, PageType, SLOT_BYTES } from "./format.js";
 import type { TreeMode } from "./manifest.js";
 import {
   type Cell,
@@ -35,6 +35,7 @@ import {
   rdEnd,
   userBound,
   usableBytes,
+  viewCell,
   writeInternal,
   writeLeaf,
 } from "./nodes.js";
@@ -43,15 +44,20 @@ import {
   cellKey,
   cellKeyLen,
   cellTs,
+  cellValLen,
+  compareCells,
   compareKeyToCell,
   compareToCell,
   countA,
   countB,
   countC,
+  freeBytes,
+  garbageBytes,
   insertCell,
   link1,
   lowerBound,
   pageType,
+  removeCells,
   routeBefore,
   setLink2,
   slotOffset,
@@ -73,7 +79,7 @@ export function byApplicationOrder(a: Cell, b: Cell): number {
 }
 
 function byVersion(a: Cell, b: Cell): number {
-  const c = Buffer.compare(a.key, b.key);
+  const c = compareBytes(a.key, b.key);
   if (c !== 0) return c;
   return a.ts === b.ts ? 0 : a.ts > b.ts ? -1 : 1;
 }
@@ -97,7 +103,7 @@ export function childBefore(pivots: readonly Pivot[], b: Buffer): number {
   let hi = pivots.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (Buffer.compare(userBound(pivots[mid] as Pivot), b) < 0) lo = mid + 1;
+    if (compareBytes(userBound(pivots[mid] as Pivot), b) < 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -118,10 +124,10 @@ export function childAt(p: Buffer, i: number): number {
 /** The part of range delete rd inside [lo, hi) (undefined bounds are open), or undefined if empty. */
 export function clipRd(rd: Cell, lo: Buffer | undefined, hi: Buffer | undefined): Cell | undefined {
   const end = rdEnd(rd.value);
-  const s = lo !== undefined && Buffer.compare(lo, rd.key) > 0 ? lo : rd.key;
+  const s = lo !== undefined && compareBytes(lo, rd.key) > 0 ? lo : rd.key;
   let e = end;
-  if (hi !== undefined && (e === undefined || Buffer.compare(hi, e) < 0)) e = hi;
-  if (e !== undefined && Buffer.compare(s, e) >= 0) return undefined;
+  if (hi !== undefined && (e === undefined || compareBytes(hi, e) < 0)) e = hi;
+  if (e !== undefined && compareBytes(s, e) >= 0) return undefined;
   if (s === rd.key && e === end) return rd;
   return { key: s, ts: rd.ts, kind: Kind.RangeDelete, value: encodeRdEnd(e) };
 }
@@ -183,7 +189,62 @@ export class Tree {
         ok =
           !(at < na + nb && compareToCell(m.key, m.ts, p, slotOffset(p, at)) === 0) && insertCell(p, 1, at, m.key, m.ts, m.kind, m.value);
       }
-      if (!ok) return this.internalSlow(lid, p, msgs.slice(i));
+      if (ok) continue;
+      // Buffer full: flush in place (no decode of the whole node) unless range deletes are involved.
+      if (countC(p) > 0 || msgs.some((x, j) => j >= i && x.kind === Kind.RangeDelete)) return this.internalSlow(lid, p, msgs.slice(i));
+      const pending = this.flushInPlace(p);
+      if (pending.length > 0) {
+        const node = decodeInternal(p);
+        for (const s of pending) insertPivot(node, s);
+        return this.finishWith(lid, node, msgs.slice(i));
+      }
+      const at = lowerBound(p, countA(p), countA(p) + countB(p), m.key, m.ts);
+      if (!insertCell(p, 1, at, m.key, m.ts, m.kind, m.value)) return this.internalSlow(lid, p, msgs.slice(i));
+    }
+    return [];
+  }
+
+  /**
+   * Flushes the heaviest children of a full internal page in place until it is at most
+   * FLUSH_LOW_WATER full: their message slots are cut out and applied to the child. Returns the
+   * child splits whose pivots did not fit (or would exceed the fanout); the caller finishes those.
+   */
+  private flushInPlace(p: Buffer): Split[] {
+    const target = this.usable * (1 - FLUSH_LOW_WATER);
+    while (freeBytes(p) + garbageBytes(p) < target && countB(p) > 0) {
+      const na = countA(p);
+      const nb = countB(p);
+      const bytes = new Float64Array(na + 1);
+      const starts = new Int32Array(na + 2);
+      let c = 0;
+      starts[0] = na;
+      for (let i = na; i < na + nb; i++) {
+        const o = slotOffset(p, i);
+        while (c < na && compareCells(p, o, slotOffset(p, c)) >= 0) starts[++c + 0] = i;
+        bytes[c] = (bytes[c] as number) + cellSize(cellKeyLen(p, o), cellValLen(p, o)) + SLOT_BYTES;
+      }
+      while (c < na) starts[++c] = na + nb;
+      starts[na + 1] = na + nb;
+      let best = 0;
+      for (let i = 1; i <= na; i++) if ((bytes[i] as number) > (bytes[best] as number)) best = i;
+      const from = starts[best] as number;
+      const to = starts[best + 1] as number;
+      // Views, not copies: p is not modified until the child has taken the batch (its pivots
+      // are inserted after), and removed cells stay in place as garbage until then. Nothing
+      // derived from the views may outlive this iteration (see the split copy below).
+      const batch: Cell[] = [];
+      for (let i = from; i < to; i++) batch.push(viewCell(p, slotOffset(p, i)));
+      const child = childAt(p, best);
+      removeCells(p, 1, from, to);
+      batch.sort(byApplicationOrder);
+      // Split pivots may be views into p's garbage too: copy them before p changes.
+      const splits = this.applyAt(child, batch).map((s) => ({ pivot: { key: Buffer.from(s.pivot.key), ts: s.pivot.ts }, lid: s.lid }));
+      for (let k = 0; k < splits.length; k++) {
+        const s = splits[k] as Split;
+        const id = Buffer.alloc(4);
+        id.writeUInt32LE(s.lid, 0);
+        if (countA(p) + 1 >= this.fanout || !insertCell(p, 0, best + k, s.pivot.key, s.pivot.ts, Kind.Pivot, id)) return splits.slice(k);
+      }
     }
     return [];
   }
@@ -230,7 +291,10 @@ export class Tree {
   }
 
   private internalSlow(lid: number, p: Buffer, incoming: Cell[]): Split[] {
-    const node = decodeInternal(p);
+    return this.finishWith(lid, decodeInternal(p), incoming);
+  }
+
+  private finishWith(lid: number, node: InternalNode, incoming: Cell[]): Split[] {
     for (const m of incoming) {
       if (m.kind === Kind.RangeDelete) node.rds.push(m);
       else node.msgs.push(m);
@@ -356,7 +420,7 @@ export class Tree {
     const lastKey = cells.length > 0 ? (cells[cells.length - 1] as Cell).key : undefined;
     let appending = leaf.next === 0;
     for (const m of msgs) {
-      if (lastKey !== undefined && Buffer.compare(m.key, lastKey) <= 0) appending = false;
+      if (lastKey !== undefined && compareBytes(m.key, lastKey) <= 0) appending = false;
       if (m.kind === Kind.RangeDelete) applyRangeDelete(cells, m);
       else upsert(cells, m);
     }
@@ -425,6 +489,13 @@ export class Tree {
   }
 }
 
+/** Adds a child split to a decoded node: the pivot goes right after the child it split from. */
+function insertPivot(node: InternalNode, s: Split): void {
+  const i = childIndexOf(node.pivots, s.pivot.key, s.pivot.ts);
+  node.pivots.splice(i, 0, s.pivot);
+  node.children.splice(i + 1, 0, s.lid);
+}
+
 /** The pivot before page `right`: a key boundary unless one key's versions continue across. */
 function pivotBetween(left: readonly Cell[], right: readonly Cell[]): Pivot {
   const first = right[0] as Cell;
@@ -438,7 +509,7 @@ function lowerBoundCells(cells: readonly Cell[], key: Buffer, ts: number): numbe
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const c = cells[mid] as Cell;
-    const k = Buffer.compare(c.key, key);
+    const k = compareBytes(c.key, key);
     if (k < 0 || (k === 0 && c.ts > ts)) lo = mid + 1;
     else hi = mid;
   }
@@ -459,7 +530,7 @@ function applyRangeDelete(cells: Cell[], rd: Cell): void {
   let i = lowerBoundCells(cells, rd.key, MAX_TS);
   while (i < cells.length) {
     const key = (cells[i] as Cell).key;
-    if (end !== undefined && Buffer.compare(key, end) >= 0) break;
+    if (end !== undefined && compareBytes(key, end) >= 0) break;
     let j = i;
     while (j < cells.length && (cells[j] as Cell).key.equals(key) && (cells[j] as Cell).ts > rd.ts) j++;
     const newest = cells[j];

@@ -24,7 +24,9 @@ export type Cmd =
   | { t: "hot"; key: Buffer; n: number; size: number }
   | { t: "get"; key: Buffer; back: number }
   | { t: "scan"; start?: Buffer; end?: Buffer; prefix?: Buffer; reverse: boolean; limit?: number; back: number }
+  | { t: "seek"; first: number; key: Buffer; take: number; reverse: boolean; back: number }
   | { t: "latest"; key: Buffer }
+  | { t: "rangeLatest"; start: Buffer; end?: Buffer }
   | { t: "checkpoint" }
   | { t: "reopen" }
   | { t: "snapshot"; arrow: boolean }
@@ -58,7 +60,22 @@ export const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
       { requiredKeys: ["t", "reverse", "back"] },
     ),
   },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant("seek" as const),
+      first: fc.nat({ max: 5 }),
+      key: keyArb,
+      take: fc.integer({ min: 1, max: 20 }),
+      reverse: fc.boolean(),
+      back: fc.nat({ max: 40 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("latest" as const), key: keyArb }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ t: fc.constant("rangeLatest" as const), start: keyArb, end: fc.option(keyArb, { nil: undefined }) }),
+  },
   { weight: 2, arbitrary: fc.constant({ t: "checkpoint" as const }) },
   { weight: 2, arbitrary: fc.constant({ t: "reopen" as const }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("snapshot" as const), arrow: fc.boolean() }) },
@@ -123,6 +140,32 @@ export async function run(mode: TreeMode, cmds: Cmd[]): Promise<void> {
           const got = store.latestCommitTs(c.key);
           if (want > retention) assert.equal(got, want, `latestCommitTs ${c.key.toString("hex")}`);
           else assert.ok(got <= retention, `latestCommitTs ${got} at or below retention ${retention}`);
+          break;
+        }
+        case "seek": {
+          const at = readTs(c.back);
+          const cur = store.scan({ reverse: c.reverse }, at);
+          for (let i = 0; i < c.first; i++) cur.next();
+          cur.seek(c.key);
+          const got: [string, string][] = [];
+          for (let i = 0; i < c.take; i++) {
+            const n = cur.next();
+            if (n.done) break;
+            got.push([n.value.key.toString("hex"), n.value.value.toString("hex")]);
+          }
+          const all = model.scan({ reverse: c.reverse }, at);
+          const k = c.key.toString("hex");
+          const want = all.filter(([h]) =>
+            c.reverse ? Buffer.compare(Buffer.from(h, "hex"), c.key) <= 0 : Buffer.compare(Buffer.from(h, "hex"), c.key) >= 0,
+          );
+          assert.deepEqual(got, want.slice(0, c.take), `seek ${k} reverse=${c.reverse} @${at}`);
+          break;
+        }
+        case "rangeLatest": {
+          const want = model.maxCommitTsInRange(c.start, c.end);
+          const got = store.maxCommitTsInRange(c.start, c.end);
+          if (want > retention) assert.equal(got, want, `maxCommitTsInRange ${c.start.toString("hex")}..${c.end?.toString("hex")}`);
+          else assert.ok(got <= retention);
           break;
         }
         case "checkpoint":

@@ -58,6 +58,16 @@ export class MvccModel {
     return this.keys.get(Buffer.from(key).toString("hex"))?.[0]?.ts ?? 0;
   }
 
+  maxCommitTsInRange(start: Uint8Array, end: Uint8Array | undefined): number {
+    let best = 0;
+    for (const [hex, vs] of this.keys) {
+      const k = Buffer.from(hex, "hex");
+      if (Buffer.compare(k, Buffer.from(start)) < 0 || (end !== undefined && Buffer.compare(k, Buffer.from(end)) >= 0)) continue;
+      best = Math.max(best, vs[0]?.ts ?? 0);
+    }
+    return best;
+  }
+
   scan(
     opts: { start?: Uint8Array; end?: Uint8Array; prefix?: Uint8Array; reverse?: boolean; limit?: number },
     ts: number,

@@ -11,7 +11,7 @@ for (const mode of ["betree", "btree"] as const) {
     it("random command sequences match the sorted-map model", async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(cmdArb, { minLength: 5, maxLength: 80 }), (cmds) => run(mode, cmds)),
-        { numRuns: Number(process.env.KODIAK_MODEL_RUNS ?? 300) },
+        { numRuns: Number(process.env.KODIAK_MODEL_RUNS ?? 200) },
       );
     });
   });
