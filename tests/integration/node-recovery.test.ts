@@ -1,7 +1,7 @@
 // Restart safety: a node whose log tail was torn recovers and catches up; a data directory of
 // another cluster or node is refused with a clear error; invalid flags are usage errors (exit 2).
 import assert from "node:assert/strict";
-import { readdirSync, statSync, truncateSync } from "node:fs";
+import { readdirSync, rmSync, statSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { freePort, runCli, TestCluster, waitFor } from "../support/cluster.js";
@@ -78,6 +78,18 @@ test("a node started on a foreign cluster's data directory is refused by the pee
   // Cluster B is untouched and cluster A still serves.
   assert.equal(await other.leader(), 1);
   await c.put(await c.leader(), "still", "ok");
+});
+
+test("a node whose data directory was wiped refuses to bootstrap again", { timeout: 30_000 }, async () => {
+  const lead = await c.leader();
+  await c.put(lead, "wipe", "1");
+  const victim = c.running().find((id) => id !== lead) as number;
+  await waitFor("the victim to apply", 5000, async () => ((await c.valueAt(victim, "wipe", true)) === "1" ? true : undefined));
+  await c.kill(victim, "SIGKILL");
+  rmSync(c.node(victim).dataDir, { recursive: true, force: true });
+  const h = c.spawnNode(victim);
+  assert.equal(await h.exited, 1);
+  assert.match(c.logTail(victim, 4000), /this node lost its data; refusing to bootstrap/);
 });
 
 test("a second process on a data directory in use is refused", { timeout: 30_000 }, async () => {
