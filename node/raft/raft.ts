@@ -3,10 +3,24 @@
 // appended to `msgs` / `readStates`; RawNode hands it out in a Ready. No I/O, no clocks, no
 // Math.random: time is tick(), randomness is config.random.
 //
+// Invariants (asserted where they are established):
+//   1. term never decreases; vote is reset only when term grows (reset()).
+//   2. At most one vote per term, and it is in the same Ready as the term (persist before send).
+//   3. A leader commits by counting only entries of its own term (maybeCommit, Raft §5.4.2).
+//   4. An entry at or below commit is never overwritten (RaftLog.append / maybeAppend).
+//   5. Learners never count: quorums are computed over `voters` only (quorum.ts).
+//   6. For every follower 0 <= match < next (Progress).
+//
 // Membership: one change at a time (thesis §4.1), taking effect when the runtime applies the
 // entry (applyConfChange). The leader proposes a change only when the previous one is applied and
 // it has committed an entry of its own term (the fix for the single-server change bug), and
 // a node with an unapplied committed change does not campaign.
+//
+// State diagram (function for each transition):
+//   follower --tickElection/MsgHup--> preCandidate (PreVote) --won--> candidate --won--> leader
+//   follower --tickElection/MsgHup/MsgTimeoutNow--> candidate            (without PreVote / transfer)
+//   any --higher term / lost election--> follower (becomeFollower)
+//   leader --CheckQuorum fails / removed from the group--> follower
 
 import { assert, KodiakError, SqlState } from "../../util/index.js";
 import { applyToConfState, decodeConfChange } from "./confchange.js";

@@ -1,7 +1,8 @@
-// The simulator's per-node durable storage, behind a small interface so the in-memory model can
-// be swapped for the real WAL (node/log over util's SimFileSystem). save() is the simulated fsync
-// point: everything passed to it survives a crash; anything the core had not yet handed to it is
-// lost, because a restart rebuilds the core from reopen().
+// The simulator's per-node durable storage, behind a small interface with two implementations:
+// MemoryDisk (in-memory, synchronous: fast, used for most seeds) and WalDisk (wal-disk.ts: the real
+// segmented WAL of node/log over util's SimFileSystem, where a crash loses unsynced bytes and may
+// tear the last write). save() is the fsync point: what it persisted survives a crash; what the
+// core had not yet handed to it is lost, because a restart rebuilds the core from open().
 
 import {
   type ConfState,
@@ -14,12 +15,14 @@ import {
 } from "../../node/raft/index.js";
 
 export interface SimDisk {
-  /** Persists a Ready's snapshot, entries and hard state (durable when it returns). */
-  save(hardState: HardState | undefined, entries: readonly Entry[], snapshot: Snapshot | undefined): void;
-  /** Records a state machine image at `index` and drops log entries before `compactIndex`. */
-  snapshotAndCompact(index: number, conf: ConfState, data: Uint8Array, compactIndex: number): void;
-  /** The storage a (re)started node reads. */
-  reopen(): RaftStorage;
+  /** Opens (or reopens after a crash) the storage a starting node reads. */
+  open(): RaftStorage | Promise<RaftStorage>;
+  /** Persists a Ready's snapshot, entries and hard state (durable when it returns/resolves). */
+  save(hardState: HardState | undefined, entries: readonly Entry[], snapshot: Snapshot | undefined): void | Promise<void>;
+  /** Records a state machine image at `index` and drops log entries up to `compactIndex`. */
+  snapshotAndCompact(index: number, conf: ConfState, data: Uint8Array, compactIndex: number): void | Promise<void>;
+  /** Power loss: everything not yet durable is gone (the process is gone too). */
+  crash(): void;
   /** The durable snapshot (for restoring the state machine on restart). */
   snapshot(): Snapshot;
   /** Term of a durable entry, or undefined (for the log-matching check). */
@@ -41,6 +44,10 @@ export class MemoryDisk implements SimDisk {
     this.storage = bootstrapVoters !== undefined ? MemoryRaftStorage.bootstrap(bootstrapVoters) : new MemoryRaftStorage();
   }
 
+  open(): RaftStorage {
+    return this.storage;
+  }
+
   save(hardState: HardState | undefined, entries: readonly Entry[], snapshot: Snapshot | undefined): void {
     if (snapshot !== undefined) this.storage.applySnapshot(snapshot);
     this.storage.append(entries);
@@ -53,8 +60,8 @@ export class MemoryDisk implements SimDisk {
     this.storage.compact(Math.min(compactIndex, index));
   }
 
-  reopen(): RaftStorage {
-    return this.storage;
+  crash(): void {
+    // Every save() was durable when it returned: nothing to lose.
   }
 
   snapshot(): Snapshot {

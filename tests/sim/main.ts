@@ -1,6 +1,7 @@
 // CLI of the deterministic simulator:
 //   npm run sim -- --seed S       replay one seed; prints its trace when it fails (--verbose: always)
 //   npm run sim -- --seeds N      run seeds 1..N (or --start K..K+N-1); last line "seeds: N, violations: V"
+//   --disk wal                    use the real WAL (node/log) on a simulated disk with torn writes
 // Any failure prints the seed and the exact command that replays it. Exit code 1 on violations.
 
 import { runSeed, type SimResult } from "./simulation.js";
@@ -22,16 +23,25 @@ function intArg(name: string): number | undefined {
 }
 
 function report(r: SimResult): void {
-  process.stdout.write(`seed ${r.seed} (${r.profile}): VIOLATION ${r.violation}\n  replay: npm run sim -- --seed ${r.seed}\n`);
+  process.stdout.write(
+    `seed ${r.seed} (${r.profile}): VIOLATION ${r.violation}\n  replay: npm run sim -- --seed ${r.seed}${replayFlags}\n`,
+  );
 }
 
 const seed = intArg("--seed");
 const seeds = intArg("--seeds");
 const startSeed = intArg("--start") ?? 1;
 const verbose = process.argv.includes("--verbose");
+const diskArg = arg("--disk") ?? "memory";
+if (diskArg !== "memory" && diskArg !== "wal") {
+  process.stderr.write(`sim: --disk must be memory or wal, got ${JSON.stringify(diskArg)}\n`);
+  process.exit(2);
+}
+const disk: "memory" | "wal" = diskArg;
+const replayFlags = disk === "wal" ? " --disk wal" : "";
 
 if (seed !== undefined) {
-  const r = runSeed({ seed, trace: true });
+  const r = await runSeed({ seed, trace: true, disk });
   if (r.violation !== undefined || verbose) for (const line of r.trace) process.stdout.write(`${line}\n`);
   const s = r.stats;
   process.stdout.write(
@@ -43,7 +53,7 @@ if (seed !== undefined) {
   let violations = 0;
   const started = performance.now();
   for (let s = startSeed; s < startSeed + seeds; s++) {
-    const r = runSeed({ seed: s });
+    const r = await runSeed({ seed: s, disk });
     if (r.violation !== undefined) {
       violations++;
       report(r);

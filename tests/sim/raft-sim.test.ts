@@ -5,25 +5,27 @@ import { runSeed, type SimOptions } from "./simulation.js";
 
 /** Seeds `npm test` runs (the CLI runs any number: npm run sim -- --seeds N). */
 const SEEDS = 600;
+/** Seeds run with the real WAL (node/log) on a simulated disk that tears writes on power loss. */
+const WAL_SEEDS = 40;
 /** An injected bug must be caught within this many seeds. */
 const BUG_SEED_BOUND = 300;
 
-function firstViolation(base: Omit<SimOptions, "seed">, bound: number): { seed: number; violation: string } | undefined {
+async function firstViolation(base: Omit<SimOptions, "seed">, bound: number): Promise<{ seed: number; violation: string } | undefined> {
   for (let seed = 1; seed <= bound; seed++) {
-    const r = runSeed({ ...base, seed });
+    const r = await runSeed({ ...base, seed });
     if (r.violation !== undefined) return { seed, violation: r.violation };
   }
   return undefined;
 }
 
 describe("raft deterministic simulation", () => {
-  it(`${SEEDS} seeds across every fault profile keep every safety invariant and reach liveness after healing`, () => {
+  it(`${SEEDS} seeds across every fault profile keep every safety invariant and reach liveness after healing`, async () => {
     const profiles = new Set<string>();
     let acked = 0;
     let reads = 0;
     const failures: string[] = [];
     for (let seed = 1; seed <= SEEDS; seed++) {
-      const r = runSeed({ seed });
+      const r = await runSeed({ seed });
       profiles.add(r.profile);
       acked += r.stats.acked;
       reads += r.stats.reads;
@@ -35,23 +37,45 @@ describe("raft deterministic simulation", () => {
     assert.ok(reads > SEEDS * 5, `linearizable reads were served (${reads})`);
   });
 
-  it("a seed replays exactly: same trace, same outcome", () => {
-    const a = runSeed({ seed: 4242, trace: true });
-    const b = runSeed({ seed: 4242, trace: true });
+  it(`${WAL_SEEDS} seeds over the real WAL, with power lost mid-write and torn tails, keep every invariant`, async () => {
+    const failures: string[] = [];
+    let crashes = 0;
+    for (let seed = 1; seed <= WAL_SEEDS; seed++) {
+      const r = await runSeed({ seed, disk: "wal" });
+      crashes += r.stats.crashes;
+      if (r.violation !== undefined)
+        failures.push(`seed ${seed} (${r.profile}): ${r.violation}\n  replay: npm run sim -- --seed ${seed} --disk wal`);
+    }
+    assert.deepEqual(failures, []);
+    assert.ok(crashes > WAL_SEEDS, `nodes crashed and recovered from the WAL (${crashes})`);
+  });
+
+  it("a seed replays exactly: same trace, same outcome", async () => {
+    const a = await runSeed({ seed: 4242, trace: true });
+    const b = await runSeed({ seed: 4242, trace: true });
     assert.ok(a.trace.length > 10);
     assert.deepEqual(a.trace, b.trace);
     assert.deepEqual(a.stats, b.stats);
   });
 
-  it("finds an injected bug: a disk that does not persist the vote lets a restarted node vote twice", () => {
-    const found = firstViolation({ profile: "storm", diskBugs: { forgetVote: true } }, BUG_SEED_BOUND);
+  it("finds an injected bug: a disk that does not persist the vote lets a restarted node vote twice", async (t) => {
+    const found = await firstViolation({ profile: "storm", diskBugs: { forgetVote: true } }, BUG_SEED_BOUND);
     assert.ok(found !== undefined, `no violation within ${BUG_SEED_BOUND} seeds`);
+    t.diagnostic(`caught at seed ${found.seed}: ${found.violation}`);
     assert.match(found.violation, /election safety|leader completeness|commit safety|state machine safety|durability/);
   });
 
-  it("finds an injected bug: voters that ignore the log up-to-date check elect a leader missing committed entries", () => {
-    const found = firstViolation({ knobs: { voteIgnoresLog: true } }, BUG_SEED_BOUND);
+  it("finds an injected bug: a leader that commits a previous-term entry by counting replicas (Figure 8)", async (t) => {
+    const found = await firstViolation({ profile: "storm", knobs: { commitPreviousTermByCounting: true } }, BUG_SEED_BOUND);
     assert.ok(found !== undefined, `no violation within ${BUG_SEED_BOUND} seeds`);
+    t.diagnostic(`caught at seed ${found.seed}: ${found.violation}`);
+    assert.match(found.violation, /leader completeness|commit safety|state machine safety|durability/);
+  });
+
+  it("finds an injected bug: voters that ignore the log up-to-date check elect a leader missing committed entries", async (t) => {
+    const found = await firstViolation({ knobs: { voteIgnoresLog: true } }, BUG_SEED_BOUND);
+    assert.ok(found !== undefined, `no violation within ${BUG_SEED_BOUND} seeds`);
+    t.diagnostic(`caught at seed ${found.seed}: ${found.violation}`);
     assert.match(found.violation, /leader completeness|commit safety|state machine safety|durability|log matching/);
   });
 });

@@ -17,9 +17,11 @@ import {
   type StateRole,
 } from "../../node/raft/index.js";
 import { decodeConfChange } from "../../node/raft/index.js";
+import type { RaftStorage, Ready } from "../../node/raft/index.js";
 import { crc32c, isKodiakError, SeededRandom } from "../../util/index.js";
 import { entryKey, SafetyChecker, Violation } from "./checker.js";
 import { type DiskBugs, MemoryDisk, type SimDisk } from "./disk.js";
+import { WalDisk } from "./wal-disk.js";
 import { EventQueue } from "./event-queue.js";
 import { type Profile, type ProfileName, pickProfile } from "./profiles.js";
 
@@ -46,14 +48,33 @@ export interface SimOptions {
   diskBugs?: DiskBugs;
   /** Force one profile instead of letting the seed pick. */
   profile?: ProfileName;
+  /** "memory" (default, fast) or "wal": the real node/log WAL on a SimFileSystem with torn writes. */
+  disk?: "memory" | "wal";
+  /** Override the profile's clock skew (percent). Above the core's documented bound lease reads may break. */
+  skewPercent?: number;
 }
+
+/** With the WAL disk: probability that a node crashes while its Ready is being written. */
+const CRASH_DURING_WRITE_P = 0.02;
+/** With the WAL disk: probability that a crash keeps a torn prefix of unsynced bytes. */
+const TORN_WRITE_P = 0.5;
 
 export interface SimResult {
   seed: number;
   profile: string;
   violation: string | undefined;
   trace: string[];
-  stats: { events: number; delivered: number; acked: number; reads: number; leaders: number; snapshots: number; crashes: number };
+  stats: {
+    events: number;
+    delivered: number;
+    acked: number;
+    reads: number;
+    leaders: number;
+    snapshots: number;
+    crashes: number;
+    /** Nominal ticks from healing to liveness (a fresh entry applied on every member). */
+    livenessTicks: number;
+  };
 }
 
 type SimEvent =
@@ -110,14 +131,19 @@ export class Simulation {
   private readonly acked = new Map<string, number>();
   private readonly pendingReads = new Map<string, number>();
   private marker: { data: string; leader: NodeId; term: number; index?: number } | undefined;
-  private readonly stats = { events: 0, delivered: 0, acked: 0, reads: 0, leaders: 0, snapshots: 0, crashes: 0 };
+  private readonly stats = { events: 0, delivered: 0, acked: 0, reads: 0, leaders: 0, snapshots: 0, crashes: 0, livenessTicks: 0 };
 
   constructor(private readonly opts: SimOptions) {
     this.rng = new SeededRandom(opts.seed);
     this.profile = pickProfile(this.rng, opts.profile);
+    if (opts.skewPercent !== undefined) this.profile.skewPercent = opts.skewPercent;
     const voters = Array.from({ length: this.profile.voters }, (_, i) => i + 1);
     for (let id = 1; id <= this.profile.voters + SPARE_NODES; id++) {
-      const disk = new MemoryDisk(id <= this.profile.voters ? voters : undefined, opts.diskBugs);
+      const boot = id <= this.profile.voters ? voters : undefined;
+      const disk: SimDisk =
+        opts.disk === "wal"
+          ? new WalDisk(new SeededRandom(this.rng.int(0x7fffffff)), boot, { tornWriteProbability: TORN_WRITE_P }, opts.diskBugs)
+          : new MemoryDisk(boot, opts.diskBugs);
       const skew = (this.rng.next() * 2 - 1) * (this.profile.skewPercent / 100);
       const node: SimNode = {
         id,
@@ -133,8 +159,20 @@ export class Simulation {
         lastRole: "follower",
       };
       this.nodes.set(id, node);
-      this.start(node);
     }
+  }
+
+  /** Disk work started by the current event; the run loop finishes it before the next event. */
+  private io: Promise<void> | undefined;
+
+  /** Continues with k once v is available: now if v is a value, after the event's earlier I/O if a promise. */
+  private later<T>(v: T | Promise<T>, k: (v: T) => void): void {
+    if (!(v instanceof Promise)) {
+      k(v);
+      return;
+    }
+    const before = this.io ?? Promise.resolve();
+    this.io = before.then(() => v).then(k);
   }
 
   private log(line: string): void {
@@ -144,15 +182,21 @@ export class Simulation {
   // ---- node lifecycle -------------------------------------------------------------------
 
   private start(n: SimNode): void {
-    const storage = n.disk.reopen();
+    n.incarnation++;
+    n.readyScheduled = false;
+    const inc = n.incarnation;
+    this.later(n.disk.open(), (storage) => {
+      if (n.incarnation === inc) this.boot(n, storage);
+    });
+  }
+
+  private boot(n: SimNode, storage: RaftStorage): void {
     const snap = n.disk.snapshot();
     const st = decodeState(snap.data);
     n.smIndex = snap.metadata.index;
     n.smHash = snap.metadata.index > 0 ? st.hash : 0;
     n.lastDurableCommit = storage.initialState().hardState.commit;
     n.lastRole = "follower";
-    n.incarnation++;
-    n.readyScheduled = false;
     const p = this.profile;
     n.raw = new RawNode({
       id: n.id,
@@ -179,18 +223,21 @@ export class Simulation {
     n.raw = undefined;
     n.incarnation++;
     n.readyScheduled = false;
+    n.disk.crash();
     this.stats.crashes++;
     this.log(`n${n.id} crash`);
   }
 
   // ---- run ------------------------------------------------------------------------------
 
-  run(): SimResult {
+  async run(): Promise<SimResult> {
     let violation: string | undefined;
     const chaosUs = (this.opts.chaosTicks ?? CHAOS_TICKS) * TICK_US;
     const endUs = chaosUs + LIVENESS_BOUND_TICKS * TICK_US;
     this.queue.push(TICK_US, { k: "client" });
     try {
+      for (const n of this.nodes.values()) this.start(n);
+      await this.drainIo();
       for (;;) {
         const ev = this.queue.pop();
         if (ev === undefined) break;
@@ -201,7 +248,12 @@ export class Simulation {
             `liveness: no leader committed a new entry on all members within ${LIVENESS_BOUND_TICKS} ticks after healing`,
           );
         this.stats.events++;
-        if (this.dispatch(ev.event)) break;
+        const done = this.dispatch(ev.event);
+        if (this.io !== undefined) await this.drainIo();
+        if (done) {
+          this.stats.livenessTicks = Math.ceil((this.now - chaosUs) / TICK_US);
+          break;
+        }
       }
       this.finalChecks();
     } catch (e) {
@@ -210,6 +262,14 @@ export class Simulation {
       this.log(`VIOLATION ${violation}`);
     }
     return { seed: this.opts.seed, profile: this.profile.name, violation, trace: this.trace, stats: this.stats };
+  }
+
+  private async drainIo(): Promise<void> {
+    while (this.io !== undefined) {
+      const p = this.io;
+      this.io = undefined;
+      await p;
+    }
   }
 
   /** Returns true when the run is complete (liveness reached after healing). */
@@ -272,8 +332,44 @@ export class Simulation {
 
   private handleReady(n: SimNode, raw: RawNode): void {
     const rd = raw.ready();
-    // 1. persist (the simulated fsync)
-    n.disk.save(rd.hardState, rd.entries, rd.snapshot);
+    const inc = n.incarnation;
+    const finish = (): void => {
+      if (n.incarnation === inc) this.afterPersist(n, raw, rd);
+    };
+    // 1. persist (the simulated fsync); nothing below happens unless it completes
+    const saved = n.disk.save(rd.hardState, rd.entries, rd.snapshot);
+    if (!(saved instanceof Promise)) {
+      finish();
+      return;
+    }
+    if (this.healed || this.rng.next() >= CRASH_DURING_WRITE_P) {
+      this.later(saved, finish);
+      return;
+    }
+    // Power fails part-way through the write: let it run a few steps, then crash.
+    const steps = this.rng.int(40);
+    let completed = false;
+    saved.then(
+      () => {
+        completed = true;
+      },
+      () => undefined,
+    );
+    this.later(
+      (async () => {
+        for (let i = 0; i < steps; i++) await null;
+      })(),
+      () => {
+        if (completed) finish();
+        else {
+          this.log(`n${n.id} loses power while writing`);
+          this.crash(n);
+        }
+      },
+    );
+  }
+
+  private afterPersist(n: SimNode, raw: RawNode, rd: Ready): void {
     for (const e of rd.entries) this.checker.persistedEntry(n.id, e, n.disk.term(e.index - 1));
     if (rd.hardState !== undefined) this.recordCommits(n, rd.hardState.commit);
     if (rd.snapshot !== undefined) {
@@ -335,7 +431,22 @@ export class Simulation {
   private maybeSnapshot(n: SimNode, raw: RawNode): void {
     const snapIndex = n.disk.snapshot().metadata.index;
     if (n.smIndex - snapIndex < this.profile.snapshotEvery) return;
-    n.disk.snapshotAndCompact(n.smIndex, raw.raft.confState(), encodeState(n.smIndex, n.smHash), n.smIndex - KEEP_ENTRIES_AFTER_SNAPSHOT);
+    const done = n.disk.snapshotAndCompact(
+      n.smIndex,
+      raw.raft.confState(),
+      encodeState(n.smIndex, n.smHash),
+      n.smIndex - KEEP_ENTRIES_AFTER_SNAPSHOT,
+    );
+    if (!(done instanceof Promise)) return;
+    // The node may be shut down while compacting (it just applied its own removal): then the
+    // write fails against the fenced disk, which is what a dead process's writes do.
+    const inc = n.incarnation;
+    this.later(
+      done.catch((e: unknown) => {
+        if (n.incarnation === inc) throw e;
+      }),
+      () => undefined,
+    );
   }
 
   private checkRead(n: SimNode, index: number, ctx: string): void {
@@ -427,7 +538,9 @@ export class Simulation {
       }
     }
     if (r.next() < p.partitionP) {
-      this.partition = new Map([...this.nodes.keys()].map((id) => [id, r.int(2)]));
+      // Half the time cut a leader off alone: the case a leader lease must survive.
+      const lonely = r.int(2) === 0 ? this.pick(this.leaders())?.id : undefined;
+      this.partition = new Map([...this.nodes.keys()].map((id) => [id, lonely === undefined ? r.int(2) : id === lonely ? 1 : 0]));
       this.log(`partition ${[...this.partition].map(([id, g]) => `${id}:${g}`).join(" ")}`);
     }
     if (this.partition !== undefined && r.next() < p.healP) {
@@ -543,6 +656,6 @@ export class Simulation {
   }
 }
 
-export function runSeed(opts: SimOptions): SimResult {
+export function runSeed(opts: SimOptions): Promise<SimResult> {
   return new Simulation(opts).run();
 }

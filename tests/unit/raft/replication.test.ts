@@ -192,3 +192,52 @@ describe("raft log replication", () => {
     assert.equal(rd.committedEntries.map((e) => new TextDecoder().decode(e.data)).pop(), "z");
   });
 });
+
+describe("raft bad input", () => {
+  it("a malformed message from a peer is refused with a protocol error and changes nothing", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    const n = c.get(2).node;
+    const before = n.status();
+    const bad = [
+      msg({ type: "MsgApp", from: 1, to: 2, term: 2 ** 53, index: 4, logTerm: 2 }),
+      msg({
+        type: "MsgApp",
+        from: 1,
+        to: 2,
+        term: 2,
+        index: 4,
+        logTerm: 2,
+        entries: [{ term: 2, index: 9, type: "normal", data: bytes("gap") }],
+      }),
+      msg({
+        type: "MsgApp",
+        from: 1,
+        to: 2,
+        term: 2,
+        index: 4,
+        logTerm: 2,
+        entries: [{ term: 7, index: 5, type: "normal", data: bytes("future") }],
+      }),
+      msg({ type: "MsgHeartbeat", from: -1, to: 2, term: 2 }),
+      msg({ type: "MsgHeartbeat", from: 1, to: 2, term: 2, commit: 1.5 }),
+    ];
+    for (const m of bad)
+      assert.throws(
+        () => n.step(m),
+        (e: Error & { code?: string }) => e.code === "08P01",
+      );
+    assert.deepEqual(n.status(), before);
+  });
+
+  it("messages from unknown nodes and local-only message types from the network are ignored", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    const n = c.get(1).node;
+    n.step(msg({ type: "MsgAppResp", from: 42, to: 1, term: 2, index: 100 }));
+    n.step(msg({ type: "MsgHup", from: 2, to: 1, term: 0 }));
+    n.step(msg({ type: "MsgCheckQuorum", from: 2, to: 1, term: 0 }));
+    assert.equal(n.status().role, "leader");
+    assert.equal(n.status().progress?.has(42), false);
+  });
+});
