@@ -6,7 +6,7 @@
 //          --concurrency 1,16,256  --values 100,4096  --only etcd|kodiak  --keep (keep the temp dir)
 
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { measureFsyncRate, measureLoopbackRttMs } from "./support/disk.js";
 import { EtcdClient, ensureEtcdInstalled, startEtcdCluster } from "./support/etcd.js";
@@ -59,7 +59,13 @@ function caseName(concurrency: number, valueBytes: number): string {
   return `put ${valueBytes >= 1024 ? `${valueBytes / 1024} KiB` : `${valueBytes} B`} c=${concurrency}`;
 }
 
-async function measureAll(system: string, makeClient: () => KvClient, o: Options, log: (s: string) => void): Promise<Measured> {
+async function measureAll(
+  system: string,
+  makeClient: () => KvClient,
+  o: Options,
+  log: (s: string) => void,
+  notes: string[],
+): Promise<Measured> {
   const out: Measured = new Map();
   for (const valueBytes of o.values) {
     for (const concurrency of o.concurrency) {
@@ -69,6 +75,7 @@ async function measureAll(system: string, makeClient: () => KvClient, o: Options
         const name = caseName(concurrency, valueBytes);
         out.set(name, r);
         const errs = r.errors > 0 ? `, ${r.errors} errors (first: ${r.firstError})` : "";
+        if (r.errors > 0) notes.push(`${system} ${name}: ${r.errors} failed puts (not counted), first: ${r.firstError}`);
         log(`${system} ${name}: ${r.opsPerSec.toFixed(0)} ops/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms${errs}`);
       } finally {
         for (const c of clients) c.close();
@@ -83,6 +90,11 @@ async function main(): Promise<number> {
   const root = resolve(import.meta.dirname, "..", "..");
   const log = (s: string) => process.stderr.write(`bench raft: ${s}\n`);
   const results = newResults("raft", new Date());
+  results.notes.push(
+    `load average at start: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")} on ${results.machine.cpus} CPUs (shared machine: quote ratios, not absolutes)`,
+  );
   const work = mkdtempSync(join(tmpdir(), "kodiak-bench-raft-"));
   const procs = new Processes();
   let etcd: Measured | undefined;
@@ -103,7 +115,7 @@ async function main(): Promise<number> {
         const url = cluster.clientUrls[cluster.leader] as string;
         log(`${version}: ${MEMBERS} members up, leader at ${url}`);
         results.notes.push(`etcd: ${version}, ${MEMBERS} members on 127.0.0.1, default settings (fsync on), puts sent to the leader`);
-        etcd = await measureAll("etcd", () => new EtcdClient(url), o, log);
+        etcd = await measureAll("etcd", () => new EtcdClient(url), o, log, results.notes);
       } catch (e) {
         results.notes.push(`etcd not measured: ${e instanceof Error ? e.message : String(e)}`);
         log(`etcd not measured: ${String(e)}`);
@@ -122,7 +134,7 @@ async function main(): Promise<number> {
           const address = cluster.addresses[cluster.leader] as string;
           log(`kodiak: ${MEMBERS} nodes up, leader at ${address}`);
           results.notes.push(`kodiak: ${MEMBERS} \`kodiak node\` processes on 127.0.0.1, default settings, puts sent to the leader`);
-          kodiak = await measureAll("kodiak", () => new KodiakClient(root, address), o, log);
+          kodiak = await measureAll("kodiak", () => new KodiakClient(root, address), o, log, results.notes);
         } catch (e) {
           results.notes.push(`kodiak not measured: ${e instanceof Error ? e.message : String(e)}`);
           log(`kodiak not measured: ${String(e)}`);
@@ -132,6 +144,11 @@ async function main(): Promise<number> {
     }
 
     results.rows.push(...workloadRows(o, kodiak, etcd));
+    results.notes.push(
+      `load average at end: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
+    );
     const p50c1 = kodiak?.get(caseName(1, o.values[0] as number))?.p50Ms;
     if (p50c1 !== undefined) {
       const target = 1.5 * (fsync.p50Ms + rttMs);

@@ -5,9 +5,11 @@
 // Invariants (checked where they are established):
 //   1. index covers exactly [meta.compactIndex + 1, lastIndex]; every entry in it is in a fsynced record.
 //   2. hardState is what a restart would recover (term, vote from the hard state file; commit from
-//      that file, commit records and the snapshot, whichever is highest).
+//      that file, commit records and the snapshot, whichever is highest) — except that a commit
+//      saved with sync: false may come back lower until the next fsync.
 //   3. Segments are numbered consecutively; only the last (active) one is appended to, and a new
-//      one is started only after every byte of the previous one is fsynced.
+//      one is started only after every byte of the previous one is fsynced (unsynced commit
+//      records included), so only the last segment can ever have a torn tail.
 //   4. Mutations (flush, compact, applySnapshot, close) run one at a time on `serial`.
 //
 // On disk: hard state and term/vote changes go through an atomically replaced file, written
@@ -17,6 +19,7 @@
 import { join } from "node:path";
 import {
   AssertionFailure,
+  assert,
   createLogger,
   type FileHandle,
   type FileSystem,
@@ -27,7 +30,7 @@ import {
   toKodiakError,
 } from "../../util/index.js";
 import type { Entry, HardState, Snapshot, SnapshotMetadata } from "../raft/types.js";
-import type { Wal, WalOptions, WalStats } from "./api.js";
+import type { SaveOptions, Wal, WalOptions, WalStats } from "./api.js";
 import { CACHE_MAX_BYTES, CACHE_MAX_ENTRIES, EntryCache } from "./entry-cache.js";
 import type { EntryIndex } from "./entry-index.js";
 import { type OpenSegment, recoverLog } from "./recovery.js";
@@ -61,21 +64,65 @@ export const PENDING_MAX_SAVES = 65536;
 export const ENTRY_DATA_MAX_BYTES = RECORD_PAYLOAD_MAX_BYTES - ENTRY_PAYLOAD_FIXED_BYTES;
 const LOCK_FILE = "LOCK";
 
+// How the bounds relate: any single entry fits a batch's record budget check (a batch always takes
+// at least one save), and a batch cannot overflow a segment by more than the segment itself.
+assert(BATCH_MAX_BYTES <= SEGMENT_MAX_BYTES, "a batch fits in a segment");
+assert(RECORD_PAYLOAD_MAX_BYTES < 2 ** 32, "record lengths fit the u32 length field");
+assert(CACHE_MAX_BYTES >= BATCH_MAX_BYTES, "the cache can hold at least one full batch");
+
 interface SaveRequest {
   hardState: HardState | undefined;
   entries: Entry[];
+  /** False only for a commit-only save whose caller does not need it durable yet (SaveOptions.sync). */
+  sync: boolean;
   resolve: () => void;
   reject: (e: unknown) => void;
 }
 
+/** Raft's two promises about term and vote, checked where they reach the disk. */
+function hardStateError(prev: HardState, next: HardState | undefined): Error | undefined {
+  if (next === undefined) return undefined;
+  if (next.term < prev.term) return new AssertionFailure(`hard state term goes back from ${prev.term} to ${next.term}`);
+  if (next.term === prev.term && prev.vote !== 0 && next.vote !== prev.vote) {
+    return new AssertionFailure(`vote changes from ${prev.vote} to ${next.vote} within term ${prev.term}`);
+  }
+  return undefined;
+}
+
+interface Limits {
+  segmentMaxBytes: number;
+  batchMaxEntries: number;
+  batchMaxBytes: number;
+  cacheMaxEntries: number;
+  cacheMaxBytes: number;
+}
+
+function resolveLimits(o: WalOptions): Limits {
+  return {
+    segmentMaxBytes: positive(o.segmentMaxBytes, SEGMENT_MAX_BYTES, "segmentMaxBytes"),
+    batchMaxEntries: positive(o.batchMaxEntries, BATCH_MAX_ENTRIES, "batchMaxEntries"),
+    batchMaxBytes: positive(o.batchMaxBytes, BATCH_MAX_BYTES, "batchMaxBytes"),
+    cacheMaxEntries: positive(o.cacheMaxEntries, CACHE_MAX_ENTRIES, "cacheMaxEntries"),
+    cacheMaxBytes: positive(o.cacheMaxBytes, CACHE_MAX_BYTES, "cacheMaxBytes"),
+  };
+}
+
+function positive(v: number | undefined, fallback: number, what: string): number {
+  if (v === undefined) return fallback;
+  if (!Number.isSafeInteger(v) || v < 1)
+    throw new KodiakError(SqlState.invalidParameterValue, `log option ${what} must be a positive integer, got ${v}`);
+  return v;
+}
+
 /** Opens (recovering if needed) the log in `dir`, creating it if absent. Takes the directory's lock. */
 export async function openWal(fs: FileSystem, dir: string, options: WalOptions = {}): Promise<Wal> {
+  const limits = resolveLimits(options);
   const logger = options.logger ?? createLogger("log");
   fs.mkdirp(dir);
   const lock = fs.lock(join(dir, LOCK_FILE));
   try {
     const recovered = await recoverLog(fs, dir, logger);
-    return new SegmentedWal(fs, dir, options, logger, lock, recovered);
+    return new SegmentedWal(fs, dir, options, limits, logger, lock, recovered);
   } catch (e) {
     lock.release();
     throw e;
@@ -98,6 +145,8 @@ class SegmentedWal implements Wal {
   private closed = false;
   /** A segment was created and its directory entry is not yet durable. */
   private dirDirty = false;
+  /** The active segment ends in commit records written without fsync (SaveOptions.sync false). */
+  private unsynced = false;
   private readonly segmentMaxBytes: number;
   private readonly batchMaxEntries: number;
   private readonly batchMaxBytes: number;
@@ -106,6 +155,7 @@ class SegmentedWal implements Wal {
     private readonly fs: FileSystem,
     private readonly dir: string,
     options: WalOptions,
+    limits: Limits,
     private readonly logger: Logger,
     private readonly lock: LockHandle,
     recovered: Awaited<ReturnType<typeof recoverLog>>,
@@ -115,10 +165,10 @@ class SegmentedWal implements Wal {
     this.index = recovered.index;
     this.segments = recovered.segments;
     this.fsyncs = recovered.fsyncs;
-    this.segmentMaxBytes = options.segmentMaxBytes ?? SEGMENT_MAX_BYTES;
-    this.batchMaxEntries = options.batchMaxEntries ?? BATCH_MAX_ENTRIES;
-    this.batchMaxBytes = options.batchMaxBytes ?? BATCH_MAX_BYTES;
-    this.cache = new EntryCache(options.cacheMaxEntries ?? CACHE_MAX_ENTRIES, options.cacheMaxBytes ?? CACHE_MAX_BYTES);
+    this.segmentMaxBytes = limits.segmentMaxBytes;
+    this.batchMaxEntries = limits.batchMaxEntries;
+    this.batchMaxBytes = limits.batchMaxBytes;
+    this.cache = new EntryCache(limits.cacheMaxEntries, limits.cacheMaxBytes);
     const snapshotData = options.snapshotData ?? (() => new Uint8Array(0));
     this.storage = new LogStorageView({
       index: this.index,
@@ -130,7 +180,7 @@ class SegmentedWal implements Wal {
     });
   }
 
-  save(hardState: HardState | undefined, entries: Entry[]): Promise<void> {
+  save(hardState: HardState | undefined, entries: Entry[], options: SaveOptions = {}): Promise<void> {
     const refused = this.writeRefusal();
     if (refused) return Promise.reject(refused);
     if (hardState === undefined && entries.length === 0) return Promise.resolve();
@@ -148,7 +198,13 @@ class SegmentedWal implements Wal {
       return Promise.reject(new KodiakError(SqlState.insufficientResources, `too many log appends waiting (${PENDING_MAX_SAVES})`));
     }
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ hardState: hardState === undefined ? undefined : { ...hardState }, entries: [...entries], resolve, reject });
+      this.pending.push({
+        hardState: hardState === undefined ? undefined : { ...hardState },
+        entries: [...entries],
+        sync: options.sync !== false || entries.length > 0,
+        resolve,
+        reject,
+      });
       this.scheduleFlush();
     });
   }
@@ -180,10 +236,14 @@ class SegmentedWal implements Wal {
     if (this.closed) return Promise.resolve();
     this.closed = true;
     return this.serial(async () => {
-      if (this.failed) this.rejectPending(this.failed);
-      while (this.pending.length > 0) await this.writeBatch(this.takeBatch());
-      for (const s of this.segments) s.handle.close();
-      this.lock.release();
+      try {
+        if (this.failed) this.rejectPending(this.failed);
+        while (this.pending.length > 0) await this.writeBatch(this.takeBatch());
+        if (this.unsynced && !this.failed) await this.syncActive(this.segments.at(-1) as OpenSegment);
+      } finally {
+        for (const s of this.segments) s.handle.close();
+        this.lock.release();
+      }
     });
   }
 
@@ -249,7 +309,7 @@ class SegmentedWal implements Wal {
     const accepted: SaveRequest[] = [];
     for (const r of batch) {
       r.entries = r.entries.filter((e) => e.index > this.meta.compactIndex); // older ones are in the snapshot
-      const err = this.appendError(r, last, hardState.commit);
+      const err = this.appendError(r, last, hardState.commit) ?? hardStateError(hardState, r.hardState);
       if (err) {
         r.reject(err);
         continue;
@@ -294,14 +354,16 @@ class SegmentedWal implements Wal {
     const { accepted, hardState } = this.planBatch(batch);
     if (accepted.length === 0) return;
     try {
-      if (hardState.term !== this.hardState.term || hardState.vote !== this.hardState.vote) {
+      const termOrVote = hardState.term !== this.hardState.term || hardState.vote !== this.hardState.vote;
+      if (termOrVote) {
         // Term and vote durable before any entry of the batch: a log never runs ahead of its term.
         const next = { term: hardState.term, vote: hardState.vote, commit: this.hardState.commit };
         await this.replaceStateFile(HARD_STATE_FILE, encodeHardState(next));
         this.hardState = next;
       }
-      const commit = hardState.commit !== this.hardState.commit ? hardState.commit : undefined;
-      await this.appendRecords(accepted, commit);
+      // Commit never moves back (recovery takes the highest value anyway).
+      const commit = hardState.commit > this.hardState.commit ? hardState.commit : undefined;
+      await this.appendRecords(accepted, commit, termOrVote || accepted.some((r) => r.sync));
       if (commit !== undefined) this.hardState = { ...this.hardState, commit };
     } catch (e) {
       for (const r of accepted) r.reject(e);
@@ -311,11 +373,11 @@ class SegmentedWal implements Wal {
   }
 
   /** Writes the batch's records with one write and one fsync, then makes them visible. */
-  private async appendRecords(accepted: SaveRequest[], commit: number | undefined): Promise<void> {
+  private async appendRecords(accepted: SaveRequest[], commit: number | undefined, sync: boolean): Promise<void> {
     let length = commit === undefined ? 0 : COMMIT_RECORD_BYTES;
     for (const r of accepted) for (const e of r.entries) length += entryRecordBytes(e);
     if (length === 0) return;
-    const seg = this.rotateIfFull();
+    const seg = await this.rotateIfFull();
     const seed = segmentSeed(seg.seq);
     const buf = new Uint8Array(length);
     const offsets: number[] = [];
@@ -333,15 +395,8 @@ class SegmentedWal implements Wal {
       this.rollback(seg, e);
       throw e;
     }
-    await this.guard(async () => {
-      await seg.handle.fsync();
-      this.fsyncs++;
-      if (this.dirDirty) {
-        await this.fs.fsyncDir(this.dir);
-        this.fsyncs++;
-        this.dirDirty = false;
-      }
-    });
+    if (sync) await this.syncActive(seg);
+    else this.unsynced = true; // only commit records: invariant 1 holds (no entry is unsynced)
     seg.bytes += length;
     let k = 0;
     for (const r of accepted) {
@@ -393,10 +448,25 @@ class SegmentedWal implements Wal {
     this.logger.error({ dir: this.dir, error: cause.message }, "log failed; refusing further writes");
   }
 
+  /** fsyncs the active segment (and the directory, if a segment was created since the last time). */
+  private async syncActive(seg: OpenSegment): Promise<void> {
+    await this.guard(async () => {
+      await seg.handle.fsync();
+      this.fsyncs++;
+      this.unsynced = false;
+      if (this.dirDirty) {
+        await this.fs.fsyncDir(this.dir);
+        this.fsyncs++;
+        this.dirDirty = false;
+      }
+    });
+  }
+
   /** Rotation happens between batches, so a segment may exceed the limit by up to one batch. */
-  private rotateIfFull(): OpenSegment {
+  private async rotateIfFull(): Promise<OpenSegment> {
     const active = this.segments.at(-1) as OpenSegment;
     if (active.bytes < this.segmentMaxBytes) return active;
+    if (this.unsynced) await this.syncActive(active); // invariant 3: nothing unsynced behind the active segment
     const seq = active.seq + 1;
     const next: OpenSegment = { seq, handle: this.fs.open(segmentPath(this.dir, seq), { create: true, exclusive: true }), bytes: 0 };
     this.segments.push(next);

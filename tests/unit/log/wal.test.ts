@@ -52,6 +52,15 @@ describe("log: append and reopen", () => {
     await (await open(fs)).close();
   });
 
+  it("invalid options are refused before the directory is touched", async () => {
+    const fs = new SimFileSystem();
+    await assert.rejects(
+      open(fs, { segmentMaxBytes: 0 }),
+      (e: unknown) => e instanceof KodiakError && e.code === SqlState.invalidParameterValue,
+    );
+    assert.equal(fs.exists(DIR), false);
+  });
+
   it("save after close is refused", async () => {
     const wal = await open(new SimFileSystem());
     await wal.close();
@@ -112,6 +121,27 @@ describe("log: conflict truncation", () => {
     await assert.rejects(wal.save(undefined, entries(2, 3, 2)), /committed/);
     await wal.save(undefined, entries(3, 4, 1)); // same term: a harmless duplicate
     assert.equal(wal.storage.lastIndex(), 4);
+  });
+
+  it("a term going back or a second vote in the same term is refused as a bug and not written", async () => {
+    const fs = new SimFileSystem();
+    const wal = await open(fs);
+    await wal.save({ term: 3, vote: 2, commit: 0 }, []);
+    await assert.rejects(wal.save({ term: 2, vote: 2, commit: 0 }, []), /term goes back/);
+    await assert.rejects(wal.save({ term: 3, vote: 1, commit: 0 }, []), /vote changes/);
+    await wal.save({ term: 4, vote: 1, commit: 0 }, []);
+    fs.crash();
+    assert.deepEqual((await open(fs)).storage.initialState().hardState, { term: 4, vote: 1, commit: 0 });
+  });
+
+  it("a commit index going back is ignored: commit only moves forward", async () => {
+    const fs = new SimFileSystem();
+    const wal = await open(fs);
+    await wal.save({ term: 1, vote: 1, commit: 3 }, entries(1, 4, 1));
+    await wal.save({ term: 1, vote: 1, commit: 2 }, []);
+    assert.equal(wal.storage.initialState().hardState.commit, 3);
+    fs.crash();
+    assert.equal((await open(fs)).storage.initialState().hardState.commit, 3);
   });
 
   it("an entry larger than the record limit is refused with 54000", async () => {
