@@ -28,10 +28,7 @@ import {
   storageWithSnapshots,
   writeIdentity,
 } from "./runtime/index.js";
-import { parseNodeFlags, NODE_USAGE, type NodeFlags } from "./server/flags.js";
-import { HealthState } from "./server/health.js";
-import { kvServiceImpl } from "./server/kv-service.js";
-import { peerRemembersUs, peerStatuses } from "./server/peer-check.js";
+import { HealthState, kvServiceImpl, NODE_USAGE, type NodeFlags, parseNodeFlags, peerRemembersUs, peerStatuses } from "./server/index.js";
 import { MemoryKvStateMachine } from "./state-machine/index.js";
 import { GRPC_OPTIONS, GrpcTransport } from "./transport/index.js";
 

@@ -3,16 +3,20 @@
 // then apply committed entries, then advance. Client requests resolve only after their entry is
 // applied. It must never acknowledge anything that is not durable on a majority.
 
-import { ConfChangeContext, type Proposal, ProposalBatch, RuntimeSnapshot } from "../../proto/gen/raft.js";
-import type { Wal } from "../log/api.js";
-import type { ConfChange, ConfState, Entry, Message, RawNodeApi, ReadState, Snapshot, SoftState } from "../raft/types.js";
+import { ConfChangeContext } from "../../proto/gen/raft.js";
+import type { Wal } from "../log/index.js";
+import type { ConfChange, ConfState, Entry, Message, RawNodeApi, ReadState, Snapshot, SoftState } from "../raft/index.js";
 import type { StateMachine } from "../state-machine/index.js";
 import type { RaftTransport } from "../transport/index.js";
 import { type Clock, KodiakError, type Logger, type Random, SqlState, type TimerHandle, toKodiakError } from "../../util/index.js";
 import { NotLeaderError, outcomeUnknown } from "./errors.js";
+import { decodeRuntimeImage, encodeRuntimeImage } from "./image.js";
+import { LeaderWaiters, planConfChange } from "./membership.js";
 import { MAX_PENDING_REQUESTS, PendingRequests } from "./pending.js";
+import { decodeBatch, encodeBatch, MAX_ENTRY_BYTES, ProposalQueue } from "./proposal-queue.js";
 import { RequestIds, requestKey } from "./request-id.js";
 import type { SnapshotStore } from "./snapshot-store.js";
+import { buildStatus, type NodeStatus } from "./status.js";
 
 export interface RuntimeOptions {
   id: number;
@@ -42,34 +46,6 @@ export interface RuntimeOptions {
   onFatal: (e: unknown) => void;
 }
 
-export interface MemberStatus {
-  id: number;
-  address: string;
-  role: "voter" | "learner";
-  match: number;
-}
-
-export interface NodeStatus {
-  id: number;
-  clusterId: string;
-  role: string;
-  term: number;
-  leader: number;
-  leaderAddress: string;
-  commit: number;
-  applied: number;
-  members: MemberStatus[];
-  firstIndex: number;
-  lastIndex: number;
-}
-
-/** Commands that arrive in one event-loop turn share an entry, up to these bounds. */
-export const MAX_COMMANDS_PER_ENTRY = 512;
-export const MAX_ENTRY_BYTES = 512 * 1024;
-/** Bound on concurrent leadership-transfer requests waiting for the new leader. */
-const MAX_TRANSFER_WAITERS = 16;
-/** Bound on waiting for a leadership transfer to complete. */
-const TRANSFER_TIMEOUT_MS = 5000;
 /** Bound on stopping: an fsync in flight gets this long to finish. */
 const STOP_TIMEOUT_MS = 3000;
 
@@ -81,7 +57,7 @@ export class NodeRuntime {
   private readonly reads: PendingRequests<void>;
   private readonly confChanges: PendingRequests<void>;
   private readonly readIndexes = new Map<string, number>();
-  private readonly leaderWaiters = new Set<{ to: number; done: () => void }>();
+  private readonly leaderWaiters: LeaderWaiters;
   private applied: number;
   private appliedTerm: number;
   private lastSnapshotIndex: number;
@@ -91,8 +67,7 @@ export class NodeRuntime {
   private loopRunning: Promise<void> | undefined;
   private again = false;
   private stopped = false;
-  private queuedProposals: Proposal[] = [];
-  private queuedProposalBytes = 0;
+  private readonly queued = new ProposalQueue();
 
   constructor(private readonly o: RuntimeOptions) {
     this.applied = o.applied;
@@ -104,6 +79,7 @@ export class NodeRuntime {
     this.proposals = new PendingRequests(o.clock, "proposal", max);
     this.reads = new PendingRequests(o.clock, "read", max);
     this.confChanges = new PendingRequests(o.clock, "membership change", max);
+    this.leaderWaiters = new LeaderWaiters(o.clock);
   }
 
   /** Starts ticking and processing; the transport delivers inbound messages via step(). */
@@ -158,23 +134,18 @@ export class NodeRuntime {
     }
     const id = this.ids.next();
     const done = this.proposals.add(requestKey(id), this.o.requestTimeoutMs);
-    if (this.queuedProposalBytes + command.byteLength > MAX_ENTRY_BYTES || this.queuedProposals.length >= MAX_COMMANDS_PER_ENTRY) {
-      this.flushProposals();
-    }
-    this.queuedProposals.push({ requestId: Buffer.from(id), command: Buffer.from(command) });
-    this.queuedProposalBytes += command.byteLength;
+    if (this.queued.wouldOverflow(command.byteLength)) this.flushProposals();
+    this.queued.push(id, command);
     this.schedule();
     return done;
   }
 
   /** Hands the queued commands to Raft as one entry. */
   private flushProposals(): void {
-    if (this.queuedProposals.length === 0) return;
-    const batch = this.queuedProposals;
-    this.queuedProposals = [];
-    this.queuedProposalBytes = 0;
+    const batch = this.queued.take();
+    if (batch.length === 0) return;
     try {
-      this.rawNode.propose(ProposalBatch.encode({ proposals: batch }).finish());
+      this.rawNode.propose(encodeBatch(batch));
     } catch (e) {
       const err = toKodiakError(e);
       for (const p of batch) this.proposals.reject(requestKey(p.requestId), err);
@@ -193,30 +164,12 @@ export class NodeRuntime {
 
   async changeMember(action: string, nodeId: number, address: string): Promise<void> {
     this.requireLeader();
-    const types: Record<string, ConfChange["type"]> = {
-      "add-learner": "addLearner",
-      "add-voter": "addVoter",
-      promote: "addVoter",
-      remove: "removeNode",
-    };
-    const type = types[action];
-    if (type === undefined) throw new KodiakError(SqlState.invalidParameterValue, `unknown membership action '${action}'`);
-    if (!Number.isSafeInteger(nodeId) || nodeId <= 0) throw new KodiakError(SqlState.invalidParameterValue, `invalid node id ${nodeId}`);
-    const conf = this.rawNode.status().conf;
-    if (action === "promote" && !conf.learners.includes(nodeId)) {
-      throw new KodiakError(SqlState.objectNotInPrerequisiteState, `node ${nodeId} is not a learner`);
-    }
-    if (action === "remove" && !conf.learners.includes(nodeId) && !conf.voters.includes(nodeId)) {
-      throw new KodiakError(SqlState.undefinedObject, `node ${nodeId} is not a member`);
-    }
-    const addr = address !== "" ? address : (this.o.peers.get(nodeId) ?? "");
-    if (type !== "removeNode" && addr === "")
-      throw new KodiakError(SqlState.invalidParameterValue, `an address is needed to add node ${nodeId}`);
+    const plan = planConfChange(action, nodeId, address, this.rawNode.status().conf, this.o.peers.get(nodeId));
     const id = this.ids.next();
     const done = this.confChanges.add(requestKey(id), this.o.requestTimeoutMs);
-    const context = ConfChangeContext.encode({ address: addr, requestId: Buffer.from(id) }).finish();
+    const context = ConfChangeContext.encode({ address: plan.address, requestId: Buffer.from(id) }).finish();
     try {
-      this.rawNode.proposeConfChange({ type, nodeId, context });
+      this.rawNode.proposeConfChange({ type: plan.type, nodeId, context });
     } catch (e) {
       this.confChanges.reject(requestKey(id), toKodiakError(e));
     }
@@ -228,53 +181,15 @@ export class NodeRuntime {
     this.requireLeader();
     if (!this.rawNode.status().conf.voters.includes(to)) throw new KodiakError(SqlState.undefinedObject, `node ${to} is not a voter`);
     if (this.soft.leader === to) return;
-    if (this.leaderWaiters.size >= MAX_TRANSFER_WAITERS) {
-      throw new KodiakError(SqlState.tooManyConnections, `too many leadership transfers in progress (limit ${MAX_TRANSFER_WAITERS})`);
-    }
-    const done = new Promise<void>((resolve, reject) => {
-      const w = {
-        to,
-        done: () => {
-          timer.cancel();
-          resolve();
-        },
-      };
-      const timer = this.o.clock.setTimeout(() => {
-        this.leaderWaiters.delete(w);
-        reject(new KodiakError(SqlState.queryCanceled, `leadership did not move to node ${to} within ${TRANSFER_TIMEOUT_MS} ms`));
-      }, TRANSFER_TIMEOUT_MS);
-      this.leaderWaiters.add(w);
-    });
+    const done = this.leaderWaiters.wait(to);
     this.rawNode.transferLeader(to);
     this.schedule();
     return done;
   }
 
   status(): NodeStatus {
-    const s = this.rawNode.status();
-    const stats = this.o.wal.stats();
-    const members: MemberStatus[] = [];
-    for (const [ids, role] of [
-      [s.conf.voters, "voter"],
-      [s.conf.learners, "learner"],
-    ] as const) {
-      for (const id of ids) {
-        members.push({ id, address: this.addressOf(id) ?? "", role, match: s.progress?.get(id)?.match ?? 0 });
-      }
-    }
-    return {
-      id: this.o.id,
-      clusterId: this.o.clusterId,
-      role: s.role,
-      term: s.term,
-      leader: s.lead,
-      leaderAddress: this.addressOf(s.lead) ?? "",
-      commit: s.commit,
-      applied: this.applied,
-      members,
-      firstIndex: stats.firstIndex,
-      lastIndex: stats.lastIndex,
-    };
+    const self = { id: this.o.id, clusterId: this.o.clusterId, applied: this.applied };
+    return buildStatus(self, this.rawNode.status(), this.o.wal.stats(), (id) => this.addressOf(id));
   }
 
   /** Whether `id` is a peer this node has an address for (members, and nodes being added). */
@@ -291,7 +206,7 @@ export class NodeRuntime {
     this.stopped = true;
     this.tickTimer?.cancel();
     const shutdown = new KodiakError(SqlState.adminShutdown, "node is shutting down");
-    this.queuedProposals = [];
+    this.queued.take();
     this.proposals.rejectAll(shutdown);
     this.reads.rejectAll(shutdown);
     this.confChanges.rejectAll(shutdown);
@@ -379,7 +294,7 @@ export class NodeRuntime {
     const err = toKodiakError(e);
     this.o.logger.error({ code: err.code, err: err.message }, "log append failed; failing pending requests and stepping down");
     const failure = new KodiakError(err.code, `write not acknowledged: log append failed: ${err.message}`);
-    this.queuedProposals = [];
+    this.queued.take();
     this.proposals.rejectAll(failure);
     this.confChanges.rejectAll(failure);
     this.reads.rejectAll(failure);
@@ -393,18 +308,13 @@ export class NodeRuntime {
     this.soft = s;
     this.o.logger.info({ role: s.role, leader: s.leader }, "raft role changed");
     if (wasLeader && s.role !== "leader") {
-      this.queuedProposals = [];
+      this.queued.take();
       this.proposals.rejectAll(outcomeUnknown("this node lost leadership before the write was applied"));
       this.confChanges.rejectAll(outcomeUnknown("this node lost leadership before the change was applied"));
       this.reads.rejectAll(new NotLeaderError(s.leader, this.addressOf(s.leader)));
       this.readIndexes.clear();
     }
-    for (const w of this.leaderWaiters) {
-      if (s.leader === w.to) {
-        this.leaderWaiters.delete(w);
-        w.done();
-      }
-    }
+    this.leaderWaiters.leaderChanged(s.leader);
   }
 
   private onReadState(rs: ReadState): void {
@@ -425,14 +335,10 @@ export class NodeRuntime {
     if (e.index <= this.applied) return; // already reflected by a restored snapshot
     if (e.type === "confChange") this.applyConfChange(e);
     else if (e.data.byteLength > 0) {
-      let batch: ProposalBatch | undefined;
-      try {
-        batch = ProposalBatch.decode(e.data);
-      } catch {
-        // Deterministic on every replica: a malformed entry is skipped everywhere.
-        this.o.logger.error({ index: e.index }, "skipping a committed entry that is not a ProposalBatch");
-      }
-      for (const p of batch?.proposals ?? []) {
+      const batch = decodeBatch(e.data);
+      // Deterministic on every replica: a malformed entry is skipped everywhere.
+      if (batch === undefined) this.o.logger.error({ index: e.index }, "skipping a committed entry that is not a ProposalBatch");
+      for (const p of batch ?? []) {
         const result = this.o.stateMachine.apply({ index: e.index, term: e.term, command: p.command });
         this.proposals.resolve(requestKey(p.requestId), result);
       }
@@ -470,18 +376,17 @@ export class NodeRuntime {
 
   /** Restores the state machine and peer addresses from a RuntimeSnapshot image. */
   restoreImage(data: Uint8Array): void {
-    const img = RuntimeSnapshot.decode(data);
+    const img = decodeRuntimeImage(data);
     this.o.stateMachine.restore(img.state);
-    for (const p of img.peers) {
-      this.o.peers.set(p.id, p.address);
-      this.transport?.setPeer(p.id, p.address);
+    for (const [id, address] of img.peers) {
+      this.o.peers.set(id, address);
+      this.transport?.setPeer(id, address);
     }
   }
 
   private async maybeSnapshot(): Promise<void> {
     if (this.applied - this.lastSnapshotIndex < this.o.snapshotEveryEntries) return;
-    const peers = [...this.o.peers].map(([id, address]) => ({ id, address }));
-    const data = RuntimeSnapshot.encode({ peers, state: Buffer.from(this.o.stateMachine.snapshot()) }).finish();
+    const data = encodeRuntimeImage(this.o.peers, this.o.stateMachine.snapshot());
     const conf = this.rawNode.status().conf;
     const metadata = { index: this.applied, term: this.appliedTerm, conf: { voters: [...conf.voters], learners: [...conf.learners] } };
     await this.o.snapshots.save({ metadata, data });
@@ -489,9 +394,4 @@ export class NodeRuntime {
     await this.o.wal.compact(Math.max(0, this.applied - this.o.snapshotCatchupEntries), metadata);
     this.o.logger.info({ index: this.applied, bytes: data.byteLength }, "took snapshot and compacted the log");
   }
-}
-
-/** Encodes a runtime snapshot image (used at bootstrap and by tests). */
-export function encodeRuntimeImage(peers: Map<number, string>, state: Uint8Array): Uint8Array {
-  return RuntimeSnapshot.encode({ peers: [...peers].map(([id, address]) => ({ id, address })), state: Buffer.from(state) }).finish();
 }

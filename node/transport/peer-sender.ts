@@ -5,7 +5,7 @@
 
 import * as grpc from "@grpc/grpc-js";
 import { type MessageBatch, RaftMessage, RaftTransportClient } from "../../proto/gen/raft.js";
-import type { Message } from "../raft/types.js";
+import type { Message } from "../raft/index.js";
 import type { Clock, Logger, TimerHandle } from "../../util/index.js";
 import { messageToProto } from "./convert.js";
 import {

@@ -13,7 +13,7 @@ import {
   type SnapshotChunk,
   type SnapshotProbe,
 } from "../../proto/gen/raft.js";
-import type { Message } from "../raft/types.js";
+import type { Message } from "../raft/index.js";
 import { type Clock, isKodiakError, type Logger } from "../../util/index.js";
 import { messageFromProto } from "./convert.js";
 import { GRPC_OPTIONS } from "./limits.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseNodeFlags } from "../../../node/server/flags.js";
+import { parseNodeFlags } from "../../../node/server/index.js";
 
 const base = ["--id", "1", "--data", "/tmp/x", "--listen", "127.0.0.1:7001", "--peers", "1=127.0.0.1:7001,2=127.0.0.1:7002"];
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { RaftTransportClient, RaftTransportService } from "../../../proto/gen/raft.js";
-import type { Message } from "../../../node/raft/types.js";
+import type { Message } from "../../../node/raft/index.js";
 import {
   GRPC_OPTIONS,
   GrpcTransport,
