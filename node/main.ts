@@ -172,7 +172,7 @@ async function serve(
         maxInflightBytes: 0,
         preVote: true,
         checkQuorum: true,
-        leaseReads: false,
+        leaseReads: flags.leaseReads,
         random: systemRandom,
       }),
     decodeConfChange,

@@ -9,6 +9,7 @@ export interface NodeFlags {
   listen: string;
   peers: Map<number, string>;
   join: boolean;
+  leaseReads: boolean;
   clusterId: string | undefined;
   tickMs: number;
   electionTicks: number;
@@ -29,6 +30,8 @@ options:
   --peers LIST                every member: id=host:port, comma separated (this node included)
   --join                      join an existing cluster (do not bootstrap); then add it with
                               \`kodiak kv member add-learner N=HOST:PORT\`
+  --lease-reads               serve linearizable reads from the leader's lease (no ReadIndex round);
+                              assumes node clocks tick within a few percent of each other
   --cluster-id ID             expected cluster id (default: derived from --peers at bootstrap)
   --tick-ms MS                Raft tick interval (default 100)
   --election-ticks N          election timeout in ticks, randomized in [N, 2N) (default 10)
@@ -77,6 +80,7 @@ export function parsePeers(s: string): Map<number, string> {
 export function parseNodeFlags(argv: string[]): NodeFlags | "help" {
   const values = new Map<string, string>();
   let join = false;
+  let leaseReads = false;
   const valued = new Set([
     "--id",
     "--data",
@@ -95,6 +99,10 @@ export function parseNodeFlags(argv: string[]): NodeFlags | "help" {
     if (a === "--help" || a === "-h") return "help";
     if (a === "--join") {
       join = true;
+      continue;
+    }
+    if (a === "--lease-reads") {
+      leaseReads = true;
       continue;
     }
     const eq = a.indexOf("=");
@@ -122,6 +130,7 @@ export function parseNodeFlags(argv: string[]): NodeFlags | "help" {
     listen: parseAddress(values.get("--listen") as string, "--listen"),
     peers,
     join,
+    leaseReads,
     clusterId: values.get("--cluster-id"),
     tickMs: parsePositive(values.get("--tick-ms") ?? "100", "--tick-ms", 60_000),
     electionTicks,

@@ -12,9 +12,11 @@ test("valid flags parse with defaults for the timing options", () => {
   assert.equal(f.tickMs, 100);
   assert.equal(f.electionTicks, 10);
   assert.equal(f.join, false);
-  const g = parseNodeFlags([...base, "--join", "--tick-ms=50"]);
+  const g = parseNodeFlags([...base, "--join", "--tick-ms=50", "--lease-reads"]);
   assert.ok(g !== "help");
   assert.equal(g.join, true);
+  assert.equal(g.leaseReads, true);
+  assert.equal(f.leaseReads, false);
   assert.equal(g.tickMs, 50);
 });
 
