@@ -24,6 +24,7 @@ import {
   encodeRuntimeImage,
   NodeRuntime,
   readIdentity,
+  reconcileSnapshot,
   SnapshotStore,
   storageWithSnapshots,
   writeIdentity,
@@ -148,6 +149,7 @@ async function serve(
   snapshots: SnapshotStore,
 ): Promise<number> {
   const snap = snapshots.load();
+  await reconcileSnapshot(wal, snap, logger);
   const kv = new MemoryKvStateMachine();
   const storage = storageWithSnapshots(wal.storage, snapshots);
   let fatal: ((e: unknown) => void) | undefined;

@@ -7,6 +7,7 @@ export { NodeRuntime, type RuntimeOptions } from "./node-runtime.js";
 export { decodeBatch, encodeBatch, MAX_COMMANDS_PER_ENTRY, MAX_ENTRY_BYTES, ProposalQueue } from "./proposal-queue.js";
 export { buildStatus, type MemberStatus, type NodeStatus } from "./status.js";
 export { MAX_PENDING_REQUESTS, PendingRequests } from "./pending.js";
+export { reconcileSnapshot } from "./recovery.js";
 export { RequestIds, requestKey } from "./request-id.js";
 export { SnapshotStore } from "./snapshot-store.js";
 export { storageWithSnapshots } from "./storage-view.js";
