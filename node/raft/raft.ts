@@ -22,9 +22,11 @@
 //   any --higher term / lost election--> follower (becomeFollower)
 //   leader --CheckQuorum fails / removed from the group--> follower
 
-import { assert, KodiakError, SqlState } from "../../util/index.js";
+import { assert } from "../../util/index.js";
 import { applyToConfState, decodeConfChange } from "./confchange.js";
+import { DEFAULT_MAX_CLOCK_DRIFT_PERCENT, leaseTicks } from "./lease.js";
 import { MAX_SAFE_INDEX, RaftLog } from "./log.js";
+import { CAMPAIGN_TRANSFER, isLocal, isResponse, proposalDropped, sameBytes } from "./messages.js";
 import { Progress } from "./progress.js";
 import { isQuorum, majorityValue, voteResult } from "./quorum.js";
 import { ReadOnly } from "./read-only.js";
@@ -37,11 +39,6 @@ export const MAX_UNCOMMITTED_ENTRIES = 10_000;
 export const MAX_PENDING_READ_INDEX_MESSAGES = 1024;
 /** Bound on entry bytes handed to the application in one Ready. */
 export const MAX_COMMITTED_BYTES_PER_READY = 4 * 1024 * 1024;
-/** Assumed bound on how far two nodes' tick rates differ from nominal, in percent (lease reads). */
-export const DEFAULT_MAX_CLOCK_DRIFT_PERCENT = 10;
-
-/** Context of a vote request sent on MsgTimeoutNow: voters grant it even inside a leader lease. */
-export const CAMPAIGN_TRANSFER = new TextEncoder().encode("CampaignTransfer");
 
 /** Deliberate bugs for the simulator's self-test. Never set outside tests. */
 export interface RaftTestingKnobs {
@@ -61,22 +58,6 @@ export interface RaftCoreConfig extends RaftConfig {
 }
 
 type Handler = (m: Message) => void;
-
-function isLocal(t: MessageType): boolean {
-  return t === "MsgHup" || t === "MsgBeat" || t === "MsgUnreachable" || t === "MsgSnapStatus" || t === "MsgCheckQuorum";
-}
-
-function isResponse(t: MessageType): boolean {
-  return t === "MsgAppResp" || t === "MsgVoteResp" || t === "MsgHeartbeatResp" || t === "MsgUnreachable" || t === "MsgPreVoteResp";
-}
-
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
-  return a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-export function proposalDropped(why: string): KodiakError {
-  return new KodiakError(SqlState.cannotConnectNow, `proposal dropped: ${why}`, { where: "raft" });
-}
 
 export class Raft {
   readonly id: NodeId;
@@ -179,8 +160,11 @@ export class Raft {
       return this.confState();
     }
     if (this.leadTransferee !== NONE && !this.voters.includes(this.leadTransferee)) this.abortLeaderTransfer();
-    if (this.maybeCommit()) this.bcastAppend();
-    else for (const id of this.prs.keys()) if (id !== this.id) this.sendAppend(id, false);
+    // A smaller quorum may commit at once.
+    if (this.maybeCommit()) {
+      this.releasePendingReadIndexMessages();
+      this.bcastAppend();
+    } else for (const id of this.prs.keys()) if (id !== this.id) this.sendAppend(id, false);
     return this.confState();
   }
 
@@ -646,17 +630,9 @@ export class Raft {
     else this.send({ to, type: "MsgReadIndexResp", index, context });
   }
 
-  /**
-   * Lease reads (thesis §6.4.1). Clock assumption: every node's tick rate is within
-   * maxClockDriftPercent (ρ) of nominal. A follower that acknowledged a heartbeat ignores vote
-   * requests for electionTicks of its own ticks after receiving it, i.e. for at least
-   * (electionTicks-1)/(1+ρ) real periods. The leader trusts that promise for leaseTicks() of its
-   * ticks counted from when it *sent* the heartbeat: L/(1-ρ) <= (e-1)/(1+ρ). Forced votes (leader
-   * transfer) bypass the promise, so sending MsgTimeoutNow revokes the lease for the whole term.
-   */
+  /** How long a quorum's heartbeat acknowledgement keeps this leader's lease (see lease.ts). */
   leaseTicks(): number {
-    const rho = (this.cfg.maxClockDriftPercent ?? DEFAULT_MAX_CLOCK_DRIFT_PERCENT) / 100;
-    return Math.floor(((this.cfg.electionTicks - 1) * (1 - rho)) / (1 + rho));
+    return leaseTicks(this.cfg.electionTicks, this.cfg.maxClockDriftPercent ?? DEFAULT_MAX_CLOCK_DRIFT_PERCENT);
   }
 
   private leaseValid(): boolean {

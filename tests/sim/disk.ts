@@ -27,6 +27,8 @@ export interface SimDisk {
   snapshot(): Snapshot;
   /** Term of a durable entry, or undefined (for the log-matching check). */
   term(index: number): number | undefined;
+  /** Faults end (liveness phase): e.g. the disk stops filling up. */
+  heal?(): void;
 }
 
 export interface DiskBugs {

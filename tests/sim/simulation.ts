@@ -18,7 +18,7 @@ import {
 } from "../../node/raft/index.js";
 import { decodeConfChange } from "../../node/raft/index.js";
 import type { RaftStorage, Ready } from "../../node/raft/index.js";
-import { crc32c, isKodiakError, SeededRandom } from "../../util/index.js";
+import { crc32c, isKodiakError, SeededRandom, SqlState } from "../../util/index.js";
 import { entryKey, SafetyChecker, Violation } from "./checker.js";
 import { type DiskBugs, MemoryDisk, type SimDisk } from "./disk.js";
 import { WalDisk } from "./wal-disk.js";
@@ -58,6 +58,8 @@ export interface SimOptions {
 const CRASH_DURING_WRITE_P = 0.02;
 /** With the WAL disk: probability that a crash keeps a torn prefix of unsynced bytes. */
 const TORN_WRITE_P = 0.5;
+/** With the WAL disk: probability that one write() fails with ENOSPC (the node then restarts). */
+const DISK_FULL_P = 0.01;
 
 export interface SimResult {
   seed: number;
@@ -142,7 +144,12 @@ export class Simulation {
       const boot = id <= this.profile.voters ? voters : undefined;
       const disk: SimDisk =
         opts.disk === "wal"
-          ? new WalDisk(new SeededRandom(this.rng.int(0x7fffffff)), boot, { tornWriteProbability: TORN_WRITE_P }, opts.diskBugs)
+          ? new WalDisk(
+              new SeededRandom(this.rng.int(0x7fffffff)),
+              boot,
+              { tornWriteProbability: TORN_WRITE_P, diskFullProbability: DISK_FULL_P },
+              opts.diskBugs,
+            )
           : new MemoryDisk(boot, opts.diskBugs);
       const skew = (this.rng.next() * 2 - 1) * (this.profile.skewPercent / 100);
       const node: SimNode = {
@@ -185,9 +192,33 @@ export class Simulation {
     n.incarnation++;
     n.readyScheduled = false;
     const inc = n.incarnation;
-    this.later(n.disk.open(), (storage) => {
-      if (n.incarnation === inc) this.boot(n, storage);
-    });
+    const opened = n.disk.open();
+    if (!(opened instanceof Promise)) {
+      this.boot(n, opened);
+      return;
+    }
+    this.later(
+      opened.catch((e: unknown) => this.diskFailure(n, inc, e)),
+      (storage) => {
+        if (storage !== undefined && n.incarnation === inc) this.boot(n, storage);
+      },
+    );
+  }
+
+  /**
+   * A full disk fails the write (nothing acknowledged); the node's runtime then exits and is
+   * restarted later, like after a crash. Any other disk error is a real failure of the run.
+   */
+  private diskFailure(n: SimNode, inc: number, e: unknown): undefined {
+    if (n.incarnation !== inc) return undefined; // already crashed: writes of a dead process fail
+    if (!isKodiakError(e) || e.code !== SqlState.diskFull) throw e;
+    this.log(`n${n.id} disk full: ${e.message}`);
+    if (n.raw !== undefined) this.crash(n);
+    else {
+      n.incarnation++;
+      n.disk.crash();
+    }
+    return undefined;
   }
 
   private boot(n: SimNode, storage: RaftStorage): void {
@@ -343,7 +374,15 @@ export class Simulation {
       return;
     }
     if (this.healed || this.rng.next() >= CRASH_DURING_WRITE_P) {
-      this.later(saved, finish);
+      this.later(
+        saved.then(
+          () => true,
+          (e: unknown) => this.diskFailure(n, inc, e) ?? false,
+        ),
+        (ok) => {
+          if (ok) finish();
+        },
+      );
       return;
     }
     // Power fails part-way through the write: let it run a few steps, then crash.
@@ -442,9 +481,7 @@ export class Simulation {
     // write fails against the fenced disk, which is what a dead process's writes do.
     const inc = n.incarnation;
     this.later(
-      done.catch((e: unknown) => {
-        if (n.incarnation === inc) throw e;
-      }),
+      done.catch((e: unknown) => this.diskFailure(n, inc, e)),
       () => undefined,
     );
   }
@@ -609,6 +646,7 @@ export class Simulation {
 
   private heal(): void {
     this.healed = true;
+    for (const n of this.nodes.values()) n.disk.heal?.();
     this.partition = undefined;
     for (const n of this.nodes.values()) if (n.raw === undefined && !n.removed) this.start(n);
     this.log("all faults healed");

@@ -77,6 +77,10 @@ export class WalDisk implements SimDisk {
     await this.log.compact(index, { index, term: s.term(index), conf: { voters: [...conf.voters], learners: [...conf.learners] } });
   }
 
+  heal(): void {
+    this.fs.faults = { ...this.fs.faults, diskFullProbability: 0 };
+  }
+
   crash(): void {
     this.fenced?.fence();
     this.wal = undefined;
