@@ -14,7 +14,7 @@ commands:
   cas KEY OLD NEW               set KEY to NEW if its value is OLD
   cas KEY --absent NEW          set KEY to NEW if it does not exist
   del KEY                       delete KEY (prints 1 if it existed, else 0)
-  status                        role, term, leader, commit/applied index of each peer; members
+  status [--metrics]            role, term, leader, commit/applied index of each peer; members
   member add-learner ID=HOST:PORT   add a non-voting member
   member add-voter ID=HOST:PORT     add a voting member
   member promote ID             make a learner a voter
@@ -281,7 +281,12 @@ async function run(kv: Kv, peers: string[], cmd: string, args: string[]): Promis
 }
 
 async function status(kv: Kv, peers: string[], args: string[]): Promise<number> {
-  arity(args, 0, "status");
+  const withMetrics = args.includes("--metrics");
+  arity(
+    args.filter((a) => a !== "--metrics"),
+    0,
+    "status [--metrics]",
+  );
   let members: StatusResponse | undefined;
   let reachable = 0;
   for (const addr of peers) {
@@ -289,6 +294,9 @@ async function status(kv: Kv, peers: string[], args: string[]): Promise<number> 
       const s = await kv.once<StatusResponse>(addr, (c, deadline, cb) => c.status({}, new grpc.Metadata(), { deadline }, cb));
       reachable++;
       process.stdout.write(formatStatus(addr, s));
+      if (withMetrics) {
+        for (const [k, v] of Object.entries(s.metrics).sort()) process.stdout.write(`  ${k}{node="${s.id}"} ${v}\n`);
+      }
       if (members === undefined || s.role === "leader") members = s;
     } catch (e) {
       process.stdout.write(`${addr}: unreachable (${(e as grpc.ServiceError).details ?? String(e)})\n`);

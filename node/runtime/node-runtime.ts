@@ -188,7 +188,14 @@ export class NodeRuntime {
   }
 
   status(): NodeStatus {
-    const self = { id: this.o.id, clusterId: this.o.clusterId, applied: this.applied };
+    const metrics = {
+      kodiak_raft_pending_proposals: this.proposals.size,
+      kodiak_raft_pending_reads: this.reads.size,
+      kodiak_raft_pending_conf_changes: this.confChanges.size,
+      kodiak_raft_is_leader: this.soft.role === "leader" ? 1 : 0,
+      ...this.transport?.metrics(),
+    };
+    const self = { id: this.o.id, clusterId: this.o.clusterId, applied: this.applied, metrics };
     return buildStatus(self, this.rawNode.status(), this.o.wal.stats(), (id) => this.addressOf(id));
   }
 

@@ -24,10 +24,11 @@ export interface NodeStatus {
   members: MemberStatus[];
   firstIndex: number;
   lastIndex: number;
+  metrics: Record<string, number>;
 }
 
 export function buildStatus(
-  self: { id: number; clusterId: string; applied: number },
+  self: { id: number; clusterId: string; applied: number; metrics: Record<string, number> },
   s: RaftStatus,
   stats: WalStats,
   addressOf: (id: number) => string | undefined,
@@ -51,5 +52,18 @@ export function buildStatus(
     members,
     firstIndex: stats.firstIndex,
     lastIndex: stats.lastIndex,
+    metrics: {
+      kodiak_raft_term: s.term,
+      kodiak_raft_commit_index: s.commit,
+      kodiak_raft_applied_index: self.applied,
+      kodiak_log_first_index: stats.firstIndex,
+      kodiak_log_last_index: stats.lastIndex,
+      kodiak_log_segments: stats.segments,
+      kodiak_log_bytes: stats.bytes,
+      kodiak_log_fsyncs_total: stats.fsyncs,
+      kodiak_log_cache_entries: stats.cachedEntries,
+      kodiak_log_failed: stats.failed === true ? 1 : 0,
+      ...self.metrics,
+    },
   };
 }

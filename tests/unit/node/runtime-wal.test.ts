@@ -10,7 +10,14 @@ import { MemoryKvStateMachine } from "../../../node/state-machine/index.js";
 import type { RaftTransport } from "../../../node/transport/index.js";
 import { KodiakError, ManualClock, SeededRandom, SimFileSystem, silentLogger } from "../../../util/index.js";
 
-const noTransport: RaftTransport = { send() {}, setPeer() {}, removePeer() {}, peerAddress: () => undefined, close() {} };
+const noTransport: RaftTransport = {
+  send() {},
+  setPeer() {},
+  removePeer() {},
+  peerAddress: () => undefined,
+  metrics: () => ({}),
+  close() {},
+};
 const put = (k: string, v: string): Uint8Array => KvCommand.encode({ put: { key: Buffer.from(k), value: Buffer.from(v) } }).finish();
 
 async function openNode(fs: SimFileSystem, bootstrap: boolean, beforeStart?: (wal: Wal, snapshots: SnapshotStore) => Promise<void>) {

@@ -91,6 +91,7 @@ function cluster(n: number, opts: { maxPendingRequests?: number } = {}) {
       setPeer() {},
       removePeer() {},
       peerAddress: () => undefined,
+      metrics: () => ({}),
       close() {},
     };
     const random = new SeededRandom(id);
