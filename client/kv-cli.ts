@@ -82,9 +82,10 @@ class Kv {
 
   /**
    * Sends to the leader: starts at the given peers, follows redirects, and retries only when
-   * the request was certainly not applied (connection refused, "not the leader").
+   * the request was certainly not applied ("not the leader", shutting down, never connected).
+   * Idempotent requests (put, del, reads) are also retried when a connection broke mid-call.
    */
-  async leader<T>(call: Call<T>): Promise<T> {
+  async leader<T>(call: Call<T>, idempotent = true): Promise<T> {
     let next: string | undefined;
     let lastError: CliError | undefined;
     while (Date.now() < this.deadlineMs) {
@@ -96,9 +97,11 @@ class Kv {
         } catch (e) {
           const err = toCliError(e as grpc.ServiceError);
           lastError = err;
-          const notLeader = err.sqlState === "57P03";
-          const unreachable = err.code === grpc.status.UNAVAILABLE && err.sqlState === undefined;
-          if (!notLeader && !unreachable) throw e;
+          const notLeader = err.sqlState === "57P03" || err.sqlState === "57P01";
+          const neverSent =
+            err.code === grpc.status.UNAVAILABLE && err.sqlState === undefined && /No connection established/.test(err.details);
+          const broken = err.code === grpc.status.UNAVAILABLE && err.sqlState === undefined;
+          if (!notLeader && !neverSent && !(broken && idempotent)) throw e;
           if (notLeader && err.leaderAddress !== undefined && err.leaderAddress !== addr) {
             next = err.leaderAddress;
             break;
@@ -226,7 +229,7 @@ async function run(kv: Kv, peers: string[], cmd: string, args: string[]): Promis
         value: b(args[2] as string),
       };
       // Not retried after an unknown outcome: a cas is not idempotent.
-      const res = await kv.leader<KvResult>((c, deadline, cb) => c.cas(req, new grpc.Metadata(), { deadline }, cb));
+      const res = await kv.leader<KvResult>((c, deadline, cb) => c.cas(req, new grpc.Metadata(), { deadline }, cb), false);
       if (res.ok) {
         out.write("OK\n");
         return 0;
@@ -262,8 +265,9 @@ async function run(kv: Kv, peers: string[], cmd: string, args: string[]): Promis
         address = (target as string).slice(eq + 1);
         if (!/^[^\s:]+:\d{1,5}$/.test(address)) throw new UsageError(`member ${action}: '${address}' is not HOST:PORT`);
       } else nodeId = parseId(target, `member ${action}`);
-      const s = await kv.leader<StatusResponse>((c, deadline, cb) =>
-        c.changeMember({ action, nodeId, address }, new grpc.Metadata(), { deadline }, cb),
+      const s = await kv.leader<StatusResponse>(
+        (c, deadline, cb) => c.changeMember({ action, nodeId, address }, new grpc.Metadata(), { deadline }, cb),
+        false,
       );
       out.write(`OK\n${formatMembers(s)}`);
       return 0;

@@ -140,6 +140,11 @@ export class NodeRuntime {
     return done;
   }
 
+  /** Fails the commands still queued (never handed to Raft, so certainly not applied). */
+  private dropQueued(err: KodiakError): void {
+    for (const p of this.queued.take()) this.proposals.reject(requestKey(p.requestId), err);
+  }
+
   /** Hands the queued commands to Raft as one entry. */
   private flushProposals(): void {
     const batch = this.queued.take();
@@ -212,11 +217,11 @@ export class NodeRuntime {
     if (this.stopped) return;
     this.stopped = true;
     this.tickTimer?.cancel();
-    const shutdown = new KodiakError(SqlState.adminShutdown, "node is shutting down");
-    this.queued.take();
-    this.proposals.rejectAll(shutdown);
-    this.reads.rejectAll(shutdown);
-    this.confChanges.rejectAll(shutdown);
+    // Queued commands never reached Raft (safe to retry); proposed ones may still commit.
+    this.dropQueued(new KodiakError(SqlState.adminShutdown, "node is shutting down"));
+    this.proposals.rejectAll(outcomeUnknown("the node shut down before the write was applied"));
+    this.confChanges.rejectAll(outcomeUnknown("the node shut down before the change was applied"));
+    this.reads.rejectAll(new KodiakError(SqlState.adminShutdown, "node is shutting down"));
     if (this.loopRunning !== undefined) {
       let timer: TimerHandle | undefined;
       await Promise.race([this.loopRunning, new Promise<void>((r) => (timer = this.o.clock.setTimeout(r, STOP_TIMEOUT_MS)))]);
@@ -281,7 +286,7 @@ export class NodeRuntime {
       try {
         await this.o.wal.save(rd.hardState, rd.entries);
       } catch (e) {
-        this.onAppendFailed(e);
+        this.onAppendFailed(e, rd.entries);
         return;
       }
     }
@@ -294,15 +299,21 @@ export class NodeRuntime {
   }
 
   /**
-   * The append failed (e.g. disk full): nothing of it may be acknowledged or sent. Fail waiting
-   * clients and rebuild the core from durable state, which makes this node a follower.
+   * The append failed (e.g. disk full): nothing of it may be acknowledged or sent. The commands
+   * in the failed entries (and those still queued) certainly failed; earlier proposals were
+   * durable and may still commit, so their outcome is unknown. Then rebuild the core from
+   * durable state, which makes this node a follower.
    */
-  private onAppendFailed(e: unknown): void {
+  private onAppendFailed(e: unknown, entries: Entry[]): void {
     const err = toKodiakError(e);
     this.o.logger.error({ code: err.code, err: err.message }, "log append failed; failing pending requests and stepping down");
     const failure = new KodiakError(err.code, `write not acknowledged: log append failed: ${err.message}`);
-    this.queued.take();
-    this.proposals.rejectAll(failure);
+    this.dropQueued(failure);
+    for (const entry of entries) {
+      if (entry.type !== "normal") continue;
+      for (const p of decodeBatch(entry.data) ?? []) this.proposals.reject(requestKey(p.requestId), failure);
+    }
+    this.proposals.rejectAll(outcomeUnknown("the log append that followed it failed; this node stepped down"));
     this.confChanges.rejectAll(failure);
     this.reads.rejectAll(failure);
     this.readIndexes.clear();
@@ -315,7 +326,7 @@ export class NodeRuntime {
     this.soft = s;
     this.o.logger.info({ role: s.role, leader: s.leader }, "raft role changed");
     if (wasLeader && s.role !== "leader") {
-      this.queued.take();
+      this.dropQueued(new NotLeaderError(s.leader, this.addressOf(s.leader)));
       this.proposals.rejectAll(outcomeUnknown("this node lost leadership before the write was applied"));
       this.confChanges.rejectAll(outcomeUnknown("this node lost leadership before the change was applied"));
       this.reads.rejectAll(new NotLeaderError(s.leader, this.addressOf(s.leader)));
