@@ -63,7 +63,7 @@ test(NAME, { timeout: 90_000 }, async (t) => {
   await sleep(500);
   stop = true;
   await Promise.all(writers);
-  t.diagnostic(`failover: new leader served ${failoverMs} ms after kill -9; ${acked.size} writes acknowledged`);
+  t.diagnostic(`failover: new leader served ${failoverMs} ms after kill -9 (killed at ${killedAt}); ${acked.size} writes acknowledged`);
   assert.ok(failoverMs < FAILOVER_BOUND_MS, `new leader served after ${failoverMs} ms`);
 
   const newLeader = await cluster.leader();

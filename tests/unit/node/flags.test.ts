@@ -10,7 +10,7 @@ test("valid flags parse with defaults for the timing options", () => {
   assert.equal(f.id, 1);
   assert.equal(f.peers.get(2), "127.0.0.1:7002");
   assert.equal(f.tickMs, 100);
-  assert.equal(f.electionTicks, 10);
+  assert.equal(f.electionTicks, 8);
   assert.equal(f.join, false);
   const g = parseNodeFlags([...base, "--join", "--tick-ms=50", "--lease-reads"]);
   assert.ok(g !== "help");
