@@ -9,6 +9,7 @@ import {
   MAX_BATCH_BYTES,
   messageToProto,
   MAX_GRPC_MESSAGE_BYTES,
+  MAX_PEER_QUEUE_MESSAGES,
   SNAPSHOT_CHUNK_BYTES,
   SnapshotReceiver,
 } from "../../../node/transport/index.js";
@@ -102,6 +103,22 @@ test("a node refuses messages from a node id it does not know", async () => {
     a.transport.send([heartbeat(7, 2, 1)]);
     await until(() => a.unreachable.includes(2));
     assert.equal(b.received.length, 0);
+  } finally {
+    close(a, b);
+  }
+});
+
+test("the per-peer queue is bounded: beyond it messages are dropped and the peer reported unreachable", async () => {
+  const a = await endpoint(1, "c1");
+  const b = await endpoint(2, "c1");
+  try {
+    a.transport.setPeer(2, b.address);
+    // All enqueued in one turn, before the sender's flush runs.
+    a.transport.send(Array.from({ length: MAX_PEER_QUEUE_MESSAGES + 100 }, (_, i) => heartbeat(1, 2, i + 1)));
+    assert.ok(a.unreachable.includes(2));
+    assert.equal(a.transport.metrics().kodiak_transport_dropped_messages_total, 100);
+    await until(() => b.received.length === MAX_PEER_QUEUE_MESSAGES);
+    assert.equal(b.received[MAX_PEER_QUEUE_MESSAGES - 1]?.term, MAX_PEER_QUEUE_MESSAGES);
   } finally {
     close(a, b);
   }
