@@ -284,7 +284,9 @@ export class NodeRuntime {
     if (rd.snapshot !== undefined && rd.snapshot.metadata.index > 0) await this.installSnapshot(rd.snapshot);
     if (rd.hardState !== undefined || rd.entries.length > 0) {
       try {
-        await this.o.wal.save(rd.hardState, rd.entries);
+        // A commit-only change need not be fsynced before sending (mustSync false): Raft
+        // recovers the commit index from a quorum, and the log makes it durable with the next sync.
+        await this.o.wal.save(rd.hardState, rd.entries, { sync: rd.mustSync });
       } catch (e) {
         this.onAppendFailed(e, rd.entries);
         return;
