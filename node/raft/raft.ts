@@ -23,10 +23,10 @@
 //   leader --CheckQuorum fails / removed from the group--> follower
 
 import { assert } from "../../util/index.js";
-import { applyToConfState, decodeConfChange } from "./confchange.js";
+import { applyToConfState } from "./confchange.js";
 import { DEFAULT_MAX_CLOCK_DRIFT_PERCENT, leaseTicks } from "./lease.js";
 import { MAX_SAFE_INDEX, RaftLog } from "./log.js";
-import { CAMPAIGN_TRANSFER, isLocal, isResponse, proposalDropped, sameBytes } from "./messages.js";
+import { CAMPAIGN_TRANSFER, proposalDropped, sameBytes } from "./messages.js";
 import { Progress } from "./progress.js";
 import { isQuorum, majorityValue, voteResult } from "./quorum.js";
 import { ReadOnly } from "./read-only.js";
@@ -821,25 +821,9 @@ export class Raft {
 
   // ---- helpers for RawNode ----------------------------------------------------------------
 
-  decodeConfChange(e: Entry): ConfChange {
-    return decodeConfChange(e.data);
-  }
-
   /** Entry point for local messages from RawNode (never from the network). */
   stepLocal(m: Message): void {
     assert(m.term === 0, "local messages carry term 0");
     this.step(m);
-  }
-
-  static isLocalMessage(t: MessageType): boolean {
-    return isLocal(t);
-  }
-
-  static isResponseMessage(t: MessageType): boolean {
-    return isResponse(t);
-  }
-
-  get ticksSinceBoot(): number {
-    return this.tickCount;
   }
 }

@@ -5,6 +5,7 @@
 
 import { assert, KodiakError, SqlState } from "../../util/index.js";
 import { encodeConfChange } from "./confchange.js";
+import { isLocal, isResponse } from "./messages.js";
 import { MAX_COMMITTED_BYTES_PER_READY, Raft, type RaftCoreConfig } from "./raft.js";
 import type {
   ConfChange,
@@ -79,9 +80,9 @@ export class RawNode implements RawNodeApi {
   /** Steps a message from a peer. Throws KodiakError 08P01 for a malformed one (nothing changes). */
   step(m: Message): void {
     // Local-only message types never come from the network.
-    if (Raft.isLocalMessage(m.type)) return;
+    if (isLocal(m.type)) return;
     validate(m);
-    if (Raft.isResponseMessage(m.type) && !this.raft.prs.has(m.from)) return;
+    if (isResponse(m.type) && !this.raft.prs.has(m.from)) return;
     this.raft.stepFromNetwork(m);
   }
 

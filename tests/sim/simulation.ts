@@ -37,6 +37,8 @@ export const LIVENESS_BOUND_TICKS = 30 * ELECTION_TICKS;
 const KEEP_ENTRIES_AFTER_SNAPSHOT = 4;
 /** Spare node ids beyond the initial voters, for membership changes. */
 const SPARE_NODES = 3;
+/** Delivered messages kept for the failure trace. */
+const RECENT_MESSAGES = 300;
 /** Upper bound on simulated fsync latency, in microseconds. */
 const MAX_FSYNC_US = 300;
 
@@ -100,6 +102,16 @@ interface SimNode {
   lastRole: StateRole;
 }
 
+function describeMessage(m: Message): string {
+  const parts = [`${m.from}->${m.to} ${m.type} t${m.term}`];
+  if (m.type === "MsgApp") parts.push(`prev=${m.index}/${m.logTerm} ents=${m.entries.length} commit=${m.commit}`);
+  else if (m.type === "MsgAppResp") parts.push(m.reject ? `reject ${m.index} hint=${m.rejectHint}/${m.logTerm}` : `ack ${m.index}`);
+  else if (m.type === "MsgVote" || m.type === "MsgPreVote") parts.push(`last=${m.index}/${m.logTerm}`);
+  else if (m.reject) parts.push("reject");
+  if (m.snapshot !== undefined) parts.push(`snap=${m.snapshot.metadata.index}/${m.snapshot.metadata.term}`);
+  return parts.join(" ");
+}
+
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
@@ -125,6 +137,8 @@ export class Simulation {
   private readonly checker = new SafetyChecker();
   private now = 0;
   private readonly trace: string[] = [];
+  /** With trace on: the newest delivered messages, printed when a run fails. */
+  private readonly recentMessages: string[] = [];
   private partition: Map<NodeId, number> | undefined;
   private healed = false;
   private seq = 0;
@@ -290,6 +304,9 @@ export class Simulation {
     } catch (e) {
       if (e instanceof Violation) violation = e.message;
       else violation = `crash: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
+      if (this.opts.trace) {
+        this.trace.push(`--- last ${RECENT_MESSAGES} messages delivered ---`, ...this.recentMessages.slice(-RECENT_MESSAGES));
+      }
       this.log(`VIOLATION ${violation}`);
     }
     return { seed: this.opts.seed, profile: this.profile.name, violation, trace: this.trace, stats: this.stats };
@@ -368,7 +385,7 @@ export class Simulation {
       if (n.incarnation === inc) this.afterPersist(n, raw, rd);
     };
     // 1. persist (the simulated fsync); nothing below happens unless it completes
-    const saved = n.disk.save(rd.hardState, rd.entries, rd.snapshot);
+    const saved = n.disk.save(rd.hardState, rd.entries, rd.snapshot, rd.mustSync);
     if (!(saved instanceof Promise)) {
       finish();
       return;
@@ -526,6 +543,8 @@ export class Simulation {
     }
     if (!ok || to === undefined || to.raw === undefined) return;
     this.stats.delivered++;
+    if (this.opts.trace) this.recentMessages.push(`${(this.now / TICK_US).toFixed(3)}   ${describeMessage(m)}`);
+    if (this.recentMessages.length > 2 * RECENT_MESSAGES) this.recentMessages.splice(0, this.recentMessages.length - RECENT_MESSAGES);
     to.raw.step(m);
     this.afterInput(to);
   }
