@@ -3,7 +3,7 @@
 // needs a quorum round, which tells it about the newer term.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { sleep, TestCluster } from "../support/cluster.js";
+import { TestCluster, waitFor } from "../support/cluster.js";
 
 let c: TestCluster | undefined;
 
@@ -34,7 +34,8 @@ test("a paused old leader that resumes never serves a stale read and does not ac
     (e: { details?: string }) => e.details ?? String(e),
   );
   assert.notEqual(write, "acknowledged");
-  await sleep(300);
-  assert.equal((await cluster.status(old)).leader, next);
+  await waitFor("the resumed node to follow the new leader", 5000, async () =>
+    (await cluster.status(old)).leader === next ? true : undefined,
+  );
   assert.equal(await cluster.valueAt(next, "k"), "new");
 });
