@@ -1,7 +1,7 @@
 // Restart safety: a node whose log tail was torn recovers and catches up; a data directory of
 // another cluster or node is refused with a clear error; invalid flags are usage errors (exit 2).
 import assert from "node:assert/strict";
-import { readdirSync, rmSync, statSync, truncateSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { freePort, runCli, TestCluster, waitFor } from "../support/cluster.js";
@@ -90,6 +90,28 @@ test("a node whose data directory was wiped refuses to bootstrap again", { timeo
   const h = c.spawnNode(victim);
   assert.equal(await h.exited, 1);
   assert.match(c.logTail(victim, 4000), /this node lost its data; refusing to bootstrap/);
+});
+
+test("joining with the wrong cluster id is refused before anything is written", { timeout: 30_000 }, async () => {
+  const h = await c.define(9);
+  const peers = c.peersFlag([...c.running(), 9]);
+  const r = await runCli([
+    "node",
+    "--id",
+    "9",
+    "--data",
+    h.dataDir,
+    "--listen",
+    h.address,
+    "--peers",
+    peers,
+    "--join",
+    "--cluster-id",
+    "not-this-one",
+  ]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /--join: peers belong to cluster 'kodiak-[0-9a-f]+', not 'not-this-one'/);
+  assert.equal(existsSync(join(h.dataDir, "cluster.json")), false);
 });
 
 test("a second process on a data directory in use is refused", { timeout: 30_000 }, async () => {
