@@ -1,29 +1,35 @@
 // Deterministic simulation of a Raft group: N RawNodes, a simulated network (drop, delay,
 // duplicate, reorder, partition), simulated per-node clocks (ticks at skewed rates), and
-// simulated durable storage, all driven from one seed through one event queue. Safety is
-// checked after every event (checker.ts); after the faults heal, liveness must hold within
-// LIVENESS_BOUND_TICKS.
+// simulated durable storage (disk.ts: in memory, or the real WAL on a SimFileSystem), all driven
+// from one seed through one event queue. Safety is checked after every event (checker.ts); after
+// the faults heal, liveness must hold within LIVENESS_BOUND_TICKS.
 //
 // Persist-before-send: a node's Ready is handled in one "ready" event that saves to its disk,
-// then sends, then applies. A crash before that event loses what the core held in memory.
+// then sends, then applies. A crash before that event loses what the core held in memory; with
+// the WAL disk a crash may also hit in the middle of the write and tear it.
+//
+// Determinism: one SeededRandom feeds everything (profiles, delays, faults, each node's election
+// randomness); events tie-break by insertion order; disk promises are drained before the next
+// event, so microtask order is fixed too. A seed therefore replays exactly.
 
 import {
   type ConfChange,
+  decodeConfChange,
   type Entry,
   type Message,
   type NodeId,
-  RawNode,
+  type RaftStorage,
   type RaftTestingKnobs,
-  type StateRole,
+  RawNode,
+  type Ready,
 } from "../../node/raft/index.js";
-import { decodeConfChange } from "../../node/raft/index.js";
-import type { RaftStorage, Ready } from "../../node/raft/index.js";
 import { crc32c, isKodiakError, SeededRandom, SqlState } from "../../util/index.js";
 import { entryKey, SafetyChecker, Violation } from "./checker.js";
 import { type DiskBugs, MemoryDisk, type SimDisk } from "./disk.js";
-import { WalDisk } from "./wal-disk.js";
 import { EventQueue } from "./event-queue.js";
 import { type Profile, type ProfileName, pickProfile } from "./profiles.js";
+import { decodeState, describeMessage, encodeState, type SimNode } from "./sim-node.js";
+import { WalDisk } from "./wal-disk.js";
 
 /** Simulated microseconds per nominal tick. */
 export const TICK_US = 1000;
@@ -88,46 +94,8 @@ type SimEvent =
   | { k: "client" }
   | { k: "restart"; id: NodeId };
 
-interface SimNode {
-  id: NodeId;
-  disk: SimDisk;
-  raw: RawNode | undefined;
-  incarnation: number;
-  tickPeriodUs: number;
-  readyScheduled: boolean;
-  removed: boolean;
-  smIndex: number;
-  smHash: number;
-  lastDurableCommit: number;
-  lastRole: StateRole;
-}
-
-function describeMessage(m: Message): string {
-  const parts = [`${m.from}->${m.to} ${m.type} t${m.term}`];
-  if (m.type === "MsgApp") parts.push(`prev=${m.index}/${m.logTerm} ents=${m.entries.length} commit=${m.commit}`);
-  else if (m.type === "MsgAppResp") parts.push(m.reject ? `reject ${m.index} hint=${m.rejectHint}/${m.logTerm}` : `ack ${m.index}`);
-  else if (m.type === "MsgVote" || m.type === "MsgPreVote") parts.push(`last=${m.index}/${m.logTerm}`);
-  else if (m.reject) parts.push("reject");
-  if (m.snapshot !== undefined) parts.push(`snap=${m.snapshot.metadata.index}/${m.snapshot.metadata.term}`);
-  return parts.join(" ");
-}
-
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-function encodeState(index: number, hash: number): Uint8Array {
-  const b = new Uint8Array(12);
-  const v = new DataView(b.buffer);
-  v.setFloat64(0, index);
-  v.setUint32(8, hash);
-  return b;
-}
-
-function decodeState(b: Uint8Array): { index: number; hash: number } {
-  if (b.length < 12) return { index: 0, hash: 0 };
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  return { index: v.getFloat64(0), hash: v.getUint32(8) };
-}
 
 export class Simulation {
   private readonly rng: SeededRandom;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { decodeConfChange, type Entry, MemoryRaftStorage, RawNode } from "../../../node/raft/index.js";
+import { decodeConfChange, type Entry, MAX_UNCOMMITTED_ENTRIES, MemoryRaftStorage, RawNode } from "../../../node/raft/index.js";
 import { bytes, Cluster, type ConfigOverrides, config, msg } from "./harness.js";
 
 describe("raft log replication", () => {
@@ -239,5 +239,32 @@ describe("raft bad input", () => {
     n.step(msg({ type: "MsgCheckQuorum", from: 2, to: 1, term: 0 }));
     assert.equal(n.status().role, "leader");
     assert.equal(n.status().progress?.has(42), false);
+  });
+});
+
+describe("raft bounds", () => {
+  it("a leader refuses proposals once MAX_UNCOMMITTED_ENTRIES are appended but not committed", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    c.isolate(1);
+    const n = c.get(1).node;
+    let accepted = 0;
+    let refused: unknown;
+    for (let i = 0; i <= MAX_UNCOMMITTED_ENTRIES && refused === undefined; i++) {
+      try {
+        n.propose(bytes(`u${i}`));
+        accepted++;
+      } catch (e) {
+        refused = e;
+      }
+    }
+    assert.equal(accepted, MAX_UNCOMMITTED_ENTRIES);
+    assert.match(String(refused), /too many uncommitted entries/);
+    // Once the followers catch up and commit, proposals are accepted again.
+    c.stabilize();
+    c.heal();
+    c.tickAll(3);
+    c.propose(1, "again");
+    assert.equal(c.appliedData(2).at(-1), "again");
   });
 });
