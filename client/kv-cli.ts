@@ -101,7 +101,8 @@ class Kv {
           const neverSent =
             err.code === grpc.status.UNAVAILABLE && err.sqlState === undefined && /No connection established/.test(err.details);
           const broken = err.code === grpc.status.UNAVAILABLE && err.sqlState === undefined;
-          if (!notLeader && !neverSent && !(broken && idempotent)) throw e;
+          const canceled = err.sqlState === "57014"; // e.g. a read that found no quorum in time
+          if (!notLeader && !neverSent && !((broken || canceled) && idempotent)) throw e;
           if (notLeader && err.leaderAddress !== undefined && err.leaderAddress !== addr) {
             next = err.leaderAddress;
             break;

@@ -77,7 +77,12 @@ export class NodeRuntime {
     this.ids = new RequestIds(o.id, o.random);
     const max = o.maxPendingRequests ?? MAX_PENDING_REQUESTS;
     this.proposals = new PendingRequests(o.clock, "proposal", max);
-    this.reads = new PendingRequests(o.clock, "read", max);
+    // A read changes nothing, so a slow one is simply canceled (safe to retry).
+    this.reads = new PendingRequests(o.clock, "read", max, (what, ms) => {
+      return new KodiakError(SqlState.queryCanceled, `${what} not served within ${ms} ms (no quorum or a leader change)`, {
+        hint: "retry",
+      });
+    });
     this.confChanges = new PendingRequests(o.clock, "membership change", max);
     this.leaderWaiters = new LeaderWaiters(o.clock);
   }
