@@ -16,22 +16,10 @@ import {
   systemClock,
   systemRandom,
 } from "../util/index.js";
-import { openWal } from "./log/index.js";
-import { decodeConfChange, RawNode } from "./raft/index.js";
-import {
-  checkIdentity,
-  clusterIdFromPeers,
-  encodeRuntimeImage,
-  NodeRuntime,
-  readIdentity,
-  reconcileSnapshot,
-  SnapshotStore,
-  storageWithSnapshots,
-  writeIdentity,
-} from "./runtime/index.js";
+import { checkIdentity, clusterIdFromPeers, readIdentity, writeIdentity } from "./runtime/index.js";
 import { HealthState, kvServiceImpl, NODE_USAGE, type NodeFlags, parseNodeFlags, peerRemembersUs, peerStatuses } from "./server/index.js";
-import { MemoryKvStateMachine } from "./state-machine/index.js";
 import { GRPC_OPTIONS, GrpcTransport } from "./transport/index.js";
+import { openReplica, type Replica } from "./replica.js";
 
 /** Bounds of startup and shutdown. */
 const PEER_CHECK_DEADLINE_MS = 1000;
@@ -39,11 +27,14 @@ const JOIN_DISCOVERY_MS = 15_000;
 const SHUTDOWN_TIMEOUT_MS = 5000;
 const SERVER_GRACE_MS = 500;
 const EXIT_GRACE_MS = 200;
-/** Raft flow-control settings. */
-const MAX_SIZE_PER_MSG = 1024 * 1024;
-const MAX_INFLIGHT_MSGS = 256;
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Extra gRPC services a composition root adds to the node's server (e.g. the SQL host, which
+ * lives above this layer). Returns what to stop at shutdown, before the replica closes.
+ */
+export type AddNodeServices = (server: grpc.Server, replica: Replica, logger: Logger) => () => Promise<void>;
+
+export async function main(argv: string[], addServices?: AddNodeServices): Promise<number> {
   let flags: NodeFlags | "help";
   try {
     flags = parseNodeFlags(argv);
@@ -57,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const logger = createLogger("node").child({ component: "node", node: flags.id });
   try {
-    return await runNode(flags, logger);
+    return await runNode(flags, logger, addServices);
   } catch (e) {
     const msg = isKodiakError(e) ? `${e.message} [${e.code}]${e.hint !== undefined ? `\nhint: ${e.hint}` : ""}` : String(e);
     logger.error({ err: msg }, "node failed to start");
@@ -114,28 +105,43 @@ async function resolveClusterId(flags: NodeFlags, logger: Logger): Promise<{ clu
   return { clusterId, bootstrap: false };
 }
 
-async function runNode(flags: NodeFlags, logger: Logger): Promise<number> {
+async function runNode(flags: NodeFlags, logger: Logger, addServices: AddNodeServices | undefined): Promise<number> {
   const fs = nodeFileSystem;
   fs.mkdirp(flags.dataDir);
   const lock = fs.lock(join(flags.dataDir, "LOCK"));
   try {
     const { clusterId, bootstrap } = await resolveClusterId(flags, logger);
-    const wal = await openWal(fs, join(flags.dataDir, "log"), { logger: logger.child({ component: "log" }) });
-    const snapshots = new SnapshotStore(fs, flags.dataDir);
+    let fatal: ((e: unknown) => void) | undefined;
+    const replica = await openReplica({
+      fs,
+      clock: systemClock,
+      random: systemRandom,
+      logger,
+      dataDir: flags.dataDir,
+      id: flags.id,
+      clusterId,
+      peers: flags.peers,
+      bootstrap,
+      engine: flags.engine,
+      cacheBytes: flags.cacheMb * 1024 * 1024,
+      tickMs: flags.tickMs,
+      electionTicks: flags.electionTicks,
+      heartbeatTicks: flags.heartbeatTicks,
+      snapshotEntries: flags.snapshotEntries,
+      snapshotCatchupEntries: flags.snapshotCatchupEntries,
+      requestTimeoutMs: flags.requestTimeoutMs,
+      leaseReads: flags.leaseReads,
+      onFatal: (e) => fatal?.(e),
+    });
     if (bootstrap) {
-      // The initial membership as a snapshot at index 1, term 1 (etcd-style bootstrap): nodes
-      // added later receive it like any snapshot, so they learn the founding voters too.
-      const conf = { voters: [...flags.peers.keys()].sort((a, b) => a - b), learners: [] };
-      const snap = { metadata: { index: 1, term: 1, conf }, data: encodeRuntimeImage(flags.peers, new MemoryKvStateMachine().snapshot()) };
-      await snapshots.save(snap);
-      await wal.applySnapshot(snap);
-      await wal.save({ term: 1, vote: 0, commit: 1 }, []);
       await writeIdentity(fs, flags.dataDir, { clusterId, nodeId: flags.id });
-      logger.info({ clusterId, voters: conf.voters }, "bootstrapped a new cluster");
+      logger.info({ clusterId, voters: [...flags.peers.keys()] }, "bootstrapped a new cluster");
     } else if (readIdentity(fs, flags.dataDir) === undefined) {
       await writeIdentity(fs, flags.dataDir, { clusterId, nodeId: flags.id });
     }
-    return await serve(flags, logger, clusterId, wal, snapshots);
+    return await serve(flags, logger, clusterId, replica, addServices, (f) => {
+      fatal = f;
+    });
   } finally {
     lock.release();
   }
@@ -145,49 +151,11 @@ async function serve(
   flags: NodeFlags,
   logger: Logger,
   clusterId: string,
-  wal: Awaited<ReturnType<typeof openWal>>,
-  snapshots: SnapshotStore,
+  replica: Replica,
+  addServices: AddNodeServices | undefined,
+  onFatal: (f: (e: unknown) => void) => void,
 ): Promise<number> {
-  const snap = snapshots.load();
-  await reconcileSnapshot(wal, snap, logger);
-  const kv = new MemoryKvStateMachine();
-  const storage = storageWithSnapshots(wal.storage, snapshots);
-  let fatal: ((e: unknown) => void) | undefined;
-  const runtime = new NodeRuntime({
-    id: flags.id,
-    clusterId,
-    clock: systemClock,
-    random: systemRandom,
-    logger,
-    wal,
-    snapshots,
-    stateMachine: kv,
-    createRawNode: (applied) =>
-      new RawNode({
-        id: flags.id,
-        electionTicks: flags.electionTicks,
-        heartbeatTicks: flags.heartbeatTicks,
-        storage,
-        applied,
-        maxSizePerMsg: MAX_SIZE_PER_MSG,
-        maxInflightMsgs: MAX_INFLIGHT_MSGS,
-        maxInflightBytes: 0,
-        preVote: true,
-        checkQuorum: true,
-        leaseReads: flags.leaseReads,
-        random: systemRandom,
-      }),
-    decodeConfChange,
-    applied: snap?.metadata.index ?? 0,
-    appliedTerm: snap?.metadata.term ?? 0,
-    peers: new Map(flags.peers),
-    tickIntervalMs: flags.tickMs,
-    snapshotEveryEntries: flags.snapshotEntries,
-    snapshotCatchupEntries: flags.snapshotCatchupEntries,
-    requestTimeoutMs: flags.requestTimeoutMs,
-    onFatal: (e) => fatal?.(e),
-  });
-  if (snap !== undefined) runtime.restoreImage(snap.data);
+  const runtime = replica.runtime;
   const transport = new GrpcTransport({
     localId: flags.id,
     clusterId,
@@ -201,8 +169,9 @@ async function serve(
   const health = new HealthState();
   const server = new grpc.Server(GRPC_OPTIONS);
   server.addService(RaftTransportService, transport.serverImpl());
-  server.addService(NodeKvService, kvServiceImpl(runtime, kv));
+  server.addService(NodeKvService, kvServiceImpl(runtime, replica.kv));
   server.addService(HealthService, health.impl());
+  const stopExtra = addServices?.(server, replica, logger) ?? (async () => {});
   await new Promise<void>((resolve, reject) => {
     server.bindAsync(flags.listen, grpc.ServerCredentials.createInsecure(), (err) =>
       err ? reject(new KodiakError(SqlState.ioError, `cannot listen on ${flags.listen}: ${err.message}`)) : resolve(),
@@ -223,17 +192,18 @@ async function serve(
     };
     process.once("SIGTERM", () => onSignal("SIGTERM"));
     process.once("SIGINT", () => onSignal("SIGINT"));
-    fatal = (e) => {
+    onFatal((e) => {
       logger.error({ err: String(e) }, "fatal error; shutting down");
       resolve(70);
-    };
+    });
   });
   health.set(false);
   const forced = systemClock.setTimeout(() => {
     logger.error({}, `shutdown took longer than ${SHUTDOWN_TIMEOUT_MS} ms; exiting`);
     process.exit(exitCode === 0 ? 1 : exitCode);
   }, SHUTDOWN_TIMEOUT_MS);
-  await runtime.stop();
+  await stopExtra().catch((e: unknown) => logger.warn({ err: String(e) }, "stopping extra services failed"));
+  await replica.close();
   // Peers keep long-lived streams open, so a graceful shutdown gets a short grace period only.
   await new Promise<void>((resolve) => {
     const grace = systemClock.setTimeout(() => {

@@ -10,4 +10,4 @@ export { MAX_PENDING_REQUESTS, PendingRequests } from "./pending.js";
 export { reconcileSnapshot } from "./recovery.js";
 export { RequestIds, requestKey } from "./request-id.js";
 export { SnapshotStore } from "./snapshot-store.js";
-export { storageWithSnapshots } from "./storage-view.js";
+export { type LiveSnapshots, storageWithSnapshots } from "./storage-view.js";

@@ -6,7 +6,7 @@
 import { ConfChangeContext } from "../../proto/gen/raft.js";
 import type { Wal } from "../log/index.js";
 import type { ConfChange, ConfState, Entry, Message, RawNodeApi, ReadState, Snapshot, SoftState } from "../raft/index.js";
-import type { StateMachine } from "../state-machine/index.js";
+import { isDurable, type StateMachine } from "../state-machine/index.js";
 import type { RaftTransport } from "../transport/index.js";
 import { type Clock, KodiakError, type Logger, type Random, SqlState, type TimerHandle, toKodiakError } from "../../util/index.js";
 import { NotLeaderError, outcomeUnknown } from "./errors.js";
@@ -139,7 +139,7 @@ export class NodeRuntime {
     }
     const id = this.ids.next();
     const done = this.proposals.add(requestKey(id), this.o.requestTimeoutMs);
-    if (this.queued.wouldOverflow(command.byteLength)) this.flushProposals();
+    if (this.queued.wouldOverflow(command.byteLength, this.o.stateMachine.commandsPerEntry ?? 1)) this.flushProposals();
     this.queued.push(id, command);
     this.schedule();
     return done;
@@ -203,7 +203,7 @@ export class NodeRuntime {
       kodiak_raft_pending_reads: this.reads.size,
       kodiak_raft_pending_conf_changes: this.confChanges.size,
       kodiak_raft_is_leader: this.soft.role === "leader" ? 1 : 0,
-      ...this.transport?.metrics(),
+      ...this.transport?.metrics?.(),
     };
     const self = { id: this.o.id, clusterId: this.o.clusterId, applied: this.applied, metrics };
     return buildStatus(self, this.rawNode.status(), this.o.wal.stats(), (id) => this.addressOf(id));
@@ -392,28 +392,52 @@ export class NodeRuntime {
     // Our snapshot file first: if we crash after the log dropped its prefix, the image survives.
     await this.o.snapshots.save(s);
     await this.o.wal.applySnapshot(s);
-    this.restoreImage(s.data);
+    await this.restoreImage(s.data);
     this.applied = s.metadata.index;
     this.appliedTerm = s.metadata.term;
     this.lastSnapshotIndex = s.metadata.index;
     this.o.logger.info({ index: s.metadata.index, term: s.metadata.term }, "installed snapshot from leader");
   }
 
-  /** Restores the state machine and peer addresses from a RuntimeSnapshot image. */
-  restoreImage(data: Uint8Array): void {
+  /**
+   * Restores the state machine and peer addresses from a RuntimeSnapshot image. peersOnly: at
+   * startup of a durable state machine that is already at or past the image's index.
+   */
+  async restoreImage(data: Uint8Array, options: { peersOnly?: boolean } = {}): Promise<void> {
     const img = decodeRuntimeImage(data);
-    this.o.stateMachine.restore(img.state);
+    if (!options.peersOnly) await this.o.stateMachine.restore(img.state);
     for (const [id, address] of img.peers) {
       this.o.peers.set(id, address);
       this.transport?.setPeer(id, address);
     }
   }
 
-  private async maybeSnapshot(): Promise<void> {
-    if (this.applied - this.lastSnapshotIndex < this.o.snapshotEveryEntries) return;
+  /**
+   * The state at the applied index as a Raft snapshot (peers + state machine image). For a
+   * durable state machine this is what a lagging follower is sent; built only when asked.
+   */
+  currentSnapshot(): Snapshot {
     const data = encodeRuntimeImage(this.o.peers, this.o.stateMachine.snapshot());
     const conf = this.rawNode.status().conf;
     const metadata = { index: this.applied, term: this.appliedTerm, conf: { voters: [...conf.voters], learners: [...conf.learners] } };
+    return { metadata, data };
+  }
+
+  private async maybeSnapshot(): Promise<void> {
+    if (this.applied - this.lastSnapshotIndex < this.o.snapshotEveryEntries) return;
+    const sm = this.o.stateMachine;
+    let snapshot: Snapshot;
+    if (isDurable(sm)) {
+      // The storage engine is its own image: checkpoint it, and keep only peers + metadata in
+      // the snapshot file. Followers that need a snapshot get currentSnapshot() on demand.
+      await sm.checkpoint(this.applied);
+      const conf = this.rawNode.status().conf;
+      const metadata = { index: this.applied, term: this.appliedTerm, conf: { voters: [...conf.voters], learners: [...conf.learners] } };
+      snapshot = { metadata, data: encodeRuntimeImage(this.o.peers, new Uint8Array(0)) };
+    } else {
+      snapshot = this.currentSnapshot();
+    }
+    const { metadata, data } = snapshot;
     await this.o.snapshots.save({ metadata, data });
     this.lastSnapshotIndex = this.applied;
     await this.o.wal.compact(Math.max(0, this.applied - this.o.snapshotCatchupEntries), metadata);

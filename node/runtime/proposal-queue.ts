@@ -1,6 +1,7 @@
 // Client commands waiting to be proposed: those arriving in one event-loop turn (or while an
-// fsync is in flight) become one Raft entry, a ProposalBatch, applied in order. Bounded by
-// commands and bytes per entry; the runtime flushes when either bound would be crossed.
+// fsync is in flight) become one Raft entry, a ProposalBatch, applied in order — as many as the
+// state machine allows per entry. Bounded by commands and bytes per entry; the runtime flushes
+// when either bound would be crossed.
 
 import { type Proposal, ProposalBatch } from "../../proto/gen/raft.js";
 
@@ -12,9 +13,9 @@ export class ProposalQueue {
   private queue: Proposal[] = [];
   private bytes = 0;
 
-  /** Whether adding a command of `size` bytes would overflow the current batch. */
-  wouldOverflow(size: number): boolean {
-    return this.queue.length >= MAX_COMMANDS_PER_ENTRY || this.bytes + size > MAX_ENTRY_BYTES;
+  /** Whether adding a command of `size` bytes would overflow a batch of at most `maxCommands`. */
+  wouldOverflow(size: number, maxCommands: number): boolean {
+    return this.queue.length >= Math.min(maxCommands, MAX_COMMANDS_PER_ENTRY) || this.bytes + size > MAX_ENTRY_BYTES;
   }
 
   push(requestId: Uint8Array, command: Uint8Array): void {

@@ -4,7 +4,17 @@
 import type { RaftStorage, Snapshot } from "../raft/index.js";
 import type { SnapshotStore } from "./snapshot-store.js";
 
-export function storageWithSnapshots(inner: RaftStorage, snapshots: SnapshotStore): RaftStorage {
+/**
+ * live: for a durable state machine, builds the snapshot to send a lagging follower (the file
+ * then holds only metadata and peers). Cached per index: exporting the store is not free.
+ */
+export interface LiveSnapshots {
+  appliedIndex(): number;
+  build(): Snapshot;
+}
+
+export function storageWithSnapshots(inner: RaftStorage, snapshots: SnapshotStore, live?: LiveSnapshots): RaftStorage {
+  let cached: Snapshot | undefined;
   return {
     initialState: () => inner.initialState(),
     entries: (lo, hi, maxBytes) => inner.entries(lo, hi, maxBytes),
@@ -12,6 +22,10 @@ export function storageWithSnapshots(inner: RaftStorage, snapshots: SnapshotStor
     firstIndex: () => inner.firstIndex(),
     lastIndex: () => inner.lastIndex(),
     snapshot(): Snapshot {
+      if (live !== undefined) {
+        if (cached === undefined || cached.metadata.index !== live.appliedIndex()) cached = live.build();
+        return cached;
+      }
       const ours = snapshots.latest();
       const theirs = inner.snapshot();
       return ours !== undefined && ours.metadata.index >= theirs.metadata.index ? ours : theirs;

@@ -17,6 +17,10 @@ export interface NodeFlags {
   snapshotEntries: number;
   snapshotCatchupEntries: number;
   requestTimeoutMs: number;
+  /** State machine: the storage engine (production) or the in-memory KV fixture (tests). */
+  engine: "store" | "memory";
+  /** Page cache bound of the storage engine, in MiB. */
+  cacheMb: number;
 }
 
 export const NODE_USAGE = `usage: kodiak node --id N --data DIR --listen HOST:PORT --peers 1=HOST:PORT,2=HOST:PORT,... [options]
@@ -39,6 +43,9 @@ options:
   --snapshot-entries N        snapshot and compact the log every N applied entries (default 10000)
   --snapshot-catchup-entries N  entries kept below a snapshot for lagging followers (default 1000)
   --request-timeout-ms MS     bound on a client request waiting for apply (default 5000)
+  --engine store|memory       state machine: the storage engine (default) or the in-memory
+                              KV test fixture
+  --cache-mb N                storage engine page cache bound in MiB (default 256)
 `;
 
 export const DEFAULT_ELECTION_TICKS = 8;
@@ -95,6 +102,8 @@ export function parseNodeFlags(argv: string[]): NodeFlags | "help" {
     "--snapshot-entries",
     "--snapshot-catchup-entries",
     "--request-timeout-ms",
+    "--engine",
+    "--cache-mb",
   ]);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -128,6 +137,8 @@ export function parseNodeFlags(argv: string[]): NodeFlags | "help" {
   const electionTicks = parsePositive(values.get("--election-ticks") ?? String(DEFAULT_ELECTION_TICKS), "--election-ticks", 1000);
   const heartbeatTicks = parsePositive(values.get("--heartbeat-ticks") ?? "1", "--heartbeat-ticks", 1000);
   if (heartbeatTicks >= electionTicks) throw usage("--heartbeat-ticks must be smaller than --election-ticks");
+  const engine = values.get("--engine") ?? "store";
+  if (engine !== "store" && engine !== "memory") throw usage(`--engine must be 'store' or 'memory', got '${engine}'`);
   return {
     id,
     dataDir,
@@ -142,5 +153,7 @@ export function parseNodeFlags(argv: string[]): NodeFlags | "help" {
     snapshotEntries: parsePositive(values.get("--snapshot-entries") ?? "10000", "--snapshot-entries"),
     snapshotCatchupEntries: parseNonNegative(values.get("--snapshot-catchup-entries") ?? "1000", "--snapshot-catchup-entries"),
     requestTimeoutMs: parsePositive(values.get("--request-timeout-ms") ?? "5000", "--request-timeout-ms", 600_000),
+    engine,
+    cacheMb: parsePositive(values.get("--cache-mb") ?? "256", "--cache-mb", 1 << 20),
   };
 }

@@ -2,8 +2,9 @@
 // after apply; reads are linearizable (ReadIndex on the leader) unless stale is asked for. It
 // never touches the state machine except through the runtime's ordering guarantees.
 
-import { type GetResponse, KvCommand, KvResult, type NodeKvServer, type ScanResponse, type StatusResponse } from "../../proto/gen/raft.js";
-import { MAX_SCAN_ROWS, type MemoryKvStateMachine } from "../state-machine/index.js";
+import type { GetResponse, NodeKvServer, ScanResponse, StatusResponse } from "../../proto/gen/raft.js";
+import { MAX_SCAN_ROWS } from "../state-machine/index.js";
+import type { KvBackend } from "./kv-backend.js";
 import type { NodeRuntime, NodeStatus } from "../runtime/index.js";
 import { KodiakError, SqlState } from "../../util/index.js";
 import { unary } from "./grpc-errors.js";
@@ -27,8 +28,8 @@ export function statusToProto(s: NodeStatus): StatusResponse {
   return { ...s, members: s.members.map((m) => ({ ...m })) };
 }
 
-export function kvServiceImpl(runtime: NodeRuntime, kv: MemoryKvStateMachine): NodeKvServer {
-  const write = async (cmd: KvCommand): Promise<KvResult> => KvResult.decode(await runtime.propose(KvCommand.encode(cmd).finish()));
+export function kvServiceImpl(runtime: NodeRuntime, kv: KvBackend): NodeKvServer {
+  const write = (cmd: Parameters<KvBackend["write"]>[0]) => kv.write(cmd);
   return {
     put: unary(async (req) => {
       checkKey(req.key);

@@ -3,8 +3,9 @@
 // no I/O that can differ between replicas): every replica must reach the same state.
 
 /**
- * A committed command, unwrapped from its Raft entry by the runtime. Several commands may share
- * one entry (they are applied in order, with the same index and term).
+ * A committed command, unwrapped from its Raft entry by the runtime. Only a state machine that
+ * declares commandsPerEntry > 1 gets several commands per entry (applied in order, with the same
+ * index and term); otherwise the index is unique per command (e.g. used as a commit timestamp).
  */
 export interface AppliedCommand {
   index: number;
@@ -13,10 +14,32 @@ export interface AppliedCommand {
 }
 
 export interface StateMachine {
+  /**
+   * How many commands may share one log entry (default 1). More batches commands that arrive
+   * together into one entry: fewer entries, messages and fsyncs under concurrency.
+   */
+  readonly commandsPerEntry?: number;
   /** Applies one committed command; the result is handed back to the proposing client. */
   apply(cmd: AppliedCommand): Uint8Array;
   /** A full image of the state (the runtime records at which index it was taken). */
   snapshot(): Uint8Array;
   /** Replaces the whole state with an image produced by snapshot(). */
-  restore(image: Uint8Array): void;
+  restore(image: Uint8Array): void | Promise<void>;
+}
+
+/**
+ * A state machine that keeps its own durable image (the storage engine). For it the runtime
+ * checkpoints instead of writing full images, replays the log from durableIndex() + 1 after a
+ * restart, and exports a full image (snapshot()) only when a lagging follower needs one.
+ */
+export interface DurableStateMachine extends StateMachine {
+  /** Log index of the last completed checkpoint (at open: the one recovered from disk). */
+  durableIndex(): number;
+  /** Makes everything applied up to `index` durable. */
+  checkpoint(index: number): Promise<void>;
+}
+
+export function isDurable(sm: StateMachine): sm is DurableStateMachine {
+  const d = sm as Partial<DurableStateMachine>;
+  return typeof d.durableIndex === "function" && typeof d.checkpoint === "function";
 }

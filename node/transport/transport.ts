@@ -39,8 +39,8 @@ export interface RaftTransport {
   setPeer(id: number, address: string): void;
   removePeer(id: number): void;
   peerAddress(id: number): string | undefined;
-  /** Gauges and counters of the transport, by metric name. */
-  metrics(): Record<string, number>;
+  /** Gauges and counters of the transport, by metric name (optional: a no-op transport has none). */
+  metrics?(): Record<string, number>;
   close(): void;
 }
 

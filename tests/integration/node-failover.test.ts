@@ -5,8 +5,11 @@ import { after, test } from "node:test";
 import { sleep, TestCluster, waitFor } from "../support/cluster.js";
 
 let c: TestCluster | undefined;
+/** Set when the test ends (passed or not), so the writer loops never outlive it. */
+let stopWriters = false;
 
 after(async () => {
+  stopWriters = true;
   await c?.close();
 });
 
@@ -27,11 +30,11 @@ test(NAME, { timeout: 90_000 }, async (t) => {
   let preferred = oldLeader;
 
   const writer = async (w: number): Promise<void> => {
-    for (let n = 0; !stop; n++) {
+    for (let n = 0; !stop && !stopWriters; n++) {
       const key = `w${w}-${n}`;
       const value = `v${n}`;
       for (;;) {
-        if (stop) return;
+        if (stop || stopWriters) return;
         const sentAt = Date.now();
         try {
           await cluster.put(preferred, key, value, 1500);

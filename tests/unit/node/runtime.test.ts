@@ -66,7 +66,7 @@ interface TestNode {
 }
 
 /** Wires n runtimes with an in-memory transport; `violations` collects persist-before-send breaches. */
-function cluster(n: number, opts: { maxPendingRequests?: number } = {}) {
+function cluster(n: number, opts: { maxPendingRequests?: number; unbatched?: boolean } = {}) {
   const clock = new ManualClock();
   const nodes = new Map<number, TestNode>();
   const cut = new Set<number>();
@@ -103,7 +103,10 @@ function cluster(n: number, opts: { maxPendingRequests?: number } = {}) {
       logger: silentLogger,
       wal,
       snapshots: new SnapshotStore(new SimFileSystem(), "/snap"),
-      stateMachine: kv,
+      // unbatched: a state machine that does not declare commandsPerEntry (one command per entry).
+      stateMachine: opts.unbatched
+        ? { apply: (cmd) => kv.apply(cmd), snapshot: () => kv.snapshot(), restore: (img) => kv.restore(img) }
+        : kv,
       createRawNode: (applied) =>
         new RawNode({
           id,
@@ -253,6 +256,22 @@ test("commands proposed together share an entry yet each gets its own result, in
     );
     assert.ok(n.wal.mem.lastIndex() - before < 5, `5 commands took ${n.wal.mem.lastIndex() - before} entries`);
     assert.equal(Buffer.from(n.kv.get(Buffer.from("c")) ?? []).toString(), "5");
+  } finally {
+    await c.stop();
+  }
+});
+
+test("a state machine that does not allow batching gets one command per entry, each at its own index", async () => {
+  const c = cluster(3, { unbatched: true });
+  try {
+    const n = c.node(1);
+    n.runtime.campaign();
+    await until(() => n.runtime.status().role === "leader");
+    const before = n.wal.mem.lastIndex();
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => n.runtime.propose(put(`u${i}`, "x"))));
+    const indexes = results.map((r) => KvResult.decode(r).index);
+    assert.equal(new Set(indexes).size, 6, `distinct indexes: ${indexes.join(",")}`);
+    assert.ok(n.wal.mem.lastIndex() - before >= 6);
   } finally {
     await c.stop();
   }
