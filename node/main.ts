@@ -22,7 +22,7 @@ import { GRPC_OPTIONS, GrpcTransport } from "./transport/index.js";
 import { openReplica, type Replica } from "./replica.js";
 
 /** Bounds of startup and shutdown. */
-const PEER_CHECK_DEADLINE_MS = 1000;
+const PEER_CHECK_DEADLINE_MS = 2000;
 const JOIN_DISCOVERY_MS = 15_000;
 const SHUTDOWN_TIMEOUT_MS = 5000;
 const SERVER_GRACE_MS = 500;

@@ -82,7 +82,7 @@ test(NAME, { timeout: 90_000 }, async (t) => {
   // The killed node restarts and catches up by log.
   await cluster.startNode(oldLeader);
   const target = (await cluster.status(newLeader)).commit;
-  await waitFor("the restarted node to catch up", 15_000, async () =>
+  await waitFor("the restarted node to catch up", 30_000, async () =>
     (await cluster.status(oldLeader)).applied >= target ? true : undefined,
   );
   const last = keys[keys.length - 1] as string;

@@ -38,7 +38,7 @@ test("a node restarted with a truncated log tail recovers and catches up", { tim
   truncateSync(seg, size - 7); // a torn last record
   await c.put(lead, "t-after", "x");
   await c.startNode(victim);
-  await waitFor("the victim to catch up after recovery", 15_000, async () =>
+  await waitFor("the victim to catch up after recovery", 30_000, async () =>
     (await c.valueAt(victim, "t-after", true)) === "x" ? true : undefined,
   );
   assert.equal(await c.valueAt(victim, "t-29", true), "29");

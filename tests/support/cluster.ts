@@ -13,7 +13,7 @@ import { type GetResponse, type KvResult, NodeKvClient, type StatusResponse } fr
 const ROOT = resolve(import.meta.dirname, "..", "..", "..");
 const BIN = join(ROOT, "bin", "kodiak.js");
 /** Bounds on waiting for processes. */
-const READY_TIMEOUT_MS = 15_000;
+const READY_TIMEOUT_MS = 30_000;
 const EXIT_TIMEOUT_MS = 8_000;
 const RPC_TIMEOUT_MS = 3_000;
 
