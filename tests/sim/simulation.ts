@@ -509,6 +509,14 @@ export class Simulation {
       from?.raw?.reportSnapshot(m.to, ok);
       if (from !== undefined) this.afterInput(from);
     }
+    if (!ok && m.type === "MsgApp" && !lost) {
+      // Like a transport whose connection is down: the leader hears the peer is unreachable.
+      const from = this.nodes.get(m.from);
+      if (from?.raw !== undefined) {
+        from.raw.reportUnreachable(m.to);
+        this.afterInput(from);
+      }
+    }
     if (!ok || to === undefined || to.raw === undefined) return;
     this.stats.delivered++;
     if (this.opts.trace) this.recentMessages.push(`${(this.now / TICK_US).toFixed(3)}   ${describeMessage(m)}`);
