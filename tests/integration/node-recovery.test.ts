@@ -78,11 +78,13 @@ test("a node started on a foreign cluster's data directory is refused by the pee
   // Cluster B is untouched and cluster A still serves.
   assert.equal(await other.leader(), 1);
   await c.put(await c.leader(), "still", "ok");
+  await c.startNode(victim); // back to three nodes for the tests that follow
 });
 
 test("a node whose data directory was wiped refuses to bootstrap again", { timeout: 30_000 }, async () => {
   const lead = await c.leader();
   await c.put(lead, "wipe", "1");
+  assert.equal(c.running().length, 3, "all three nodes run, so the leader keeps its quorum");
   const victim = c.running().find((id) => id !== lead) as number;
   await waitFor("the victim to apply", 5000, async () => ((await c.valueAt(victim, "wipe", true)) === "1" ? true : undefined));
   await c.kill(victim, "SIGKILL");
