@@ -13,7 +13,7 @@ import { NotLeaderError, outcomeUnknown } from "./errors.js";
 import { decodeRuntimeImage, encodeRuntimeImage } from "./image.js";
 import { LeaderWaiters, planConfChange } from "./membership.js";
 import { MAX_PENDING_REQUESTS, PendingRequests } from "./pending.js";
-import { decodeBatch, encodeBatch, MAX_ENTRY_BYTES, ProposalQueue } from "./proposal-queue.js";
+import { decodeBatch, encodeBatch, MAX_COMMAND_BYTES, ProposalQueue } from "./proposal-queue.js";
 import { RequestIds, requestKey } from "./request-id.js";
 import type { SnapshotStore } from "./snapshot-store.js";
 import { buildStatus, type NodeStatus } from "./status.js";
@@ -130,12 +130,15 @@ export class NodeRuntime {
 
   /**
    * Proposes a state machine command; resolves with its apply result. Commands arriving in the
-   * same event-loop turn are batched into one entry (see flushProposals).
+   * same event-loop turn are batched into one entry (see flushProposals); one larger than
+   * MAX_ENTRY_BYTES travels in an entry of its own.
    */
   async propose(command: Uint8Array): Promise<Uint8Array> {
     this.requireLeader();
-    if (command.byteLength > MAX_ENTRY_BYTES) {
-      throw new KodiakError(SqlState.programLimitExceeded, `command of ${command.byteLength} bytes exceeds ${MAX_ENTRY_BYTES}`);
+    if (command.byteLength > MAX_COMMAND_BYTES) {
+      throw new KodiakError(SqlState.programLimitExceeded, `command of ${command.byteLength} bytes exceeds ${MAX_COMMAND_BYTES}`, {
+        hint: "split the transaction into smaller ones",
+      });
     }
     const id = this.ids.next();
     const done = this.proposals.add(requestKey(id), this.o.requestTimeoutMs);

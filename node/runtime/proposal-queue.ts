@@ -8,6 +8,11 @@ import { type Proposal, ProposalBatch } from "../../proto/gen/raft.js";
 /** Bounds of one entry's batch of commands. */
 export const MAX_COMMANDS_PER_ENTRY = 512;
 export const MAX_ENTRY_BYTES = 512 * 1024;
+/**
+ * Largest single command (e.g. one SQL transaction's write set). A command above MAX_ENTRY_BYTES
+ * gets an entry of its own; this stays below the transport's and the log's 4 MiB batch bounds.
+ */
+export const MAX_COMMAND_BYTES = 3 * 1024 * 1024;
 
 export class ProposalQueue {
   private queue: Proposal[] = [];

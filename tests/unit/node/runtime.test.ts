@@ -276,3 +276,21 @@ test("a state machine that does not allow batching gets one command per entry, e
     await c.stop();
   }
 });
+
+test("a command larger than one entry's batch travels in an entry of its own", async () => {
+  const c = cluster(3);
+  try {
+    const n = c.node(1);
+    n.runtime.campaign();
+    await until(() => n.runtime.status().role === "leader");
+    const big = put("big", "x".repeat(700 * 1024));
+    const results = await Promise.all([n.runtime.propose(put("a", "1")), n.runtime.propose(big), n.runtime.propose(put("b", "2"))]);
+    const idx = results.map((r) => KvResult.decode(r).index);
+    assert.ok(idx.every((i, k) => KvResult.decode(results[k] as Uint8Array).ok && i > 0));
+    assert.notEqual(idx[1], idx[0]);
+    assert.notEqual(idx[1], idx[2]);
+    await assert.rejects(n.runtime.propose(new Uint8Array(3 * 1024 * 1024 + 1)), /exceeds 3145728/);
+  } finally {
+    await c.stop();
+  }
+});
