@@ -23,7 +23,7 @@ const ROOT = resolve(import.meta.dirname, "../..");
 const PEERS = join(ROOT, ".tmp", "bench-peers-sql");
 /** Rows per INSERT statement and per transaction while loading (same for every system). */
 const ROWS_PER_STATEMENT = 500;
-const STATEMENTS_PER_TXN = 20;
+const STATEMENTS_PER_TXN = 10;
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -275,7 +275,7 @@ async function postgresDb(): Promise<Db> {
 // ---- driver ----
 
 const CASES: { key: string; label: string; unit: string; higher: boolean }[] = [
-  { key: "bulk", label: "bulk insert (500-row INSERTs, 10k rows per txn, 1 secondary index)", unit: "rows/s", higher: true },
+  { key: "bulk", label: "bulk insert (500-row INSERTs, 5k rows per txn, 1 secondary index)", unit: "rows/s", higher: true },
   { key: "q1", label: "TPC-H Q1 shape", unit: "ms (median)", higher: false },
   { key: "q6", label: "TPC-H Q6 shape", unit: "ms (median)", higher: false },
   { key: "join3", label: "3-table join + aggregation", unit: "ms (median)", higher: false },

@@ -2,7 +2,7 @@
 // -c/-f, a REPL on a terminal, or a statement-at-a-time pipe (--format jsonl for tools).
 // Entry point: parses arguments, picks the backend, hands over to the shell loop.
 
-import { createReadStream, existsSync } from "node:fs";
+import { accessSync, constants, createReadStream, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -19,7 +19,7 @@ const USAGE = `usage: kodiak sql [--host H --port P | --url kodiak://... | --emb
 
   --host H, --port P   coordinator gRPC address (default 127.0.0.1:${DEFAULT_GRPC_PORT}; env KODIAK_HOST, KODIAK_PORT)
   --url URL            kodiak://host:port[,host:port...]/[db][?tls=true&ca=FILE]; lists several coordinators for failover
-  --embedded DIR       run an embedded single-node engine on DIR in this process
+  --embedded DIR       run the database in this process on DIR (a single-node Raft group on disk)
   -c SQL               run SQL (may be repeated) and exit
   -f FILE              run the statements in FILE (may be repeated; '-' is stdin) and exit
   --format F           output format (default table); jsonl prints one JSON line per statement
@@ -108,8 +108,8 @@ export function parseSqlArgs(argv: string[]): SqlCliArgs {
 async function openBackend(args: SqlCliArgs): Promise<SqlBackend> {
   if (args.embedded !== undefined) {
     const distRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
-    if (!existsSync(join(distRoot, "sql", "embedded.js"))) {
-      throw new Error("this build has no embedded engine (sql/embedded.js); use --host/--port");
+    if (!existsSync(join(distRoot, "coordinator", "sql-host", "index.js"))) {
+      throw new Error("this build has no embedded engine (coordinator/sql-host); use --host/--port");
     }
     return EmbeddedBackend.open(args.embedded, distRoot);
   }
@@ -125,11 +125,12 @@ function inputOf(args: SqlCliArgs): NodeJS.ReadableStream {
   return Readable.from(
     (async function* () {
       for (const p of parts) {
-        if ("text" in p) yield `${p.text}\n`;
+        // Each -c text and each file ends its last statement, as psql does ("\n;" stays out of a trailing comment).
+        if ("text" in p) yield `${p.text}\n;\n`;
         else {
           const s = p.file === "-" ? process.stdin : createReadStream(p.file, "utf8");
           for await (const chunk of s) yield String(chunk);
-          yield "\n";
+          yield "\n;\n";
         }
       }
     })(),
@@ -147,6 +148,19 @@ export async function main(argv: string[]): Promise<number> {
   if (args.help) {
     process.stdout.write(USAGE);
     return 0;
+  }
+  // A reader that goes away (`| head`) ends the run quietly instead of crashing on EPIPE.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
+  for (const f of args.files) {
+    try {
+      if (f !== "-") accessSync(f, constants.R_OK);
+    } catch (e) {
+      process.stderr.write(`kodiak sql: cannot read ${f}: ${e instanceof Error ? e.message : String(e)}\n`);
+      return 1;
+    }
   }
   let backend: SqlBackend;
   try {

@@ -1,5 +1,5 @@
 // Where the CLI's statements run: a coordinator over gRPC (the SDK) or an in-process embedded
-// engine (sql/embedded.js, loaded only when --embedded is used). Both give Outcomes with the same
+// database (coordinator/sql-host, loaded only when --embedded is used). Both give Outcomes with the same
 // value types, so every output format behaves the same in both modes.
 
 import { join } from "node:path";
@@ -28,14 +28,28 @@ function columnsSql(table: string): string {
   return `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '${table.replace(/'/g, "''")}' ORDER BY ordinal_position`;
 }
 
+/** Runs a catalog query; an engine without information_schema gets a clear 0A000 instead of 42P01. */
+async function catalogQuery(b: SqlBackend, sql: string): Promise<unknown[][]> {
+  try {
+    const [o] = await b.run(sql);
+    return o?.rows ?? [];
+  } catch (e) {
+    if (e instanceof KodiakError && e.code === SqlState.undefinedTable && e.message.includes("information_schema")) {
+      throw new KodiakError(
+        SqlState.featureNotSupported,
+        "this engine does not serve information_schema yet, which .tables, .schema and name completion read",
+      );
+    }
+    throw e;
+  }
+}
+
 async function tablesVia(b: SqlBackend): Promise<string[]> {
-  const [o] = await b.run(TABLES_SQL);
-  return (o?.rows ?? []).map((r) => String(r[0]));
+  return (await catalogQuery(b, TABLES_SQL)).map((r) => String(r[0]));
 }
 
 async function columnsVia(b: SqlBackend, table: string): Promise<OutcomeColumn[]> {
-  const [o] = await b.run(columnsSql(table));
-  return (o?.rows ?? []).map((r) => ({ name: String(r[0]), type: String(r[1]) }));
+  return (await catalogQuery(b, columnsSql(table))).map((r) => ({ name: String(r[0]), type: String(r[1]) }));
 }
 
 export class RemoteBackend implements SqlBackend {
@@ -104,9 +118,9 @@ export class RemoteBackend implements SqlBackend {
   }
 }
 
-/** The module the SQL engine provides for embedded mode. */
+/** What coordinator/sql-host provides for embedded mode: the engine on a single-node Raft group on disk. */
 interface EmbeddedModule {
-  openEmbeddedEngine(options: { dir: string }): Promise<SqlEngine>;
+  openEmbeddedDatabase(options: { dir: string }): Promise<{ engine: SqlEngine; close(): Promise<void> }>;
 }
 
 function toOutcome(r: StatementResult): Outcome {
@@ -126,20 +140,26 @@ function toOutcome(r: StatementResult): Outcome {
 export class EmbeddedBackend implements SqlBackend {
   private constructor(
     readonly description: string,
-    private readonly engine: SqlEngine,
     private readonly session: SqlSession,
+    private readonly closeEngine: () => Promise<void>,
   ) {}
 
+  /** Opens (or creates) the database in DIR; a second process on the same DIR gets 55P03. */
   static async open(dir: string, distRoot: string): Promise<EmbeddedBackend> {
-    const mod = (await import(pathToFileURL(join(distRoot, "sql", "embedded.js")).href)) as EmbeddedModule;
-    const engine = await mod.openEmbeddedEngine({ dir });
-    return EmbeddedBackend.over(engine, `embedded ${dir}`);
+    const mod = (await import(pathToFileURL(join(distRoot, "coordinator", "sql-host", "index.js")).href)) as EmbeddedModule;
+    const db = await mod.openEmbeddedDatabase({ dir });
+    try {
+      return await EmbeddedBackend.over(db.engine, `embedded ${dir}`, () => db.close());
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
   }
 
-  /** Wraps an engine already open (tests, `kodiak start` in one process). */
-  static async over(engine: SqlEngine, description: string): Promise<EmbeddedBackend> {
+  /** Wraps an engine already open (tests); closing the backend closes it. */
+  static async over(engine: SqlEngine, description: string, close: () => Promise<void> = () => engine.close()): Promise<EmbeddedBackend> {
     const session = await engine.openSession({ user: "kodiak", database: "kodiak" });
-    return new EmbeddedBackend(description, engine, session);
+    return new EmbeddedBackend(description, session, close);
   }
 
   async run(sql: string, signal?: AbortSignal): Promise<Outcome[]> {
@@ -173,6 +193,6 @@ export class EmbeddedBackend implements SqlBackend {
 
   async close(): Promise<void> {
     await this.session.close();
-    await this.engine.close();
+    await this.closeEngine();
   }
 }

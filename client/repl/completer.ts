@@ -1,6 +1,7 @@
 // Tab completion for the REPL: SQL keywords, dot commands, and table and column names fetched
 // from the backend (cached; refreshed after DDL). A lookup is bounded so Tab never hangs.
 
+import { systemClock } from "../../util/index.js";
 import type { SqlBackend } from "../cli/backend.js";
 
 export const KEYWORDS = [
@@ -137,8 +138,8 @@ export class Completer {
       return [...new Set([...tables, ...cols.flat().map((c) => c.name)])];
     })();
     const timeout = new Promise<string[]>((resolve) => {
-      const t = setTimeout(() => resolve([]), COMPLETION_LOOKUP_TIMEOUT_MS);
-      lookup.finally(() => clearTimeout(t)).catch(() => {});
+      const t = systemClock.setTimeout(() => resolve([]), COMPLETION_LOOKUP_TIMEOUT_MS);
+      lookup.finally(() => t.cancel()).catch(() => {});
     });
     const got = await Promise.race([lookup.catch(() => []), timeout]);
     if (got.length > 0) this.names = got;

@@ -47,6 +47,8 @@ export class Shell {
   readonly completer: Completer;
   private readonly clock: Clock;
   private running: AbortController | undefined;
+  /** Set by Ctrl-C at the prompt: drop the statement typed so far (as psql does). */
+  private clearRequested = false;
 
   constructor(readonly options: ShellOptions) {
     this.state = { format: options.format, timer: false, readDepth: 0, exit: false, errors: 0 };
@@ -99,6 +101,11 @@ export class Shell {
     this.write(formatOutcome(o, this.state.format));
   }
 
+  /** Ctrl-C with nothing running: forget the partly typed statement. */
+  clearPending(): void {
+    this.clearRequested = true;
+  }
+
   /** Stops the running statement (Ctrl-C); false when nothing runs. */
   cancel(): boolean {
     if (this.running === undefined) return false;
@@ -110,6 +117,10 @@ export class Shell {
   async feed(lines: AsyncIterable<string>, onPending?: (pending: boolean) => void): Promise<void> {
     const splitter = new StatementSplitter();
     for await (const line of lines) {
+      if (this.clearRequested) {
+        this.clearRequested = false;
+        splitter.reset();
+      }
       if (!splitter.pending && this.state.format !== "jsonl" && line.trimStart().startsWith(".")) {
         await runDotCommand(this, line.trim());
         if (this.state.exit) return;
@@ -162,6 +173,10 @@ export async function runShell(options: ShellOptions): Promise<number> {
         return;
       }
       lastInterruptMs = now;
+      shell.clearPending();
+      // Empty the line being edited too, then start over at a fresh prompt.
+      rl.write(null, { ctrl: true, name: "u" });
+      rl.write(null, { ctrl: true, name: "k" });
       options.errorOutput.write("^C (Ctrl-C again or Ctrl-D to exit)\n");
       rl.setPrompt(PROMPT);
       rl.prompt();

@@ -29,6 +29,12 @@ export const TX_BACKOFF_MAX_MS = 2_000;
 /** Largest gRPC message the client accepts. */
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
+/** SQLSTATEs with which a coordinator refuses a session but another may accept it. */
+const UNAVAILABLE_CODES = new Set<string>([SqlState.cannotConnectNow, SqlState.adminShutdown, SqlState.tooManyConnections]);
+
+/** Statement errors after which the default session is not reused. */
+const SUSPECT_SESSION_CODES = new Set<string>([SqlState.cannotConnectNow, SqlState.adminShutdown, SqlState.connectionFailure]);
+
 export interface ClientOptions {
   /** Per-call deadline when a call sets no statement timeout (default 5 min). */
   callTimeoutMs?: number;
@@ -114,12 +120,17 @@ export class KodiakClient {
     return s;
   }
 
+  private resetStub(i: number): void {
+    this.stubs[i]?.close();
+    this.stubs[i] = undefined;
+  }
+
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => this.clock.setTimeout(resolve, ms));
   }
 
-  /** Opens a session on the first coordinator that answers, starting with the current one. */
-  private async openSession(): Promise<SessionCalls> {
+  /** Runs fn against the first coordinator that answers, starting with the current one (bounded rounds). */
+  private async onAnyCoordinator<T>(fn: (stub: Stub) => Promise<T>): Promise<T> {
     if (this.closed) throw new KodiakError(SqlState.connectionException, "the client is closed");
     let last: unknown;
     const n = this.config.hosts.length;
@@ -127,28 +138,35 @@ export class KodiakClient {
       if (round > 0) await this.sleep(CONNECT_BACKOFF_MS * 2 ** (round - 1));
       for (let k = 0; k < n; k++) {
         const i = (this.current + k) % n;
-        const stub = this.stub(i);
         try {
-          const res = await unaryCall<{ sessionId: string }>(
-            (md, opts, cb) =>
-              stub.openSession(
-                { user: this.config.user, database: this.config.database, settings: this.options.settings ?? {} },
-                md,
-                opts,
-                cb,
-              ),
-            this.clock.nowMs() + CONTROL_CALL_TIMEOUT_MS,
-          );
+          const res = await fn(this.stub(i));
           this.current = i;
-          return new SessionCalls(stub, res.sessionId, this.clock, this.callTimeoutMs);
+          return res;
         } catch (e) {
-          if (!isTransportFailure(e)) throw fromGrpcError(e);
+          // Try the next coordinator when this one is unreachable or says it cannot serve now.
+          const err = fromGrpcError(e);
+          if (!isTransportFailure(e) && !UNAVAILABLE_CODES.has(err.code)) throw err;
+          // A channel that failed to connect waits out its reconnect backoff; a fresh one tries now.
+          if (isTransportFailure(e)) this.resetStub(i);
           last = e;
         }
       }
     }
     const err = fromGrpcError(last);
+    if (err.code !== SqlState.connectionFailure) throw err;
     throw new KodiakError(SqlState.connectionFailure, `no coordinator reachable (${this.config.hosts.length} tried): ${err.message}`);
+  }
+
+  /** Opens a session on the first coordinator that accepts one. */
+  private openSession(): Promise<SessionCalls> {
+    return this.onAnyCoordinator(async (stub) => {
+      const res = await unaryCall<{ sessionId: string }>(
+        (md, opts, cb) =>
+          stub.openSession({ user: this.config.user, database: this.config.database, settings: this.options.settings ?? {} }, md, opts, cb),
+        this.clock.nowMs() + CONTROL_CALL_TIMEOUT_MS,
+      );
+      return new SessionCalls(stub, res.sessionId, this.clock, this.callTimeoutMs);
+    });
   }
 
   private session(): Promise<SessionCalls> {
@@ -173,11 +191,23 @@ export class KodiakClient {
         const transport = isTransportFailure(e) && /No connection established|ECONNREFUSED|connect/i.test(String(e));
         const err = fromGrpcError(e);
         const lostSession = err.code === "08003";
-        if (attempt >= this.config.hosts.length || !(transport || lostSession)) throw err;
-        if (this.defaultSession !== undefined && (await this.defaultSession.catch(() => undefined)) === s) this.defaultSession = undefined;
+        if (attempt >= this.config.hosts.length || !(transport || lostSession)) {
+          // The coordinator lost its way to the data (leader gone, connection dropped): the next
+          // call starts on a fresh session instead of this suspect one. The error still surfaces,
+          // since the statement's outcome is unknown.
+          if (SUSPECT_SESSION_CODES.has(err.code)) await this.dropDefault(s);
+          throw err;
+        }
+        await this.dropDefault(s, false);
         if (transport) this.current = (this.current + 1) % this.config.hosts.length;
       }
     }
+  }
+
+  /** Forgets the default session if it is still s (and closes it on the server, bounded, unless gone). */
+  private async dropDefault(s: SessionCalls, closeOnServer = true): Promise<void> {
+    if (this.defaultSession !== undefined && (await this.defaultSession.catch(() => undefined)) === s) this.defaultSession = undefined;
+    if (closeOnServer) await this.closeSession(s);
   }
 
   /** Runs one statement and returns its rows as objects keyed by column name. Values: int8 → bigint, int2/int4/float → number, bool → boolean, bytea → Uint8Array, everything else → string in PostgreSQL's text format. */
@@ -286,10 +316,10 @@ export class KodiakClient {
     return res.cancelled;
   }
 
-  /** What the current coordinator knows about the cluster (fails over like statements do). */
+  /** What a coordinator knows about the cluster. Needs no session; fails over like OpenSession. */
   async clusterStatus(): Promise<ClusterStatus> {
-    return this.onDefault((s) =>
-      unaryCall<ClusterStatus>((md, opts, cb) => s.stub.clusterStatus({}, md, opts, cb), this.clock.nowMs() + CONTROL_CALL_TIMEOUT_MS),
+    return this.onAnyCoordinator((stub) =>
+      unaryCall<ClusterStatus>((md, opts, cb) => stub.clusterStatus({}, md, opts, cb), this.clock.nowMs() + CONTROL_CALL_TIMEOUT_MS),
     );
   }
 

@@ -28,7 +28,7 @@ export function fromGrpcError(e: unknown): KodiakError {
       hint: d.hint || undefined,
     });
   }
-  const message = e.details || e.message;
+  const message = (e.details || e.message).replace(/\.?\s*Resolution note:.*$/s, "").trim();
   switch (e.code) {
     case status.UNAVAILABLE:
       return new KodiakError(SqlState.connectionFailure, `coordinator unavailable: ${message}`);

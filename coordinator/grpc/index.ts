@@ -9,3 +9,4 @@ export { type ApiServer, type ApiServerOptions, startApiServer } from "./server.
 export { ApiService, type ApiServiceOptions, type ApiStats, parseTimeoutMs } from "./service.js";
 export type { ClusterStatusResponse } from "../../proto/gen/kodiak.js";
 export { DEFAULT_SESSION_LIMITS, type SessionLimits } from "./sessions.js";
+export { NODE_STATUS_TIMEOUT_MS, NodeStatusPoller } from "./node-status.js";

@@ -19,6 +19,8 @@ export interface ApiServerOptions extends ApiServiceOptions {
   host?: string;
   /** 0 = an ephemeral port (see ApiServer.port). */
   port?: number;
+  /** Serve TLS with this PEM certificate chain and key (plaintext when absent). */
+  tls?: { certChain: Buffer; privateKey: Buffer };
 }
 
 export interface ApiServer {
@@ -27,6 +29,11 @@ export interface ApiServer {
   readonly service: ApiService;
   readonly health: HealthStatus;
   close(): Promise<void>;
+}
+
+function credentialsFor(tls: ApiServerOptions["tls"]): ServerCredentials {
+  if (tls === undefined) return ServerCredentials.createInsecure();
+  return ServerCredentials.createSsl(null, [{ cert_chain: tls.certChain, private_key: tls.privateKey }], false);
 }
 
 export async function startApiServer(engine: SqlEngine, options: ApiServerOptions = {}): Promise<ApiServer> {
@@ -42,7 +49,7 @@ export async function startApiServer(engine: SqlEngine, options: ApiServerOption
   server.addService(HealthService, health.server());
   const bindHost = host.includes(":") ? `[${host}]` : host;
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${bindHost}:${options.port ?? 0}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync(`${bindHost}:${options.port ?? 0}`, credentialsFor(options.tls), (err, p) => (err ? reject(err) : resolve(p)));
   });
   let closing: Promise<void> | undefined;
   return {

@@ -28,7 +28,16 @@ import {
   type Value,
 } from "../../proto/gen/kodiak.js";
 import type { SqlEngine, SqlSession, StatementResult } from "../../sql/api.js";
-import { type Clock, KodiakError, type Logger, SqlState, silentLogger, systemClock, toKodiakError } from "../../util/index.js";
+import {
+  type Clock,
+  KodiakError,
+  type Logger,
+  SqlState,
+  silentLogger,
+  systemClock,
+  type TimerHandle,
+  toKodiakError,
+} from "../../util/index.js";
 import { type AdmissionLimits, AdmissionController, DEFAULT_ADMISSION_LIMITS } from "./admission.js";
 import { encodeArrowIpc } from "./arrow.js";
 import type { ClusterStatusSource } from "./cluster.js";
@@ -68,6 +77,14 @@ interface RunContext {
 
 const CANCELED_BY_USER = "canceling statement due to user request";
 
+/** The part of a grpc-js server call that tells whether the client went away. */
+interface CancellableCall {
+  readonly cancelled: boolean;
+  on(event: "cancelled", listener: () => void): unknown;
+}
+
+const NEVER_CANCELLED: CancellableCall = { cancelled: false, on: () => undefined };
+
 function txStatus(sql: SqlSession): TransactionStatus {
   switch (sql.transactionStatus()) {
     case "idle":
@@ -77,6 +94,25 @@ function txStatus(sql: SqlSession): TransactionStatus {
     case "failed":
       return TransactionStatus.TRANSACTION_STATUS_FAILED;
   }
+}
+
+/** Rejects with the signal's reason once it fires (never resolves). */
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  const p = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+  p.catch(() => undefined);
+  return p;
+}
+
+/** An engine that stopped for our signal may throw something generic; report why it stopped. */
+function stopReason(e: unknown, signal: AbortSignal): unknown {
+  if (signal.aborted && !(e instanceof KodiakError && e.code === SqlState.queryCanceled)) {
+    const reason: unknown = signal.reason;
+    if (reason instanceof KodiakError) return reason;
+  }
+  return e;
 }
 
 /** Parses PostgreSQL's statement_timeout forms: "0", "5000", "5s", "250ms", "1min". */
@@ -144,53 +180,55 @@ export class ApiService {
    * Runs work on a session (a throwaway one when sessionId is empty) once it is this session's
    * turn and admission grants a slot, under a signal that fires on cancel or timeout.
    */
-  private async onSession<T>(
-    sessionId: string,
-    timeoutMs: number,
-    cancelled: (onCancel: () => void) => void,
-    ctx: RunContext,
-    work: Work<T>,
-  ): Promise<T> {
+  private async onSession<T>(sessionId: string, timeoutMs: number, call: CancellableCall, ctx: RunContext, work: Work<T>): Promise<T> {
     const ephemeral = sessionId === "";
     const session: ServerSession = ephemeral
       ? await this.sessions.open({ user: "kodiak", database: "kodiak" }, false)
       : this.sessions.get(sessionId);
-    try {
-      return await session.exclusive(async () => {
-        const ac = new AbortController();
-        session.running = ac;
-        cancelled(() => session.cancel(new KodiakError(SqlState.queryCanceled, CANCELED_BY_USER)));
+    let answer!: { resolve: (v: T) => void; reject: (e: unknown) => void };
+    const answered = new Promise<T>((resolve, reject) => {
+      answer = { resolve, reject };
+    });
+    const turn = session.exclusive(async () => {
+      const ac = new AbortController();
+      let timer: TimerHandle | undefined;
+      session.running = ac;
+      try {
+        // The client may have given up while this call waited for the session.
+        if (call.cancelled) throw new KodiakError(SqlState.queryCanceled, CANCELED_BY_USER);
+        call.on("cancelled", () => session.cancel(new KodiakError(SqlState.queryCanceled, CANCELED_BY_USER)));
         const limit = timeoutMs > 0 ? timeoutMs : parseTimeoutMs(session.sql.setting("statement_timeout")) || this.defaultTimeoutMs;
-        const timer =
-          limit > 0
-            ? this.clock.setTimeout(() => {
-                ctx.timedOut = true;
-                ac.abort(new KodiakError(SqlState.queryCanceled, "canceling statement due to statement timeout"));
-              }, limit)
-            : undefined;
-        try {
-          const release = await this.admission.acquire(ac.signal);
-          try {
-            return await work(session.sql, ac.signal);
-          } finally {
-            release();
-          }
-        } catch (e) {
-          // An engine that stopped for our signal may throw something generic; report why it stopped.
-          if (ac.signal.aborted && !(e instanceof KodiakError && e.code === SqlState.queryCanceled)) {
-            const reason: unknown = ac.signal.reason;
-            if (reason instanceof KodiakError) throw reason;
-          }
-          throw e;
-        } finally {
-          timer?.cancel();
-          session.running = undefined;
-          session.lastUsedMs = this.clock.monotonicMs();
+        if (limit > 0) {
+          timer = this.clock.setTimeout(() => {
+            ctx.timedOut = true;
+            ac.abort(new KodiakError(SqlState.queryCanceled, "canceling statement due to statement timeout"));
+          }, limit);
         }
-      });
-    } finally {
-      if (ephemeral) await session.sql.close();
+        const release = await this.admission.acquire(ac.signal);
+        try {
+          const running = work(session.sql, ac.signal);
+          // Answer when the statement ends or is stopped, even if the engine is slow to notice the
+          // signal; the session and the admission slot stay taken until the engine is really done.
+          Promise.race([running, rejectOnAbort(ac.signal)]).then(answer.resolve, (e: unknown) => answer.reject(stopReason(e, ac.signal)));
+          await running.catch(() => undefined);
+        } finally {
+          release();
+        }
+      } catch (e) {
+        answer.reject(stopReason(e, ac.signal));
+      } finally {
+        timer?.cancel();
+        session.running = undefined;
+        session.lastUsedMs = this.clock.monotonicMs();
+      }
+    });
+    const done = turn.catch((e: unknown) => answer.reject(e));
+    if (ephemeral) {
+      done
+        .then(() => this.sessions.closeEphemeral(session))
+        .catch((e: unknown) => this.log.warn({ err: String(e) }, "closing a one-call session failed"));
     }
+    return answered;
   }
 
   private async runStatements(sql: SqlSession, text: string, params: Value[], signal: AbortSignal, ctx: RunContext) {
@@ -237,9 +275,9 @@ export class ApiService {
     };
   }
 
-  private async execute(req: ExecuteRequest, onCancel: (f: () => void) => void, ctx: RunContext): Promise<ExecuteResponse> {
+  private async execute(req: ExecuteRequest, call: CancellableCall, ctx: RunContext): Promise<ExecuteResponse> {
     const maxRows = req.maxRows > 0 ? Math.min(req.maxRows, MAX_EXECUTE_ROWS) : MAX_EXECUTE_ROWS;
-    return this.onSession(req.sessionId, req.timeoutMs, onCancel, ctx, async (sql, signal) => {
+    return this.onSession(req.sessionId, req.timeoutMs, call, ctx, async (sql, signal) => {
       const results = await this.runStatements(sql, req.sql, req.params, signal, ctx);
       return { results: results.map((r) => this.toResultMsg(sql, r, maxRows)), transactionStatus: txStatus(sql) };
     });
@@ -248,41 +286,40 @@ export class ApiService {
   private async query(call: ServerWritableStream<QueryRequest, QueryResponse>, ctx: RunContext): Promise<void> {
     const req = call.request;
     const batchRows = Math.min(req.batchRows > 0 ? req.batchRows : DEFAULT_BATCH_ROWS, MAX_BATCH_ROWS);
-    await this.onSession(
-      req.sessionId,
-      req.timeoutMs,
-      (f) => call.on("cancelled", f),
-      ctx,
-      async (sql, signal) => {
-        const results = await this.runStatements(sql, req.sql, req.params, signal, ctx);
-        if (results.length !== 1) {
-          throw new KodiakError(SqlState.syntaxError, "Query runs exactly one statement; use Execute for several");
-        }
-        const r = results[0]!;
-        const columns = r.columns ?? [];
-        await this.write(call, { header: { columns: columns.map((c) => ({ name: c.name, type: c.type })) } }, signal);
-        if (r.columns !== undefined) {
-          // At least one batch, so even an empty result carries its Arrow schema.
-          const rows = r.rows ?? [];
-          let i = 0;
-          do {
-            if (signal.aborted) throw signal.reason;
-            const chunk = encodeArrowIpc(columns, rows.slice(i, i + batchRows), (v, t) => sql.formatText(v, t));
-            await this.write(call, { arrowIpc: Buffer.from(chunk) }, signal);
-            i += batchRows;
-          } while (i < rows.length);
-        }
-        await this.write(
-          call,
-          { complete: { command: r.command, rowsAffected: r.rowCount, transactionStatus: txStatus(sql), notices: noticesOf(r) } },
-          signal,
-        );
-      },
-    );
+    await this.onSession(req.sessionId, req.timeoutMs, call, ctx, async (sql, signal) => {
+      const results = await this.runStatements(sql, req.sql, req.params, signal, ctx);
+      if (results.length !== 1) {
+        throw new KodiakError(SqlState.syntaxError, "Query runs exactly one statement; use Execute for several");
+      }
+      const r = results[0]!;
+      const columns = r.columns ?? [];
+      await this.write(call, { header: { columns: columns.map((c) => ({ name: c.name, type: c.type })) } }, signal);
+      if (r.columns !== undefined) {
+        // At least one batch, so even an empty result carries its Arrow schema.
+        const rows = r.rows ?? [];
+        let i = 0;
+        do {
+          if (signal.aborted) throw signal.reason;
+          const chunk = encodeArrowIpc(columns, rows.slice(i, i + batchRows), (v, t) => sql.formatText(v, t));
+          await this.write(call, { arrowIpc: Buffer.from(chunk) }, signal);
+          i += batchRows;
+        } while (i < rows.length);
+      }
+      await this.write(
+        call,
+        { complete: { command: r.command, rowsAffected: r.rowCount, transactionStatus: txStatus(sql), notices: noticesOf(r) } },
+        signal,
+      );
+    });
   }
 
   /** Writes one message, waiting (bounded) for the client to drain when gRPC's buffer is full. */
   private write(call: ServerWritableStream<QueryRequest, QueryResponse>, msg: QueryResponse, signal: AbortSignal): Promise<void> {
+    // Stopped (cancel, timeout) or the call already ended: nobody reads any more.
+    if (signal.aborted) return Promise.reject(signal.reason);
+    if (call.cancelled || call.writableEnded || call.destroyed) {
+      return Promise.reject(new KodiakError(SqlState.queryCanceled, "canceling statement: the call ended"));
+    }
     if (call.write(msg)) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const done = (e?: unknown) => {
@@ -306,22 +343,16 @@ export class ApiService {
   private async transaction(sessionId: string, sqlText: string, expectTag?: string): Promise<TransactionResponse> {
     if (sessionId === "") throw new KodiakError(SqlState.invalidTransactionState, "transactions need a session id");
     const ctx: RunContext = { statementIndex: 0, timedOut: false };
-    return this.onSession(
-      sessionId,
-      0,
-      () => {},
-      ctx,
-      async (sql, signal) => {
-        let tag = "";
-        for await (const r of sql.run(sqlText, { signal })) tag = r.command;
-        if (expectTag !== undefined && tag !== expectTag) {
-          throw new KodiakError(SqlState.serializationFailure, "the transaction was rolled back because an earlier statement failed", {
-            detail: `COMMIT ended as ${tag}`,
-          });
-        }
-        return { transactionStatus: txStatus(sql) };
-      },
-    );
+    return this.onSession(sessionId, 0, NEVER_CANCELLED, ctx, async (sql, signal) => {
+      let tag = "";
+      for await (const r of sql.run(sqlText, { signal })) tag = r.command;
+      if (expectTag !== undefined && tag !== expectTag) {
+        throw new KodiakError(SqlState.serializationFailure, "the transaction was rolled back because an earlier statement failed", {
+          detail: `COMMIT ended as ${tag}`,
+        });
+      }
+      return { transactionStatus: txStatus(sql) };
+    });
   }
 
   /** The grpc-js handler table. */
@@ -351,7 +382,7 @@ export class ApiService {
         await this.sessions.close(call.request.sessionId);
         return {};
       }),
-      execute: unary<ExecuteRequest, ExecuteResponse>((call, ctx) => this.execute(call.request, (f) => call.on("cancelled", f), ctx)),
+      execute: unary<ExecuteRequest, ExecuteResponse>((call, ctx) => this.execute(call.request, call, ctx)),
       query: (call: ServerWritableStream<QueryRequest, QueryResponse>) => {
         const ctx: RunContext = { statementIndex: 0, timedOut: false };
         this.query(call, ctx).then(

@@ -14,9 +14,19 @@ export interface SessionLimits {
   idleTimeoutMs: number;
   /** Calls that may wait behind the running statement of one session; more fail with 53300. */
   maxWaitingPerSession: number;
+  /**
+   * A session left inside a transaction block this long is closed (rolled back): gRPC sessions
+   * are not tied to a connection, so a client that vanished mid-transaction is found this way.
+   */
+  idleInTransactionTimeoutMs: number;
 }
 
-export const DEFAULT_SESSION_LIMITS: SessionLimits = { maxSessions: 1000, idleTimeoutMs: 30 * 60_000, maxWaitingPerSession: 16 };
+export const DEFAULT_SESSION_LIMITS: SessionLimits = {
+  maxSessions: 1000,
+  idleTimeoutMs: 30 * 60_000,
+  maxWaitingPerSession: 16,
+  idleInTransactionTimeoutMs: 5 * 60_000,
+};
 
 /** How often idle sessions are looked for, at most. */
 const IDLE_SWEEP_MAX_PERIOD_MS = 10_000;
@@ -74,7 +84,8 @@ export class SessionRegistry {
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {
-    const period = Math.max(10, Math.min(IDLE_SWEEP_MAX_PERIOD_MS, Math.floor(limits.idleTimeoutMs / 4)));
+    const shortest = Math.min(limits.idleTimeoutMs, limits.idleInTransactionTimeoutMs);
+    const period = Math.max(10, Math.min(IDLE_SWEEP_MAX_PERIOD_MS, Math.floor(shortest / 4)));
     this.sweeper = clock.setInterval(() => this.closeIdle(), period);
   }
 
@@ -86,16 +97,31 @@ export class SessionRegistry {
     return this.limits.idleTimeoutMs;
   }
 
+  /** Sessions opened for one session-less call (counted against maxSessions too). */
+  private ephemeral = 0;
+
   async open(options: SessionOptions, register = true): Promise<ServerSession> {
-    if (this.sessions.size >= this.limits.maxSessions) {
+    if (this.sessions.size + this.ephemeral >= this.limits.maxSessions) {
       throw new KodiakError(SqlState.tooManyConnections, "too many sessions open on this coordinator", {
         detail: `limit ${this.limits.maxSessions}`,
       });
     }
-    const sql = await this.engine.openSession(options);
-    const s = new ServerSession(randomUUID(), sql, this.clock.monotonicMs(), this.limits.maxWaitingPerSession);
-    if (register) this.sessions.set(s.id, s);
-    return s;
+    if (!register) this.ephemeral++;
+    try {
+      const sql = await this.engine.openSession(options);
+      const s = new ServerSession(randomUUID(), sql, this.clock.monotonicMs(), this.limits.maxWaitingPerSession);
+      if (register) this.sessions.set(s.id, s);
+      return s;
+    } catch (e) {
+      if (!register) this.ephemeral--;
+      throw e;
+    }
+  }
+
+  /** Closes a session from open(options, false). */
+  async closeEphemeral(s: ServerSession): Promise<void> {
+    this.ephemeral--;
+    await closeSession(s);
   }
 
   /** The session, marked as used now; 08003 if unknown. */
@@ -126,8 +152,13 @@ export class SessionRegistry {
   private closeIdle(): void {
     const now = this.clock.monotonicMs();
     for (const s of [...this.sessions.values()]) {
-      if (s.running === undefined && now - s.lastUsedMs >= this.limits.idleTimeoutMs) {
-        this.log.info({ session: s.id }, "closing idle session");
+      const idleMs = now - s.lastUsedMs;
+      const inTransaction = s.sql.transactionStatus() !== "idle";
+      if (
+        s.running === undefined &&
+        (idleMs >= this.limits.idleTimeoutMs || (inTransaction && idleMs >= this.limits.idleInTransactionTimeoutMs))
+      ) {
+        this.log.info({ session: s.id, inTransaction }, "closing idle session");
         this.close(s.id).catch((e: unknown) => this.log.warn({ session: s.id, err: String(e) }, "closing idle session failed"));
       }
     }

@@ -16,7 +16,31 @@ export function paramTypeOid(v: Value): number {
   if (v.bytes !== undefined) return PgOid.bytea;
   if (v.numeric !== undefined) return PgOid.numeric;
   if (v.typed !== undefined) return oidByName[v.typed.type] ?? 0;
+  if (v.array !== undefined) {
+    // An array of one element kind announces that kind's array type (int64 → _int8, …).
+    const elems = v.array.values.filter((e) => e.null === undefined).map(paramTypeOid);
+    const name = elems.length > 0 && elems.every((o) => o === elems[0]) ? ARRAY_OF[elems[0]!] : undefined;
+    return name === undefined ? 0 : oidByName[name]!;
+  }
   return 0;
+}
+
+const ARRAY_OF: Record<number, string> = {
+  [PgOid.bool]: "_bool",
+  [PgOid.int8]: "_int8",
+  [PgOid.float8]: "_float8",
+  [PgOid.numeric]: "_numeric",
+};
+
+/** PostgreSQL's array literal for an array parameter ({1,2,NULL}), for text-typed binding. */
+function arrayLiteral(v: Value): string {
+  const items = (v.array?.values ?? []).map((e) => {
+    if (e.null !== undefined) return "NULL";
+    if (e.array !== undefined) return arrayLiteral(e);
+    const t = textOf(e) ?? "";
+    return `"${t.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+  });
+  return `{${items.join(",")}}`;
 }
 
 function textOf(v: Value): string | null {
@@ -34,9 +58,8 @@ function textOf(v: Value): string | null {
 export function bindParam(v: Value, type: SqlType, session: SqlSession): SqlValue {
   if (v.null !== undefined) return null;
   if (v.array !== undefined) {
-    if (!type.name.startsWith("_")) {
-      throw new KodiakError(SqlState.datatypeMismatch, `an array was given for a parameter of type ${type.name}`);
-    }
+    // A parameter the statement reads as text (e.g. inferred unknown) gets the array literal.
+    if (!type.name.startsWith("_")) return session.parseText(arrayLiteral(v), type);
     const elemName = type.name.slice(1);
     const elem: SqlType = { name: elemName, oid: oidByName[elemName] ?? 0, typmod: -1 };
     return v.array.values.map((e) => bindParam(e, elem, session));

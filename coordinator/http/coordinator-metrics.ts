@@ -2,9 +2,10 @@
 // outcomes by SQLSTATE class, and what it knows of the cluster (per-node term, indexes, lag).
 
 import type { ApiService, ClusterStatusResponse } from "../grpc/index.js";
+import type { PgWireStats } from "../pgwire/index.js";
 import type { Metric } from "./metrics.js";
 
-export function coordinatorMetrics(api: ApiService, cluster: ClusterStatusResponse | undefined): Metric[] {
+export function coordinatorMetrics(api: ApiService, cluster: ClusterStatusResponse | undefined, pg?: PgWireStats): Metric[] {
   const g = (name: string, help: string, value: number): Metric => ({ name, help, type: "gauge", samples: [{ value }] });
   const out: Metric[] = [
     g("kodiak_coordinator_sessions_open", "Client sessions open on this coordinator.", api.sessions.size),
@@ -25,6 +26,16 @@ export function coordinatorMetrics(api: ApiService, cluster: ClusterStatusRespon
       samples: [...api.stats.failedByClass].map(([cls, value]) => ({ labels: { class: cls }, value })),
     },
   ];
+  if (pg !== undefined) {
+    const c = (name: string, help: string, value: number): Metric => ({ name, help, type: "counter", samples: [{ value }] });
+    out.push(
+      g("kodiak_pgwire_connections", "pgwire connections open.", pg.connections),
+      c("kodiak_pgwire_connections_accepted_total", "pgwire connections accepted.", pg.acceptedConnectionsTotal),
+      c("kodiak_pgwire_connections_rejected_total", "pgwire connections refused (limit reached).", pg.rejectedConnectionsTotal),
+      c("kodiak_pgwire_protocol_errors_total", "pgwire protocol errors.", pg.protocolErrorsTotal),
+      c("kodiak_pgwire_cancel_requests_total", "pgwire CancelRequests received.", pg.cancelRequestsTotal),
+    );
+  }
   if (cluster !== undefined) {
     out.push(g("kodiak_coordinator_ready", "1 while a leader is known and the catalog is loaded.", cluster.ready ? 1 : 0));
     out.push(g("kodiak_coordinator_leader_id", "Raft leader id as known (0 = unknown).", cluster.leaderId));

@@ -4,6 +4,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { systemClock } from "../../util/index.js";
 import type { Metric } from "./metrics.js";
 import { renderMetrics } from "./metrics.js";
 
@@ -25,14 +26,17 @@ export interface HttpEndpoint {
 
 function bounded<T>(p: Promise<T>, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${what} took longer than ${HTTP_HANDLER_TIMEOUT_MS} ms`)), HTTP_HANDLER_TIMEOUT_MS);
+    const t = systemClock.setTimeout(
+      () => reject(new Error(`${what} took longer than ${HTTP_HANDLER_TIMEOUT_MS} ms`)),
+      HTTP_HANDLER_TIMEOUT_MS,
+    );
     p.then(
       (v) => {
-        clearTimeout(t);
+        t.cancel();
         resolve(v);
       },
       (e: unknown) => {
-        clearTimeout(t);
+        t.cancel();
         reject(e);
       },
     );

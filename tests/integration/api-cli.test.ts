@@ -122,6 +122,33 @@ describe("kodiak sql against a coordinator", () => {
     assert.equal(await exited(p), 0);
   });
 
+  it("converses in jsonl with an embedded engine (the conformance adapter's mode)", async () => {
+    const p = spawn(process.execPath, [kodiak, "sql", "--embedded", join(tmp, "emb"), "--format", "jsonl"]);
+    children.push(p);
+    const out = new LineReader(p.stdout);
+    const ask = async (statement: string) => {
+      p.stdin.write(`${statement};\n`);
+      return JSON.parse(await out.next()) as unknown;
+    };
+    assert.deepEqual(await ask("CREATE TABLE t1 (a int, b text, c numeric, d bigint)"), { command: "CREATE TABLE", rows_affected: 0 });
+    assert.deepEqual(await ask("INSERT INTO t1 VALUES (1, 'x', 1.50, 9007199254740993), (2, NULL, NULL, 3)"), {
+      command: "INSERT",
+      rows_affected: 2,
+    });
+    assert.deepEqual(await ask("SELECT a, b, c, d FROM t1 ORDER BY a"), {
+      columns: ["a", "b", "c", "d"],
+      types: ["int4", "text", "numeric", "int8"],
+      rows: [
+        [1, "x", "1.50", "9007199254740993"],
+        [2, null, null, 3],
+      ],
+    });
+    assert.deepEqual(await ask("SELECT * FROM t2"), { error: { code: "42P01", message: 'relation "t2" does not exist', position: 15 } });
+    assert.deepEqual(await ask("SELECT a FROM t1 WHERE a = 2"), { columns: ["a"], types: ["int4"], rows: [[2]] });
+    p.stdin.end();
+    assert.equal(await exited(p), 0);
+  });
+
   it("runs -c one-shot and shows an error with a caret and a failing exit code", async () => {
     const p = sql("-c", "SELECT 1 AS one; SELECT 1/0");
     const stderr: string[] = [];

@@ -1,6 +1,6 @@
 // A tiny in-memory SqlEngine for the API/SDK/CLI tests, so they do not depend on the real SQL
 // engine: CREATE/DROP TABLE, INSERT VALUES, SELECT * FROM t, SELECT of literals and $n,
-// generate_series, pg_sleep (honours the AbortSignal), information_schema, BEGIN/COMMIT/ROLLBACK
+// generate_series, pg_sleep (honours the AbortSignal), busy (ignores it), information_schema, BEGIN/COMMIT/ROLLBACK
 // with buffered writes, and injectable 40001 commit failures. Not a SQL engine: regexes only.
 
 import type {
@@ -315,7 +315,13 @@ class FakeSession implements SqlSession {
       let name = m[2] ?? "?column?";
       let v: { value: SqlValue; type: SqlType };
       const sleepM = /^pg_sleep\(\s*([\d.]+)\s*\)$/i.exec(expr);
-      if (sleepM) {
+      const busyM = /^busy\(\s*([\d.]+)\s*\)$/i.exec(expr);
+      if (busyM) {
+        // Like a CPU-bound statement in an engine that never looks at the AbortSignal.
+        await sleep(Number(busyM[1]) * 1000, undefined);
+        v = { value: null, type: T("text") };
+        name = m[2] ?? "busy";
+      } else if (sleepM) {
         await sleep(Number(sleepM[1]) * 1000, signal);
         v = { value: null, type: T("text") };
         name = m[2] ?? "pg_sleep";

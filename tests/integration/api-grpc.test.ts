@@ -3,7 +3,7 @@
 // Arrow streaming, errors with SQLSTATE/position, 40001 retries, failover, timeouts and admission.
 
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
+import { createServer, connect as netConnect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { type ApiServer, startApiServer } from "../../coordinator/grpc/index.js";
@@ -223,6 +223,15 @@ describe("gRPC API and SDK over a coordinator", () => {
     await aborted;
   });
 
+  it("answers a timeout promptly even when the engine ignores the signal, and the session waits for the engine", async () => {
+    const c = client();
+    const t0 = Date.now();
+    await rejectsWith(c.query("SELECT busy(1.2)", [], { timeoutMs: 100 }), "57014");
+    assert.ok(Date.now() - t0 < 1000, `answered after ${Date.now() - t0} ms`);
+    assert.deepEqual((await c.query("SELECT 5 AS five")).rows, [{ five: 5 }]);
+    assert.ok(Date.now() - t0 >= 1100, "the next statement ran only once the engine was done");
+  });
+
   it("refuses statements beyond the running limit and the wait queue with 53300", async () => {
     const small = await startApiServer(engine, { port: 0, admission: { maxRunning: 1, maxQueued: 1, queueTimeoutMs: 5000 } });
     try {
@@ -247,6 +256,31 @@ describe("gRPC API and SDK over a coordinator", () => {
     await server.service.sessions.closeAll();
     const r = await c.query("SELECT 2 AS two");
     assert.deepEqual(r.rows, [{ two: 2 }]);
+  });
+
+  it("keeps serving valid clients after garbage bytes and truncated frames on its port", async () => {
+    let seed = 12345;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed >>> 16;
+    };
+    const preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+    for (let i = 0; i < 40; i++) {
+      const junk = Buffer.alloc(1 + (rnd() % 600), 0).map(() => rnd() & 0xff);
+      // Every other try starts like a real HTTP/2 client, then sends junk frames or stops mid-frame.
+      const bytes = i % 2 === 0 ? Buffer.concat([preface, junk]) : junk;
+      await new Promise<void>((resolve) => {
+        const sock = netConnect({ host: "127.0.0.1", port: server.port }, () => {
+          sock.end(bytes);
+        });
+        sock.setTimeout(2000, () => sock.destroy());
+        sock.on("error", () => resolve());
+        sock.on("close", () => resolve());
+        sock.resume();
+      });
+    }
+    const r = await client().query("SELECT 7 AS still_here");
+    assert.deepEqual(r.rows, [{ still_here: 7 }]);
   });
 
   it("answers grpc.health.v1 Check and ClusterStatus", async () => {
