@@ -14,7 +14,7 @@ commands:
   cas KEY OLD NEW               set KEY to NEW if its value is OLD
   cas KEY --absent NEW          set KEY to NEW if it does not exist
   del KEY                       delete KEY (prints 1 if it existed, else 0)
-  status                        role, term, leader, commit/applied index of each peer; members
+  status [--metrics]            role, term, leader, commit/applied index of each peer; members
   member add-learner ID=HOST:PORT   add a non-voting member
   member add-voter ID=HOST:PORT     add a voting member
   member promote ID             make a learner a voter
@@ -82,9 +82,10 @@ class Kv {
 
   /**
    * Sends to the leader: starts at the given peers, follows redirects, and retries only when
-   * the request was certainly not applied (connection refused, "not the leader").
+   * the request was certainly not applied ("not the leader", shutting down, never connected).
+   * Idempotent requests (put, del, reads) are also retried when a connection broke mid-call.
    */
-  async leader<T>(call: Call<T>): Promise<T> {
+  async leader<T>(call: Call<T>, idempotent = true): Promise<T> {
     let next: string | undefined;
     let lastError: CliError | undefined;
     while (Date.now() < this.deadlineMs) {
@@ -96,9 +97,12 @@ class Kv {
         } catch (e) {
           const err = toCliError(e as grpc.ServiceError);
           lastError = err;
-          const notLeader = err.sqlState === "57P03";
-          const unreachable = err.code === grpc.status.UNAVAILABLE && err.sqlState === undefined;
-          if (!notLeader && !unreachable) throw e;
+          const notLeader = err.sqlState === "57P03" || err.sqlState === "57P01";
+          const neverSent =
+            err.code === grpc.status.UNAVAILABLE && err.sqlState === undefined && /No connection established/.test(err.details);
+          const broken = err.code === grpc.status.UNAVAILABLE && err.sqlState === undefined;
+          const canceled = err.sqlState === "57014"; // e.g. a read that found no quorum in time
+          if (!notLeader && !neverSent && !((broken || canceled) && idempotent)) throw e;
           if (notLeader && err.leaderAddress !== undefined && err.leaderAddress !== addr) {
             next = err.leaderAddress;
             break;
@@ -226,7 +230,7 @@ async function run(kv: Kv, peers: string[], cmd: string, args: string[]): Promis
         value: b(args[2] as string),
       };
       // Not retried after an unknown outcome: a cas is not idempotent.
-      const res = await kv.leader<KvResult>((c, deadline, cb) => c.cas(req, new grpc.Metadata(), { deadline }, cb));
+      const res = await kv.leader<KvResult>((c, deadline, cb) => c.cas(req, new grpc.Metadata(), { deadline }, cb), false);
       if (res.ok) {
         out.write("OK\n");
         return 0;
@@ -262,8 +266,9 @@ async function run(kv: Kv, peers: string[], cmd: string, args: string[]): Promis
         address = (target as string).slice(eq + 1);
         if (!/^[^\s:]+:\d{1,5}$/.test(address)) throw new UsageError(`member ${action}: '${address}' is not HOST:PORT`);
       } else nodeId = parseId(target, `member ${action}`);
-      const s = await kv.leader<StatusResponse>((c, deadline, cb) =>
-        c.changeMember({ action, nodeId, address }, new grpc.Metadata(), { deadline }, cb),
+      const s = await kv.leader<StatusResponse>(
+        (c, deadline, cb) => c.changeMember({ action, nodeId, address }, new grpc.Metadata(), { deadline }, cb),
+        false,
       );
       out.write(`OK\n${formatMembers(s)}`);
       return 0;
@@ -281,7 +286,12 @@ async function run(kv: Kv, peers: string[], cmd: string, args: string[]): Promis
 }
 
 async function status(kv: Kv, peers: string[], args: string[]): Promise<number> {
-  arity(args, 0, "status");
+  const withMetrics = args.includes("--metrics");
+  arity(
+    args.filter((a) => a !== "--metrics"),
+    0,
+    "status [--metrics]",
+  );
   let members: StatusResponse | undefined;
   let reachable = 0;
   for (const addr of peers) {
@@ -289,6 +299,9 @@ async function status(kv: Kv, peers: string[], args: string[]): Promise<number> 
       const s = await kv.once<StatusResponse>(addr, (c, deadline, cb) => c.status({}, new grpc.Metadata(), { deadline }, cb));
       reachable++;
       process.stdout.write(formatStatus(addr, s));
+      if (withMetrics) {
+        for (const [k, v] of Object.entries(s.metrics).sort()) process.stdout.write(`  ${k}{node="${s.id}"} ${v}\n`);
+      }
       if (members === undefined || s.role === "leader") members = s;
     } catch (e) {
       process.stdout.write(`${addr}: unreachable (${(e as grpc.ServiceError).details ?? String(e)})\n`);

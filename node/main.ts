@@ -17,15 +17,12 @@ import {
   systemRandom,
 } from "../util/index.js";
 import { checkIdentity, clusterIdFromPeers, readIdentity, writeIdentity } from "./runtime/index.js";
-import { parseNodeFlags, NODE_USAGE, type NodeFlags } from "./server/flags.js";
-import { HealthState } from "./server/health.js";
-import { kvServiceImpl } from "./server/kv-service.js";
-import { peerClusterIds } from "./server/peer-check.js";
+import { HealthState, kvServiceImpl, NODE_USAGE, type NodeFlags, parseNodeFlags, peerRemembersUs, peerStatuses } from "./server/index.js";
 import { GRPC_OPTIONS, GrpcTransport } from "./transport/index.js";
 import { openReplica, type Replica } from "./replica.js";
 
 /** Bounds of startup and shutdown. */
-const PEER_CHECK_DEADLINE_MS = 1000;
+const PEER_CHECK_DEADLINE_MS = 2000;
 const JOIN_DISCOVERY_MS = 15_000;
 const SHUTDOWN_TIMEOUT_MS = 5000;
 const SERVER_GRACE_MS = 500;
@@ -53,7 +50,7 @@ export async function main(argv: string[], addServices?: AddNodeServices): Promi
   try {
     return await runNode(flags, logger, addServices);
   } catch (e) {
-    const msg = isKodiakError(e) ? `${e.message} [${e.code}]` : String(e);
+    const msg = isKodiakError(e) ? `${e.message} [${e.code}]${e.hint !== undefined ? `\nhint: ${e.hint}` : ""}` : String(e);
     logger.error({ err: msg }, "node failed to start");
     process.stderr.write(`kodiak node: ${msg}\n`);
     return 1;
@@ -62,7 +59,8 @@ export async function main(argv: string[], addServices?: AddNodeServices): Promi
 
 async function resolveClusterId(flags: NodeFlags, logger: Logger): Promise<{ clusterId: string; bootstrap: boolean }> {
   const found = readIdentity(nodeFileSystem, flags.dataDir);
-  const reported = await peerClusterIds(systemClock, flags.peers, flags.id, PEER_CHECK_DEADLINE_MS);
+  const statuses = await peerStatuses(systemClock, flags.peers, flags.id, PEER_CHECK_DEADLINE_MS);
+  const reported = new Map([...statuses].map(([id, s]) => [id, s.clusterId]));
   if (found !== undefined) {
     checkIdentity(found, { clusterId: flags.clusterId, nodeId: flags.id }, flags.dataDir);
     for (const [peer, cid] of reported) {
@@ -75,13 +73,25 @@ async function resolveClusterId(flags: NodeFlags, logger: Logger): Promise<{ clu
     }
     return { clusterId: found.clusterId, bootstrap: false };
   }
-  if (!flags.join) return { clusterId: flags.clusterId ?? clusterIdFromPeers(flags.peers), bootstrap: true };
+  if (!flags.join) {
+    const clusterId = flags.clusterId ?? clusterIdFromPeers(flags.peers);
+    const witness = peerRemembersUs(statuses, flags.id, clusterId);
+    if (witness !== undefined) {
+      throw new KodiakError(
+        SqlState.configFileError,
+        `data directory ${flags.dataDir} is empty, but leader ${witness} has replicated entries to node ${flags.id} before: this node lost its data; refusing to bootstrap`,
+        { hint: `remove node ${flags.id} (kodiak kv member remove ${flags.id}), then add it back as a new member started with --join` },
+      );
+    }
+    return { clusterId, bootstrap: true };
+  }
   // Joining: learn the cluster id from the members (they must agree), waiting for one to answer.
   const deadline = systemClock.monotonicMs() + JOIN_DISCOVERY_MS;
   let ids = reported;
   while (ids.size === 0 && systemClock.monotonicMs() < deadline) {
     await new Promise<void>((r) => systemClock.setTimeout(r, 200));
-    ids = await peerClusterIds(systemClock, flags.peers, flags.id, PEER_CHECK_DEADLINE_MS);
+    const again = await peerStatuses(systemClock, flags.peers, flags.id, PEER_CHECK_DEADLINE_MS);
+    ids = new Map([...again].map(([id, s]) => [id, s.clusterId]));
   }
   const distinct = new Set(ids.values());
   if (distinct.size === 0) throw new KodiakError(SqlState.connectionFailure, `--join: no peer answered within ${JOIN_DISCOVERY_MS} ms`);
@@ -120,6 +130,7 @@ async function runNode(flags: NodeFlags, logger: Logger, addServices: AddNodeSer
       snapshotEntries: flags.snapshotEntries,
       snapshotCatchupEntries: flags.snapshotCatchupEntries,
       requestTimeoutMs: flags.requestTimeoutMs,
+      leaseReads: flags.leaseReads,
       onFatal: (e) => fatal?.(e),
     });
     if (bootstrap) {

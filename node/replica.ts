@@ -9,7 +9,7 @@ import { openStore, type Store } from "../storage/index.js";
 import type { Clock, FileSystem, Logger, Random } from "../util/index.js";
 import { openWal } from "./log/index.js";
 import { decodeConfChange, RawNode } from "./raft/index.js";
-import { encodeRuntimeImage, NodeRuntime, SnapshotStore, storageWithSnapshots } from "./runtime/index.js";
+import { encodeRuntimeImage, NodeRuntime, reconcileSnapshot, SnapshotStore, storageWithSnapshots } from "./runtime/index.js";
 import { type KvBackend, memoryKvBackend, storeKvBackend } from "./server/kv-backend.js";
 import { isDurable, MemoryKvStateMachine, type StateMachine, TxnStoreStateMachine } from "./state-machine/index.js";
 
@@ -36,6 +36,8 @@ export interface ReplicaOptions {
   snapshotEntries: number;
   snapshotCatchupEntries: number;
   requestTimeoutMs: number;
+  /** Serve linearizable reads from the leader lease (default false; see kodiak node --help). */
+  leaseReads?: boolean;
   onFatal: (e: unknown) => void;
 }
 
@@ -64,6 +66,8 @@ export async function openReplica(o: ReplicaOptions): Promise<Replica> {
     await wal.save({ term: 1, vote: 0, commit: 1 }, []);
   }
   const snap = snapshots.load();
+  // A snapshot install cut short by a crash leaves the file ahead of the log: finish it.
+  await reconcileSnapshot(wal, snap, o.logger);
 
   let stateMachine: StateMachine;
   let store: Store | undefined;
@@ -113,7 +117,7 @@ export async function openReplica(o: ReplicaOptions): Promise<Replica> {
         maxInflightBytes: 0,
         preVote: true,
         checkQuorum: true,
-        leaseReads: false,
+        leaseReads: o.leaseReads ?? false,
         random: o.random,
       }),
     decodeConfChange,

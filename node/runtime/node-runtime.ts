@@ -3,16 +3,20 @@
 // then apply committed entries, then advance. Client requests resolve only after their entry is
 // applied. It must never acknowledge anything that is not durable on a majority.
 
-import { ConfChangeContext, type Proposal, ProposalBatch, RuntimeSnapshot } from "../../proto/gen/raft.js";
-import type { Wal } from "../log/api.js";
-import type { ConfChange, ConfState, Entry, Message, RawNodeApi, ReadState, Snapshot, SoftState } from "../raft/types.js";
+import { ConfChangeContext } from "../../proto/gen/raft.js";
+import type { Wal } from "../log/index.js";
+import type { ConfChange, ConfState, Entry, Message, RawNodeApi, ReadState, Snapshot, SoftState } from "../raft/index.js";
 import { isDurable, type StateMachine } from "../state-machine/index.js";
 import type { RaftTransport } from "../transport/index.js";
 import { type Clock, KodiakError, type Logger, type Random, SqlState, type TimerHandle, toKodiakError } from "../../util/index.js";
 import { NotLeaderError, outcomeUnknown } from "./errors.js";
+import { decodeRuntimeImage, encodeRuntimeImage } from "./image.js";
+import { LeaderWaiters, planConfChange } from "./membership.js";
 import { MAX_PENDING_REQUESTS, PendingRequests } from "./pending.js";
+import { decodeBatch, encodeBatch, MAX_COMMAND_BYTES, ProposalQueue } from "./proposal-queue.js";
 import { RequestIds, requestKey } from "./request-id.js";
 import type { SnapshotStore } from "./snapshot-store.js";
+import { buildStatus, type NodeStatus } from "./status.js";
 
 export interface RuntimeOptions {
   id: number;
@@ -42,39 +46,6 @@ export interface RuntimeOptions {
   onFatal: (e: unknown) => void;
 }
 
-export interface MemberStatus {
-  id: number;
-  address: string;
-  role: "voter" | "learner";
-  match: number;
-}
-
-export interface NodeStatus {
-  id: number;
-  clusterId: string;
-  role: string;
-  term: number;
-  leader: number;
-  leaderAddress: string;
-  commit: number;
-  applied: number;
-  members: MemberStatus[];
-  firstIndex: number;
-  lastIndex: number;
-}
-
-/** Commands that arrive in one event-loop turn share an entry, up to these bounds. */
-export const MAX_COMMANDS_PER_ENTRY = 512;
-export const MAX_ENTRY_BYTES = 512 * 1024;
-/**
- * Largest single command (e.g. one SQL transaction's write set). A command above MAX_ENTRY_BYTES
- * gets an entry of its own; this stays below the transport's and the log's 4 MiB batch bounds.
- */
-export const MAX_COMMAND_BYTES = 3 * 1024 * 1024;
-/** Bound on concurrent leadership-transfer requests waiting for the new leader. */
-const MAX_TRANSFER_WAITERS = 16;
-/** Bound on waiting for a leadership transfer to complete. */
-const TRANSFER_TIMEOUT_MS = 5000;
 /** Bound on stopping: an fsync in flight gets this long to finish. */
 const STOP_TIMEOUT_MS = 3000;
 
@@ -86,7 +57,7 @@ export class NodeRuntime {
   private readonly reads: PendingRequests<void>;
   private readonly confChanges: PendingRequests<void>;
   private readonly readIndexes = new Map<string, number>();
-  private readonly leaderWaiters = new Set<{ to: number; done: () => void }>();
+  private readonly leaderWaiters: LeaderWaiters;
   private applied: number;
   private appliedTerm: number;
   private lastSnapshotIndex: number;
@@ -96,8 +67,7 @@ export class NodeRuntime {
   private loopRunning: Promise<void> | undefined;
   private again = false;
   private stopped = false;
-  private queuedProposals: Proposal[] = [];
-  private queuedProposalBytes = 0;
+  private readonly queued = new ProposalQueue();
 
   constructor(private readonly o: RuntimeOptions) {
     this.applied = o.applied;
@@ -107,8 +77,14 @@ export class NodeRuntime {
     this.ids = new RequestIds(o.id, o.random);
     const max = o.maxPendingRequests ?? MAX_PENDING_REQUESTS;
     this.proposals = new PendingRequests(o.clock, "proposal", max);
-    this.reads = new PendingRequests(o.clock, "read", max);
+    // A read changes nothing, so a slow one is simply canceled (safe to retry).
+    this.reads = new PendingRequests(o.clock, "read", max, (what, ms) => {
+      return new KodiakError(SqlState.queryCanceled, `${what} not served within ${ms} ms (no quorum or a leader change)`, {
+        hint: "retry",
+      });
+    });
     this.confChanges = new PendingRequests(o.clock, "membership change", max);
+    this.leaderWaiters = new LeaderWaiters(o.clock);
   }
 
   /** Starts ticking and processing; the transport delivers inbound messages via step(). */
@@ -154,7 +130,8 @@ export class NodeRuntime {
 
   /**
    * Proposes a state machine command; resolves with its apply result. Commands arriving in the
-   * same event-loop turn are batched into one entry (see flushProposals).
+   * same event-loop turn are batched into one entry (see flushProposals); one larger than
+   * MAX_ENTRY_BYTES travels in an entry of its own.
    */
   async propose(command: Uint8Array): Promise<Uint8Array> {
     this.requireLeader();
@@ -165,23 +142,23 @@ export class NodeRuntime {
     }
     const id = this.ids.next();
     const done = this.proposals.add(requestKey(id), this.o.requestTimeoutMs);
-    if (this.queuedProposalBytes + command.byteLength > MAX_ENTRY_BYTES || this.queuedProposals.length >= MAX_COMMANDS_PER_ENTRY) {
-      this.flushProposals();
-    }
-    this.queuedProposals.push({ requestId: Buffer.from(id), command: Buffer.from(command) });
-    this.queuedProposalBytes += command.byteLength;
+    if (this.queued.wouldOverflow(command.byteLength, this.o.stateMachine.commandsPerEntry ?? 1)) this.flushProposals();
+    this.queued.push(id, command);
     this.schedule();
     return done;
   }
 
+  /** Fails the commands still queued (never handed to Raft, so certainly not applied). */
+  private dropQueued(err: KodiakError): void {
+    for (const p of this.queued.take()) this.proposals.reject(requestKey(p.requestId), err);
+  }
+
   /** Hands the queued commands to Raft as one entry. */
   private flushProposals(): void {
-    if (this.queuedProposals.length === 0) return;
-    const batch = this.queuedProposals;
-    this.queuedProposals = [];
-    this.queuedProposalBytes = 0;
+    const batch = this.queued.take();
+    if (batch.length === 0) return;
     try {
-      this.rawNode.propose(ProposalBatch.encode({ proposals: batch }).finish());
+      this.rawNode.propose(encodeBatch(batch));
     } catch (e) {
       const err = toKodiakError(e);
       for (const p of batch) this.proposals.reject(requestKey(p.requestId), err);
@@ -200,30 +177,12 @@ export class NodeRuntime {
 
   async changeMember(action: string, nodeId: number, address: string): Promise<void> {
     this.requireLeader();
-    const types: Record<string, ConfChange["type"]> = {
-      "add-learner": "addLearner",
-      "add-voter": "addVoter",
-      promote: "addVoter",
-      remove: "removeNode",
-    };
-    const type = types[action];
-    if (type === undefined) throw new KodiakError(SqlState.invalidParameterValue, `unknown membership action '${action}'`);
-    if (!Number.isSafeInteger(nodeId) || nodeId <= 0) throw new KodiakError(SqlState.invalidParameterValue, `invalid node id ${nodeId}`);
-    const conf = this.rawNode.status().conf;
-    if (action === "promote" && !conf.learners.includes(nodeId)) {
-      throw new KodiakError(SqlState.objectNotInPrerequisiteState, `node ${nodeId} is not a learner`);
-    }
-    if (action === "remove" && !conf.learners.includes(nodeId) && !conf.voters.includes(nodeId)) {
-      throw new KodiakError(SqlState.undefinedObject, `node ${nodeId} is not a member`);
-    }
-    const addr = address !== "" ? address : (this.o.peers.get(nodeId) ?? "");
-    if (type !== "removeNode" && addr === "")
-      throw new KodiakError(SqlState.invalidParameterValue, `an address is needed to add node ${nodeId}`);
+    const plan = planConfChange(action, nodeId, address, this.rawNode.status().conf, this.o.peers.get(nodeId));
     const id = this.ids.next();
     const done = this.confChanges.add(requestKey(id), this.o.requestTimeoutMs);
-    const context = ConfChangeContext.encode({ address: addr, requestId: Buffer.from(id) }).finish();
+    const context = ConfChangeContext.encode({ address: plan.address, requestId: Buffer.from(id) }).finish();
     try {
-      this.rawNode.proposeConfChange({ type, nodeId, context });
+      this.rawNode.proposeConfChange({ type: plan.type, nodeId, context });
     } catch (e) {
       this.confChanges.reject(requestKey(id), toKodiakError(e));
     }
@@ -235,53 +194,22 @@ export class NodeRuntime {
     this.requireLeader();
     if (!this.rawNode.status().conf.voters.includes(to)) throw new KodiakError(SqlState.undefinedObject, `node ${to} is not a voter`);
     if (this.soft.leader === to) return;
-    if (this.leaderWaiters.size >= MAX_TRANSFER_WAITERS) {
-      throw new KodiakError(SqlState.tooManyConnections, `too many leadership transfers in progress (limit ${MAX_TRANSFER_WAITERS})`);
-    }
-    const done = new Promise<void>((resolve, reject) => {
-      const w = {
-        to,
-        done: () => {
-          timer.cancel();
-          resolve();
-        },
-      };
-      const timer = this.o.clock.setTimeout(() => {
-        this.leaderWaiters.delete(w);
-        reject(new KodiakError(SqlState.queryCanceled, `leadership did not move to node ${to} within ${TRANSFER_TIMEOUT_MS} ms`));
-      }, TRANSFER_TIMEOUT_MS);
-      this.leaderWaiters.add(w);
-    });
+    const done = this.leaderWaiters.wait(to);
     this.rawNode.transferLeader(to);
     this.schedule();
     return done;
   }
 
   status(): NodeStatus {
-    const s = this.rawNode.status();
-    const stats = this.o.wal.stats();
-    const members: MemberStatus[] = [];
-    for (const [ids, role] of [
-      [s.conf.voters, "voter"],
-      [s.conf.learners, "learner"],
-    ] as const) {
-      for (const id of ids) {
-        members.push({ id, address: this.addressOf(id) ?? "", role, match: s.progress?.get(id)?.match ?? 0 });
-      }
-    }
-    return {
-      id: this.o.id,
-      clusterId: this.o.clusterId,
-      role: s.role,
-      term: s.term,
-      leader: s.lead,
-      leaderAddress: this.addressOf(s.lead) ?? "",
-      commit: s.commit,
-      applied: this.applied,
-      members,
-      firstIndex: stats.firstIndex,
-      lastIndex: stats.lastIndex,
+    const metrics = {
+      kodiak_raft_pending_proposals: this.proposals.size,
+      kodiak_raft_pending_reads: this.reads.size,
+      kodiak_raft_pending_conf_changes: this.confChanges.size,
+      kodiak_raft_is_leader: this.soft.role === "leader" ? 1 : 0,
+      ...this.transport?.metrics?.(),
     };
+    const self = { id: this.o.id, clusterId: this.o.clusterId, applied: this.applied, metrics };
+    return buildStatus(self, this.rawNode.status(), this.o.wal.stats(), (id) => this.addressOf(id));
   }
 
   /** Whether `id` is a peer this node has an address for (members, and nodes being added). */
@@ -297,11 +225,11 @@ export class NodeRuntime {
     if (this.stopped) return;
     this.stopped = true;
     this.tickTimer?.cancel();
-    const shutdown = new KodiakError(SqlState.adminShutdown, "node is shutting down");
-    this.queuedProposals = [];
-    this.proposals.rejectAll(shutdown);
-    this.reads.rejectAll(shutdown);
-    this.confChanges.rejectAll(shutdown);
+    // Queued commands never reached Raft (safe to retry); proposed ones may still commit.
+    this.dropQueued(new KodiakError(SqlState.adminShutdown, "node is shutting down"));
+    this.proposals.rejectAll(outcomeUnknown("the node shut down before the write was applied"));
+    this.confChanges.rejectAll(outcomeUnknown("the node shut down before the change was applied"));
+    this.reads.rejectAll(new KodiakError(SqlState.adminShutdown, "node is shutting down"));
     if (this.loopRunning !== undefined) {
       let timer: TimerHandle | undefined;
       await Promise.race([this.loopRunning, new Promise<void>((r) => (timer = this.o.clock.setTimeout(r, STOP_TIMEOUT_MS)))]);
@@ -364,9 +292,11 @@ export class NodeRuntime {
     if (rd.snapshot !== undefined && rd.snapshot.metadata.index > 0) await this.installSnapshot(rd.snapshot);
     if (rd.hardState !== undefined || rd.entries.length > 0) {
       try {
-        await this.o.wal.save(rd.hardState, rd.entries);
+        // A commit-only change need not be fsynced before sending (mustSync false): Raft
+        // recovers the commit index from a quorum, and the log makes it durable with the next sync.
+        await this.o.wal.save(rd.hardState, rd.entries, { sync: rd.mustSync });
       } catch (e) {
-        this.onAppendFailed(e);
+        this.onAppendFailed(e, rd.entries);
         return;
       }
     }
@@ -379,15 +309,21 @@ export class NodeRuntime {
   }
 
   /**
-   * The append failed (e.g. disk full): nothing of it may be acknowledged or sent. Fail waiting
-   * clients and rebuild the core from durable state, which makes this node a follower.
+   * The append failed (e.g. disk full): nothing of it may be acknowledged or sent. The commands
+   * in the failed entries (and those still queued) certainly failed; earlier proposals were
+   * durable and may still commit, so their outcome is unknown. Then rebuild the core from
+   * durable state, which makes this node a follower.
    */
-  private onAppendFailed(e: unknown): void {
+  private onAppendFailed(e: unknown, entries: Entry[]): void {
     const err = toKodiakError(e);
     this.o.logger.error({ code: err.code, err: err.message }, "log append failed; failing pending requests and stepping down");
     const failure = new KodiakError(err.code, `write not acknowledged: log append failed: ${err.message}`);
-    this.queuedProposals = [];
-    this.proposals.rejectAll(failure);
+    this.dropQueued(failure);
+    for (const entry of entries) {
+      if (entry.type !== "normal") continue;
+      for (const p of decodeBatch(entry.data) ?? []) this.proposals.reject(requestKey(p.requestId), failure);
+    }
+    this.proposals.rejectAll(outcomeUnknown("the log append that followed it failed; this node stepped down"));
     this.confChanges.rejectAll(failure);
     this.reads.rejectAll(failure);
     this.readIndexes.clear();
@@ -400,18 +336,13 @@ export class NodeRuntime {
     this.soft = s;
     this.o.logger.info({ role: s.role, leader: s.leader }, "raft role changed");
     if (wasLeader && s.role !== "leader") {
-      this.queuedProposals = [];
+      this.dropQueued(new NotLeaderError(s.leader, this.addressOf(s.leader)));
       this.proposals.rejectAll(outcomeUnknown("this node lost leadership before the write was applied"));
       this.confChanges.rejectAll(outcomeUnknown("this node lost leadership before the change was applied"));
       this.reads.rejectAll(new NotLeaderError(s.leader, this.addressOf(s.leader)));
       this.readIndexes.clear();
     }
-    for (const w of this.leaderWaiters) {
-      if (s.leader === w.to) {
-        this.leaderWaiters.delete(w);
-        w.done();
-      }
-    }
+    this.leaderWaiters.leaderChanged(s.leader);
   }
 
   private onReadState(rs: ReadState): void {
@@ -432,14 +363,10 @@ export class NodeRuntime {
     if (e.index <= this.applied) return; // already reflected by a restored snapshot
     if (e.type === "confChange") this.applyConfChange(e);
     else if (e.data.byteLength > 0) {
-      let batch: ProposalBatch | undefined;
-      try {
-        batch = ProposalBatch.decode(e.data);
-      } catch {
-        // Deterministic on every replica: a malformed entry is skipped everywhere.
-        this.o.logger.error({ index: e.index }, "skipping a committed entry that is not a ProposalBatch");
-      }
-      for (const p of batch?.proposals ?? []) {
+      const batch = decodeBatch(e.data);
+      // Deterministic on every replica: a malformed entry is skipped everywhere.
+      if (batch === undefined) this.o.logger.error({ index: e.index }, "skipping a committed entry that is not a ProposalBatch");
+      for (const p of batch ?? []) {
         const result = this.o.stateMachine.apply({ index: e.index, term: e.term, command: p.command });
         this.proposals.resolve(requestKey(p.requestId), result);
       }
@@ -480,11 +407,11 @@ export class NodeRuntime {
    * startup of a durable state machine that is already at or past the image's index.
    */
   async restoreImage(data: Uint8Array, options: { peersOnly?: boolean } = {}): Promise<void> {
-    const img = RuntimeSnapshot.decode(data);
+    const img = decodeRuntimeImage(data);
     if (!options.peersOnly) await this.o.stateMachine.restore(img.state);
-    for (const p of img.peers) {
-      this.o.peers.set(p.id, p.address);
-      this.transport?.setPeer(p.id, p.address);
+    for (const [id, address] of img.peers) {
+      this.o.peers.set(id, address);
+      this.transport?.setPeer(id, address);
     }
   }
 
@@ -493,8 +420,7 @@ export class NodeRuntime {
    * durable state machine this is what a lagging follower is sent; built only when asked.
    */
   currentSnapshot(): Snapshot {
-    const peers = [...this.o.peers].map(([id, address]) => ({ id, address }));
-    const data = RuntimeSnapshot.encode({ peers, state: Buffer.from(this.o.stateMachine.snapshot()) }).finish();
+    const data = encodeRuntimeImage(this.o.peers, this.o.stateMachine.snapshot());
     const conf = this.rawNode.status().conf;
     const metadata = { index: this.applied, term: this.appliedTerm, conf: { voters: [...conf.voters], learners: [...conf.learners] } };
     return { metadata, data };
@@ -508,10 +434,9 @@ export class NodeRuntime {
       // The storage engine is its own image: checkpoint it, and keep only peers + metadata in
       // the snapshot file. Followers that need a snapshot get currentSnapshot() on demand.
       await sm.checkpoint(this.applied);
-      const peers = [...this.o.peers].map(([id, address]) => ({ id, address }));
       const conf = this.rawNode.status().conf;
       const metadata = { index: this.applied, term: this.appliedTerm, conf: { voters: [...conf.voters], learners: [...conf.learners] } };
-      snapshot = { metadata, data: RuntimeSnapshot.encode({ peers, state: Buffer.alloc(0) }).finish() };
+      snapshot = { metadata, data: encodeRuntimeImage(this.o.peers, new Uint8Array(0)) };
     } else {
       snapshot = this.currentSnapshot();
     }
@@ -521,9 +446,4 @@ export class NodeRuntime {
     await this.o.wal.compact(Math.max(0, this.applied - this.o.snapshotCatchupEntries), metadata);
     this.o.logger.info({ index: this.applied, bytes: data.byteLength }, "took snapshot and compacted the log");
   }
-}
-
-/** Encodes a runtime snapshot image (used at bootstrap and by tests). */
-export function encodeRuntimeImage(peers: Map<number, string>, state: Uint8Array): Uint8Array {
-  return RuntimeSnapshot.encode({ peers: [...peers].map(([id, address]) => ({ id, address })), state: Buffer.from(state) }).finish();
 }

@@ -20,6 +20,9 @@ export class PendingRequests<T> {
     private readonly clock: Clock,
     private readonly what: string,
     private readonly max = MAX_PENDING_REQUESTS,
+    /** The error for a request past its deadline (default: outcome unknown, 40003). */
+    private readonly timeoutError: (what: string, ms: number) => KodiakError = (w, ms) =>
+      outcomeUnknown(`${w} not applied within ${ms} ms`),
   ) {}
 
   get size(): number {
@@ -34,7 +37,7 @@ export class PendingRequests<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = this.clock.setTimeout(() => {
         this.waiters.delete(id);
-        reject(outcomeUnknown(`${this.what} not applied within ${timeoutMs} ms`));
+        reject(this.timeoutError(this.what, timeoutMs));
       }, timeoutMs);
       this.waiters.set(id, { resolve, reject, timer });
     });

@@ -4,7 +4,7 @@
 
 import { join } from "node:path";
 import { StoredSnapshot } from "../../proto/gen/raft.js";
-import type { Snapshot } from "../raft/types.js";
+import type { Snapshot } from "../raft/index.js";
 import { crc32c, type FileSystem, KodiakError, SqlState } from "../../util/index.js";
 
 const FILE = "snapshot.bin";

@@ -1,7 +1,7 @@
 // The RaftStorage handed to the core: the log's view, except that snapshot() returns the image
 // from the node's snapshot file (the log keeps only snapshot metadata). Read-only.
 
-import type { RaftStorage, Snapshot } from "../raft/types.js";
+import type { RaftStorage, Snapshot } from "../raft/index.js";
 import type { SnapshotStore } from "./snapshot-store.js";
 
 /**

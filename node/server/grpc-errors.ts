@@ -22,6 +22,8 @@ function grpcCode(code: string): grpc.status {
       return grpc.status.INVALID_ARGUMENT;
     case SqlState.undefinedObject:
       return grpc.status.NOT_FOUND;
+    case SqlState.duplicateObject:
+      return grpc.status.ALREADY_EXISTS;
     case SqlState.objectNotInPrerequisiteState:
       return grpc.status.FAILED_PRECONDITION;
     case SqlState.adminShutdown:

@@ -19,20 +19,33 @@ export async function peerStatus(clock: Clock, address: string, deadlineMs: numb
   }
 }
 
-/** Cluster ids reported by the reachable peers (id → cluster id). */
-export async function peerClusterIds(
+/** Status of every reachable peer (id → status). */
+export async function peerStatuses(
   clock: Clock,
   peers: Map<number, string>,
   selfId: number,
   deadlineMs: number,
-): Promise<Map<number, string>> {
-  const out = new Map<number, string>();
+): Promise<Map<number, StatusResponse>> {
+  const out = new Map<number, StatusResponse>();
   await Promise.all(
     [...peers].map(async ([id, addr]) => {
       if (id === selfId) return;
       const s = await peerStatus(clock, addr, deadlineMs);
-      if (s !== undefined) out.set(id, s.clusterId);
+      if (s !== undefined) out.set(id, s);
     }),
   );
   return out;
+}
+
+/**
+ * A peer leader that has replicated entries to `selfId` before (match > 1, beyond the bootstrap
+ * snapshot) proves this node once had a log: bootstrapping again would forget votes and
+ * acknowledged entries. Returns that peer's id, if any.
+ */
+export function peerRemembersUs(statuses: Map<number, StatusResponse>, selfId: number, clusterId: string): number | undefined {
+  for (const [peer, s] of statuses) {
+    if (s.clusterId !== clusterId || s.role !== "leader") continue;
+    if (s.members.some((m) => m.id === selfId && m.match > 1)) return peer;
+  }
+  return undefined;
 }

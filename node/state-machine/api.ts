@@ -3,8 +3,9 @@
 // no I/O that can differ between replicas): every replica must reach the same state.
 
 /**
- * A committed command, unwrapped from its Raft entry by the runtime. Several commands may share
- * one entry (they are applied in order, with the same index and term).
+ * A committed command, unwrapped from its Raft entry by the runtime. Only a state machine that
+ * declares commandsPerEntry > 1 gets several commands per entry (applied in order, with the same
+ * index and term); otherwise the index is unique per command (e.g. used as a commit timestamp).
  */
 export interface AppliedCommand {
   index: number;
@@ -13,6 +14,11 @@ export interface AppliedCommand {
 }
 
 export interface StateMachine {
+  /**
+   * How many commands may share one log entry (default 1). More batches commands that arrive
+   * together into one entry: fewer entries, messages and fsyncs under concurrency.
+   */
+  readonly commandsPerEntry?: number;
   /** Applies one committed command; the result is handed back to the proposing client. */
   apply(cmd: AppliedCommand): Uint8Array;
   /** A full image of the state (the runtime records at which index it was taken). */

@@ -18,6 +18,8 @@ function keyBytes(s: string): Uint8Array {
 }
 
 export class MemoryKvStateMachine implements StateMachine {
+  /** Commands never look at the entry index, so many may share an entry. */
+  readonly commandsPerEntry = 512;
   // Sorted keys (latin1 strings compare like their bytes) plus the values.
   private keys: string[] = [];
   private readonly values = new Map<string, Uint8Array>();

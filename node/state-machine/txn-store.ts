@@ -37,6 +37,8 @@ export function entryIndexOf(commitTs: number): number {
 const EMPTY = Buffer.alloc(0);
 
 export class TxnStoreStateMachine implements DurableStateMachine {
+  /** Commands of one entry get distinct commit timestamps (positions), so the runtime may batch. */
+  readonly commandsPerEntry = COMMIT_TS_PER_ENTRY / 2;
   private checkpointed: number;
   /** Index and position of the last command applied: commands of one entry arrive in a row. */
   private lastIndex = -1;

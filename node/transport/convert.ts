@@ -3,7 +3,7 @@
 // no I/O; a malformed message is a KodiakError (08P01), never an assertion.
 
 import type { Entry as PbEntry, RaftMessage } from "../../proto/gen/raft.js";
-import type { Entry, Message, MessageType, SnapshotMetadata } from "../raft/types.js";
+import type { Entry, Message, MessageType, SnapshotMetadata } from "../raft/index.js";
 import { KodiakError, SqlState } from "../../util/index.js";
 
 /** Types that may arrive from a peer. Local-only types (MsgHup, MsgBeat, ...) never travel. */

@@ -5,7 +5,7 @@
 
 import * as grpc from "@grpc/grpc-js";
 import { type MessageBatch, RaftMessage, RaftTransportClient } from "../../proto/gen/raft.js";
-import type { Message } from "../raft/types.js";
+import type { Message } from "../raft/index.js";
 import type { Clock, Logger, TimerHandle } from "../../util/index.js";
 import { messageToProto } from "./convert.js";
 import {
@@ -110,19 +110,22 @@ export class PeerSender {
       this.drop(n, "peer disconnected");
       return;
     }
-    while (this.queue.length > 0) {
+    // Walk the queue with an index and cut it once at the end (shift() per message is O(n)).
+    let at = 0;
+    while (at < this.queue.length) {
       const batch: RaftMessage[] = [];
       let bytes = 0;
-      while (this.queue.length > 0 && batch.length < MAX_BATCH_MESSAGES) {
-        const next = this.queue[0] as { pm: RaftMessage; size: number };
+      while (at < this.queue.length && batch.length < MAX_BATCH_MESSAGES) {
+        const next = this.queue[at] as { pm: RaftMessage; size: number };
         if (batch.length > 0 && bytes + next.size > MAX_BATCH_BYTES) break;
         batch.push(next.pm);
         bytes += next.size;
-        this.queue.shift();
+        at++;
       }
       this.queueBytes -= bytes;
       const ok = stream.write({ clusterId: this.o.clusterId, sender: this.o.localId, messages: batch });
       if (!ok) {
+        this.queue = this.queue.slice(at);
         // Backpressure from HTTP/2: resume when the stream drains; the queue bound protects memory.
         this.waitingDrain = true;
         stream.once("drain", () => {
@@ -132,6 +135,7 @@ export class PeerSender {
         return;
       }
     }
+    this.queue = [];
   }
 
   private connect(): grpc.ClientWritableStream<MessageBatch> | undefined {

@@ -5,7 +5,7 @@
 
 import * as grpc from "@grpc/grpc-js";
 import type { RaftTransportClient, SnapshotAck, SnapshotChunk } from "../../proto/gen/raft.js";
-import type { Message } from "../raft/types.js";
+import type { Message } from "../raft/index.js";
 import { type Clock, crc32c, KodiakError, SqlState } from "../../util/index.js";
 import { messageToProto } from "./convert.js";
 import { MAX_SNAPSHOT_BYTES, SNAPSHOT_CHUNK_BYTES, SNAPSHOT_PROBE_DEADLINE_MS, SNAPSHOT_TRANSFER_DEADLINE_MS } from "./limits.js";

@@ -13,7 +13,7 @@ import {
   type SnapshotChunk,
   type SnapshotProbe,
 } from "../../proto/gen/raft.js";
-import type { Message } from "../raft/types.js";
+import type { Message } from "../raft/index.js";
 import { type Clock, isKodiakError, type Logger } from "../../util/index.js";
 import { messageFromProto } from "./convert.js";
 import { GRPC_OPTIONS } from "./limits.js";
@@ -39,6 +39,8 @@ export interface RaftTransport {
   setPeer(id: number, address: string): void;
   removePeer(id: number): void;
   peerAddress(id: number): string | undefined;
+  /** Gauges and counters of the transport, by metric name (optional: a no-op transport has none). */
+  metrics?(): Record<string, number>;
   close(): void;
 }
 
@@ -48,6 +50,9 @@ export class GrpcTransport implements RaftTransport {
   private readonly snapshotsInFlight = new Set<number>();
   private readonly receiver = new SnapshotReceiver();
   private closed = false;
+  /** Counters kept across peer replacement (metrics). */
+  private droppedBefore = 0;
+  private refusedBatches = 0;
 
   constructor(private readonly o: TransportOptions) {}
 
@@ -55,6 +60,7 @@ export class GrpcTransport implements RaftTransport {
     if (id === this.o.localId) return;
     const cur = this.peers.get(id);
     if (cur !== undefined && cur.address === address) return;
+    if (cur !== undefined) this.droppedBefore += cur.droppedMessages;
     cur?.close();
     this.snapshotClients.get(id)?.close();
     this.snapshotClients.delete(id);
@@ -62,6 +68,7 @@ export class GrpcTransport implements RaftTransport {
   }
 
   removePeer(id: number): void {
+    this.droppedBefore += this.peers.get(id)?.droppedMessages ?? 0;
     this.peers.get(id)?.close();
     this.peers.delete(id);
     this.snapshotClients.get(id)?.close();
@@ -70,6 +77,22 @@ export class GrpcTransport implements RaftTransport {
 
   peerAddress(id: number): string | undefined {
     return this.peers.get(id)?.address;
+  }
+
+  metrics(): Record<string, number> {
+    let queued = 0;
+    let queuedBytes = 0;
+    for (const p of this.peers.values()) {
+      queued += p.queuedMessages();
+      queuedBytes += p.queuedBytes();
+    }
+    return {
+      kodiak_transport_queued_messages: queued,
+      kodiak_transport_queued_bytes: queuedBytes,
+      kodiak_transport_dropped_messages_total: this.droppedBefore + [...this.peers.values()].reduce((n, p) => n + p.droppedMessages, 0),
+      kodiak_transport_refused_batches_total: this.refusedBatches,
+      kodiak_transport_snapshots_in_flight: this.snapshotsInFlight.size,
+    };
   }
 
   send(msgs: Message[]): void {
@@ -116,6 +139,7 @@ export class GrpcTransport implements RaftTransport {
 
   private refuseCluster(clusterId: string): grpc.ServiceError | undefined {
     if (clusterId === this.o.clusterId) return undefined;
+    this.refusedBatches++;
     const details = `refused: message from cluster '${clusterId}' but this node (id ${this.o.localId}) belongs to cluster '${this.o.clusterId}'`;
     this.o.logger.error({ remoteCluster: clusterId }, details);
     return Object.assign(new Error(details), { code: grpc.status.FAILED_PRECONDITION, details, metadata: new grpc.Metadata() });
@@ -123,6 +147,7 @@ export class GrpcTransport implements RaftTransport {
 
   private refuseSender(sender: number): grpc.ServiceError | undefined {
     if (sender !== 0 && sender !== this.o.localId && (this.o.isKnownPeer?.(sender) ?? true)) return undefined;
+    this.refusedBatches++;
     const details =
       sender === this.o.localId
         ? `refused: sender id ${sender} is this node's own id (two nodes share an id?)`

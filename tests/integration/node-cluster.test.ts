@@ -108,6 +108,10 @@ test("kodiak kv put/get/cas/del/status work through any peer list and follow red
   assert.equal(r.code, 0);
   assert.match(r.stdout, new RegExp(`node ${lead} \\S+: role=leader term=\\d+ leader=${lead} commit=\\d+ applied=\\d+`));
   assert.match(r.stdout, /members: 1=127\.0\.0\.1:\d+ \(voter/);
+  r = await c.cli(["status", "--metrics"]);
+  assert.match(r.stdout, new RegExp(`kodiak_raft_is_leader\\{node="${lead}"\\} 1`));
+  assert.match(r.stdout, /kodiak_log_fsyncs_total\{node="\d"\} [1-9]\d*/);
+  assert.match(r.stdout, /kodiak_transport_dropped_messages_total\{node="\d"\} \d+/);
 });
 
 test("kodiak kv rejects invalid usage with exit code 2", { timeout: 30_000 }, async () => {

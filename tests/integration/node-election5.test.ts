@@ -1,5 +1,6 @@
 // A 5-node cluster: one leader; with two nodes (the leader among them) killed, the remaining
-// majority elects a new leader that serves, and the killed nodes rejoin.
+// majority elects a new leader that serves, and the killed nodes rejoin. Runs with lease reads
+// on, so linearizable reads after the failover go through the new leader's lease.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { TestCluster, waitFor } from "../support/cluster.js";
@@ -11,7 +12,7 @@ after(async () => {
 });
 
 test("a 5-node cluster elects one leader and survives losing two nodes including the leader", { timeout: 60_000 }, async () => {
-  c = await TestCluster.start("election5", 5);
+  c = await TestCluster.start("election5", 5, { nodeArgs: ["--lease-reads"] });
   const cluster = c;
   const lead = await cluster.leader();
   const statuses = await Promise.all([1, 2, 3, 4, 5].map((id) => cluster.status(id)));
@@ -23,11 +24,12 @@ test("a 5-node cluster elects one leader and survives losing two nodes including
   const next = await cluster.leader(10_000);
   assert.ok(![lead, other].includes(next));
   await cluster.put(next, "five", "2");
-  assert.ok(Date.now() - killedAt < 5000, "the majority elected a leader promptly");
+  // The strict 3 s failover bound is checked in node-failover; here only "promptly" on a busy box.
+  assert.ok(Date.now() - killedAt < 10_000, "the majority elected a leader promptly");
   assert.equal(await cluster.valueAt(next, "five"), "2");
   await Promise.all([cluster.startNode(lead), cluster.startNode(other)]);
   for (const id of [lead, other]) {
-    await waitFor(`node ${id} to catch up`, 15_000, async () => ((await cluster.valueAt(id, "five", true)) === "2" ? true : undefined));
+    await waitFor(`node ${id} to catch up`, 30_000, async () => ((await cluster.valueAt(id, "five", true)) === "2" ? true : undefined));
   }
   assert.equal((await cluster.status(lead)).leader, next);
 });

@@ -5,8 +5,11 @@ import { after, test } from "node:test";
 import { sleep, TestCluster, waitFor } from "../support/cluster.js";
 
 let c: TestCluster | undefined;
+/** Set when the test ends (passed or not), so the writer loops never outlive it. */
+let stopWriters = false;
 
 after(async () => {
+  stopWriters = true;
   await c?.close();
 });
 
@@ -27,11 +30,11 @@ test(NAME, { timeout: 90_000 }, async (t) => {
   let preferred = oldLeader;
 
   const writer = async (w: number): Promise<void> => {
-    for (let n = 0; !stop; n++) {
+    for (let n = 0; !stop && !stopWriters; n++) {
       const key = `w${w}-${n}`;
       const value = `v${n}`;
       for (;;) {
-        if (stop) return;
+        if (stop || stopWriters) return;
         const sentAt = Date.now();
         try {
           await cluster.put(preferred, key, value, 1500);
@@ -63,7 +66,7 @@ test(NAME, { timeout: 90_000 }, async (t) => {
   await sleep(500);
   stop = true;
   await Promise.all(writers);
-  t.diagnostic(`failover: new leader served ${failoverMs} ms after kill -9; ${acked.size} writes acknowledged`);
+  t.diagnostic(`failover: new leader served ${failoverMs} ms after kill -9 (killed at ${killedAt}); ${acked.size} writes acknowledged`);
   assert.ok(failoverMs < FAILOVER_BOUND_MS, `new leader served after ${failoverMs} ms`);
 
   const newLeader = await cluster.leader();
@@ -79,7 +82,7 @@ test(NAME, { timeout: 90_000 }, async (t) => {
   // The killed node restarts and catches up by log.
   await cluster.startNode(oldLeader);
   const target = (await cluster.status(newLeader)).commit;
-  await waitFor("the restarted node to catch up", 15_000, async () =>
+  await waitFor("the restarted node to catch up", 30_000, async () =>
     (await cluster.status(oldLeader)).applied >= target ? true : undefined,
   );
   const last = keys[keys.length - 1] as string;

@@ -28,7 +28,7 @@ test("a node started with --join is added as a learner, catches up, and is promo
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /4=127\.0\.0\.1:\d+ \(learner/);
   assert.equal((await roles()).get(4), "learner");
-  await waitFor("the learner to catch up", 15_000, async () => ((await c.valueAt(4, "m-9", true)) === "9" ? true : undefined));
+  await waitFor("the learner to catch up", 30_000, async () => ((await c.valueAt(4, "m-9", true)) === "9" ? true : undefined));
   const s4 = await c.status(4);
   assert.equal(s4.clusterId, (await c.status(lead)).clusterId);
   assert.equal(s4.role, "follower");

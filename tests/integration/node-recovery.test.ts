@@ -1,7 +1,7 @@
 // Restart safety: a node whose log tail was torn recovers and catches up; a data directory of
 // another cluster or node is refused with a clear error; invalid flags are usage errors (exit 2).
 import assert from "node:assert/strict";
-import { readdirSync, statSync, truncateSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { freePort, runCli, TestCluster, waitFor } from "../support/cluster.js";
@@ -21,7 +21,7 @@ after(async () => {
 function newestSegment(dataDir: string): string {
   const dir = join(dataDir, "log");
   const segs = readdirSync(dir)
-    .filter((f) => f.endsWith(".log"))
+    .filter((f) => f.endsWith(".log") && statSync(join(dir, f)).size > 16)
     .sort();
   assert.ok(segs.length > 0, "the node has log segments");
   return join(dir, segs[segs.length - 1] as string);
@@ -38,7 +38,7 @@ test("a node restarted with a truncated log tail recovers and catches up", { tim
   truncateSync(seg, size - 7); // a torn last record
   await c.put(lead, "t-after", "x");
   await c.startNode(victim);
-  await waitFor("the victim to catch up after recovery", 15_000, async () =>
+  await waitFor("the victim to catch up after recovery", 30_000, async () =>
     (await c.valueAt(victim, "t-after", true)) === "x" ? true : undefined,
   );
   assert.equal(await c.valueAt(victim, "t-29", true), "29");
@@ -78,6 +78,42 @@ test("a node started on a foreign cluster's data directory is refused by the pee
   // Cluster B is untouched and cluster A still serves.
   assert.equal(await other.leader(), 1);
   await c.put(await c.leader(), "still", "ok");
+  await c.startNode(victim); // back to three nodes for the tests that follow
+});
+
+test("a node whose data directory was wiped refuses to bootstrap again", { timeout: 30_000 }, async () => {
+  const lead = await c.leader();
+  await c.put(lead, "wipe", "1");
+  assert.equal(c.running().length, 3, "all three nodes run, so the leader keeps its quorum");
+  const victim = c.running().find((id) => id !== lead) as number;
+  await waitFor("the victim to apply", 5000, async () => ((await c.valueAt(victim, "wipe", true)) === "1" ? true : undefined));
+  await c.kill(victim, "SIGKILL");
+  rmSync(c.node(victim).dataDir, { recursive: true, force: true });
+  const h = c.spawnNode(victim);
+  assert.equal(await h.exited, 1);
+  assert.match(c.logTail(victim, 4000), /this node lost its data; refusing to bootstrap/);
+});
+
+test("joining with the wrong cluster id is refused before anything is written", { timeout: 30_000 }, async () => {
+  const h = await c.define(9);
+  const peers = c.peersFlag([...c.running(), 9]);
+  const r = await runCli([
+    "node",
+    "--id",
+    "9",
+    "--data",
+    h.dataDir,
+    "--listen",
+    h.address,
+    "--peers",
+    peers,
+    "--join",
+    "--cluster-id",
+    "not-this-one",
+  ]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /--join: peers belong to cluster 'kodiak-[0-9a-f]+', not 'not-this-one'/);
+  assert.equal(existsSync(join(h.dataDir, "cluster.json")), false);
 });
 
 test("a second process on a data directory in use is refused", { timeout: 30_000 }, async () => {

@@ -13,7 +13,7 @@ import { type GetResponse, type KvResult, NodeKvClient, type StatusResponse } fr
 const ROOT = resolve(import.meta.dirname, "..", "..", "..");
 const BIN = join(ROOT, "bin", "kodiak.js");
 /** Bounds on waiting for processes. */
-const READY_TIMEOUT_MS = 15_000;
+const READY_TIMEOUT_MS = 30_000;
 const EXIT_TIMEOUT_MS = 8_000;
 const RPC_TIMEOUT_MS = 3_000;
 
@@ -148,6 +148,7 @@ export class TestCluster {
     h.exited = new Promise((res) => {
       proc.once("exit", (code) => {
         live.delete(proc);
+        if (h.proc === proc) h.proc = undefined;
         res(code);
       });
     });
@@ -179,10 +180,11 @@ export class TestCluster {
   async kill(id: number, signal: NodeJS.Signals = "SIGKILL"): Promise<number | null> {
     const h = this.node(id);
     if (h.proc === undefined || h.exited === undefined) return null;
-    h.proc.kill(signal);
+    const proc = h.proc;
+    proc.kill(signal);
     const code = await Promise.race([h.exited, sleep(EXIT_TIMEOUT_MS).then(() => "timeout" as const)]);
     if (code === "timeout") {
-      h.proc.kill("SIGKILL");
+      proc.kill("SIGKILL");
       throw new Error(`node ${id} did not exit within ${EXIT_TIMEOUT_MS} ms of ${signal}`);
     }
     h.proc = undefined;

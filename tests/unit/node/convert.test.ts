@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Message } from "../../../node/raft/types.js";
+import type { Message } from "../../../node/raft/index.js";
 import { messageFromProto, messageToProto } from "../../../node/transport/index.js";
 
 function msg(over: Partial<Message> = {}): Message {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseNodeFlags } from "../../../node/server/flags.js";
+import { parseNodeFlags } from "../../../node/server/index.js";
 
 const base = ["--id", "1", "--data", "/tmp/x", "--listen", "127.0.0.1:7001", "--peers", "1=127.0.0.1:7001,2=127.0.0.1:7002"];
 
@@ -10,11 +10,13 @@ test("valid flags parse with defaults for the timing options", () => {
   assert.equal(f.id, 1);
   assert.equal(f.peers.get(2), "127.0.0.1:7002");
   assert.equal(f.tickMs, 100);
-  assert.equal(f.electionTicks, 10);
+  assert.equal(f.electionTicks, 8);
   assert.equal(f.join, false);
-  const g = parseNodeFlags([...base, "--join", "--tick-ms=50"]);
+  const g = parseNodeFlags([...base, "--join", "--tick-ms=50", "--lease-reads"]);
   assert.ok(g !== "help");
   assert.equal(g.join, true);
+  assert.equal(g.leaseReads, true);
+  assert.equal(f.leaseReads, false);
   assert.equal(g.tickMs, 50);
 });
 

@@ -35,3 +35,14 @@ test("a request not applied before its deadline fails with outcome unknown (4000
   await assert.rejects(a, (e: unknown) => e instanceof KodiakError && e.code === "40003");
   assert.equal(p.size, 0);
 });
+
+test("a custom deadline error replaces outcome unknown (reads are simply canceled)", async () => {
+  const clock = new ManualClock();
+  const p = new PendingRequests<void>(clock, "read", 2, (what, ms) => new KodiakError("57014", `${what} not served within ${ms} ms`));
+  const a = p.add("a", 100);
+  clock.advance(100);
+  await assert.rejects(
+    a,
+    (e: unknown) => e instanceof KodiakError && e.code === "57014" && /read not served within 100 ms/.test(e.message),
+  );
+});

@@ -3,17 +3,24 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { KvCommand, KvResult } from "../../../proto/gen/raft.js";
-import { openWal } from "../../../node/log/index.js";
+import { openWal, type Wal } from "../../../node/log/index.js";
 import { decodeConfChange, RawNode } from "../../../node/raft/index.js";
-import { encodeRuntimeImage, NodeRuntime, SnapshotStore, storageWithSnapshots } from "../../../node/runtime/index.js";
+import { encodeRuntimeImage, NodeRuntime, reconcileSnapshot, SnapshotStore, storageWithSnapshots } from "../../../node/runtime/index.js";
 import { MemoryKvStateMachine } from "../../../node/state-machine/index.js";
 import type { RaftTransport } from "../../../node/transport/index.js";
 import { KodiakError, ManualClock, SeededRandom, SimFileSystem, silentLogger } from "../../../util/index.js";
 
-const noTransport: RaftTransport = { send() {}, setPeer() {}, removePeer() {}, peerAddress: () => undefined, close() {} };
+const noTransport: RaftTransport = {
+  send() {},
+  setPeer() {},
+  removePeer() {},
+  peerAddress: () => undefined,
+  metrics: () => ({}),
+  close() {},
+};
 const put = (k: string, v: string): Uint8Array => KvCommand.encode({ put: { key: Buffer.from(k), value: Buffer.from(v) } }).finish();
 
-async function openNode(fs: SimFileSystem, bootstrap: boolean) {
+async function openNode(fs: SimFileSystem, bootstrap: boolean, beforeStart?: (wal: Wal, snapshots: SnapshotStore) => Promise<void>) {
   fs.mkdirp("/data");
   const wal = await openWal(fs, "/data/log", { logger: silentLogger });
   const snapshots = new SnapshotStore(fs, "/data");
@@ -27,7 +34,9 @@ async function openNode(fs: SimFileSystem, bootstrap: boolean) {
     await wal.applySnapshot(snap);
     await wal.save({ term: 1, vote: 0, commit: 1 }, []);
   }
+  await beforeStart?.(wal, snapshots);
   const snap = snapshots.load();
+  await reconcileSnapshot(wal, snap, silentLogger);
   const kv = new MemoryKvStateMachine();
   const random = new SeededRandom(7);
   const storage = storageWithSnapshots(wal.storage, snapshots);
@@ -109,4 +118,29 @@ test("with the real log, a full disk fails the write without acknowledging it an
   await lead(n);
   assert.equal(KvResult.decode(await n.runtime.propose(put("after", "3"))).ok, true);
   await n.runtime.stop();
+});
+
+test("a snapshot file ahead of the log (install cut short by a crash) is finished at startup", async () => {
+  const fs = new SimFileSystem(new SeededRandom(5));
+  const a = await openNode(fs, true);
+  await lead(a);
+  await a.runtime.propose(put("x", "1"));
+  await a.runtime.stop();
+  fs.crash();
+  // As if a leader's snapshot at index 50 had been written to the file but not yet to the log.
+  const state = new MemoryKvStateMachine();
+  state.apply({ index: 50, term: 7, command: put("from-leader", "yes") });
+  const b = await openNode(fs, false, async (_wal, snapshots) => {
+    const peers = new Map([[1, "127.0.0.1:1"]]);
+    await snapshots.save({
+      metadata: { index: 50, term: 7, conf: { voters: [1], learners: [] } },
+      data: encodeRuntimeImage(peers, state.snapshot()),
+    });
+  });
+  assert.equal(b.runtime.appliedIndex(), 50);
+  assert.ok(b.wal.stats().firstIndex > 50);
+  assert.equal(Buffer.from(b.kv.get(Buffer.from("from-leader")) ?? []).toString(), "yes");
+  await lead(b);
+  assert.equal(KvResult.decode(await b.runtime.propose(put("y", "2"))).ok, true);
+  await b.runtime.stop();
 });

@@ -66,7 +66,7 @@ interface TestNode {
 }
 
 /** Wires n runtimes with an in-memory transport; `violations` collects persist-before-send breaches. */
-function cluster(n: number, opts: { maxPendingRequests?: number } = {}) {
+function cluster(n: number, opts: { maxPendingRequests?: number; unbatched?: boolean } = {}) {
   const clock = new ManualClock();
   const nodes = new Map<number, TestNode>();
   const cut = new Set<number>();
@@ -91,6 +91,7 @@ function cluster(n: number, opts: { maxPendingRequests?: number } = {}) {
       setPeer() {},
       removePeer() {},
       peerAddress: () => undefined,
+      metrics: () => ({}),
       close() {},
     };
     const random = new SeededRandom(id);
@@ -102,7 +103,10 @@ function cluster(n: number, opts: { maxPendingRequests?: number } = {}) {
       logger: silentLogger,
       wal,
       snapshots: new SnapshotStore(new SimFileSystem(), "/snap"),
-      stateMachine: kv,
+      // unbatched: a state machine that does not declare commandsPerEntry (one command per entry).
+      stateMachine: opts.unbatched
+        ? { apply: (cmd) => kv.apply(cmd), snapshot: () => kv.snapshot(), restore: (img) => kv.restore(img) }
+        : kv,
       createRawNode: (applied) =>
         new RawNode({
           id,
@@ -252,6 +256,40 @@ test("commands proposed together share an entry yet each gets its own result, in
     );
     assert.ok(n.wal.mem.lastIndex() - before < 5, `5 commands took ${n.wal.mem.lastIndex() - before} entries`);
     assert.equal(Buffer.from(n.kv.get(Buffer.from("c")) ?? []).toString(), "5");
+  } finally {
+    await c.stop();
+  }
+});
+
+test("a state machine that does not allow batching gets one command per entry, each at its own index", async () => {
+  const c = cluster(3, { unbatched: true });
+  try {
+    const n = c.node(1);
+    n.runtime.campaign();
+    await until(() => n.runtime.status().role === "leader");
+    const before = n.wal.mem.lastIndex();
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => n.runtime.propose(put(`u${i}`, "x"))));
+    const indexes = results.map((r) => KvResult.decode(r).index);
+    assert.equal(new Set(indexes).size, 6, `distinct indexes: ${indexes.join(",")}`);
+    assert.ok(n.wal.mem.lastIndex() - before >= 6);
+  } finally {
+    await c.stop();
+  }
+});
+
+test("a command larger than one entry's batch travels in an entry of its own", async () => {
+  const c = cluster(3);
+  try {
+    const n = c.node(1);
+    n.runtime.campaign();
+    await until(() => n.runtime.status().role === "leader");
+    const big = put("big", "x".repeat(700 * 1024));
+    const results = await Promise.all([n.runtime.propose(put("a", "1")), n.runtime.propose(big), n.runtime.propose(put("b", "2"))]);
+    const idx = results.map((r) => KvResult.decode(r).index);
+    assert.ok(idx.every((i, k) => KvResult.decode(results[k] as Uint8Array).ok && i > 0));
+    assert.notEqual(idx[1], idx[0]);
+    assert.notEqual(idx[1], idx[2]);
+    await assert.rejects(n.runtime.propose(new Uint8Array(3 * 1024 * 1024 + 1)), /exceeds 3145728/);
   } finally {
     await c.stop();
   }

@@ -2,12 +2,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { RaftTransportClient, RaftTransportService } from "../../../proto/gen/raft.js";
-import type { Message } from "../../../node/raft/types.js";
+import type { Message } from "../../../node/raft/index.js";
 import {
   GRPC_OPTIONS,
   GrpcTransport,
   MAX_BATCH_BYTES,
+  messageToProto,
   MAX_GRPC_MESSAGE_BYTES,
+  MAX_PEER_QUEUE_MESSAGES,
   SNAPSHOT_CHUNK_BYTES,
   SnapshotReceiver,
 } from "../../../node/transport/index.js";
@@ -101,6 +103,22 @@ test("a node refuses messages from a node id it does not know", async () => {
     a.transport.send([heartbeat(7, 2, 1)]);
     await until(() => a.unreachable.includes(2));
     assert.equal(b.received.length, 0);
+  } finally {
+    close(a, b);
+  }
+});
+
+test("the per-peer queue is bounded: beyond it messages are dropped and the peer reported unreachable", async () => {
+  const a = await endpoint(1, "c1");
+  const b = await endpoint(2, "c1");
+  try {
+    a.transport.setPeer(2, b.address);
+    // All enqueued in one turn, before the sender's flush runs.
+    a.transport.send(Array.from({ length: MAX_PEER_QUEUE_MESSAGES + 100 }, (_, i) => heartbeat(1, 2, i + 1)));
+    assert.ok(a.unreachable.includes(2));
+    assert.equal(a.transport.metrics().kodiak_transport_dropped_messages_total, 100);
+    await until(() => b.received.length === MAX_PEER_QUEUE_MESSAGES);
+    assert.equal(b.received[MAX_PEER_QUEUE_MESSAGES - 1]?.term, MAX_PEER_QUEUE_MESSAGES);
   } finally {
     close(a, b);
   }
@@ -218,6 +236,53 @@ test("a snapshot larger than one chunk arrives whole with its metadata", async (
     assert.equal(got?.snapshot?.metadata.index, 100);
     assert.equal(crc32c(got?.snapshot?.data ?? new Uint8Array(0)), crc32c(data));
   } finally {
+    close(a, b);
+  }
+});
+
+test("an interrupted snapshot transfer resumes where the receiver stopped", async () => {
+  const a = await endpoint(1, "c1");
+  const b = await endpoint(2, "c1");
+  const raw = new RaftTransportClient(b.address, grpc.credentials.createInsecure(), GRPC_OPTIONS);
+  try {
+    const data = Buffer.alloc(SNAPSHOT_CHUNK_BYTES * 3 + 5);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
+    const m: Message = {
+      ...heartbeat(1, 2, 4),
+      type: "MsgSnap",
+      snapshot: { metadata: { index: 77, term: 4, conf: { voters: [1, 2], learners: [] } }, data },
+    };
+    // A first attempt that delivers one chunk and then breaks off.
+    const first = data.subarray(0, SNAPSHOT_CHUNK_BYTES);
+    const ack = await new Promise<{ receivedBytes: number; complete: boolean }>((resolve, reject) => {
+      const call = raw.snapshot((e, r) => (e ? reject(e) : resolve(r)));
+      call.write({
+        clusterId: "c1",
+        sender: 1,
+        message: messageToProto({
+          ...m,
+          snapshot: {
+            metadata: m.snapshot?.metadata ?? { index: 0, term: 0, conf: { voters: [], learners: [] } },
+            data: new Uint8Array(0),
+          },
+        }),
+        totalBytes: data.length,
+        offset: 0,
+        data: first,
+        crc32c: crc32c(first),
+        imageCrc32c: crc32c(data),
+      });
+      call.end();
+    });
+    assert.deepEqual(ack, { receivedBytes: SNAPSHOT_CHUNK_BYTES, complete: false });
+    // The transport's transfer must continue at that offset (the receiver refuses a restart at 0).
+    a.transport.setPeer(2, b.address);
+    a.transport.send([m]);
+    await until(() => a.snapStatus.length === 1);
+    assert.deepEqual(a.snapStatus[0], [2, true]);
+    assert.equal(crc32c(b.received[0]?.snapshot?.data ?? new Uint8Array(0)), crc32c(data));
+  } finally {
+    raw.close();
     close(a, b);
   }
 });
