@@ -1,0 +1,157 @@
+// Function calls: user functions from the catalog (positional and named arguments, defaults,
+// conversions, return type, call-depth limit 54001, ASYNC → FUTURE with structured concurrency),
+// receiver methods, and built-in functions.
+
+import { SqlState } from "../../util/index.js";
+import type { Arg } from "./ast.js";
+import { callBuiltin, hasBuiltin } from "./builtins.js";
+import { assign } from "./cast.js";
+import { Ctx, Signal } from "./context.js";
+import { PlError } from "./errors.js";
+import { evalArgs, evalExpr, NO_VALUE } from "./expr.js";
+import type { PlFunction } from "./host.js";
+import { Scope } from "./scope.js";
+import { execBlock } from "./stmt.js";
+import { typeName } from "./types.js";
+import { mk, nullOf, type PlValue } from "./values.js";
+
+export interface CallArg {
+  readonly name: string | null;
+  readonly value: PlValue;
+}
+
+export async function callNamed(name: string, args: readonly Arg[], star: boolean, s: Scope, c: Ctx): Promise<PlValue> {
+  const lower = name.toLowerCase();
+  const fn = c.env.catalog.func(lower, null);
+  const values = await evalArgs(args, s, c);
+  if (fn !== undefined) return callFunction(fn, values, c, null);
+  if (hasBuiltin(lower))
+    return callBuiltin(
+      lower,
+      values.map((a) => a.value),
+      c,
+      star,
+    );
+  throw new PlError(SqlState.undefinedFunction, `function ${name}(${values.map((a) => typeName(a.value.t)).join(", ")}) does not exist`);
+}
+
+export async function callMethod(self: PlValue, name: string, args: readonly Arg[], s: Scope, c: Ctx): Promise<PlValue> {
+  const t = self.t;
+  const receiver = t.k === "struct" || t.k === "exception" ? t.name : null;
+  const fn = receiver === null ? undefined : c.env.catalog.func(name.toLowerCase(), receiver);
+  if (fn === undefined) throw new PlError(SqlState.undefinedFunction, `method ${name} of type ${typeName(t)} does not exist`);
+  const values = await evalArgs(args, s, c);
+  if (self.v === null) return nullOf(fn.returnType);
+  return callFunction(fn, values, c, self);
+}
+
+/** Binds arguments to parameters: positional first, then named; defaults evaluated per call. */
+async function bindArgs(fn: PlFunction, args: readonly CallArg[], scope: Scope, c: Ctx): Promise<void> {
+  const params = fn.def.params;
+  const given = new Map<number, PlValue>();
+  let positional = 0;
+  for (const a of args) {
+    if (a.name === null) {
+      if (given.size > positional) throw new PlError(SqlState.syntaxError, "positional argument cannot follow a named argument");
+      given.set(positional++, a.value);
+      continue;
+    }
+    const i = params.findIndex((p) => p.name === a.name!.toLowerCase());
+    if (i < 0 || given.has(i))
+      throw new PlError(SqlState.undefinedFunction, `function ${fn.def.name} has no parameter "${a.name}" (or it is given twice)`);
+    given.set(i, a.value);
+  }
+  if (positional > params.length)
+    throw new PlError(SqlState.undefinedFunction, `function ${fn.def.name} takes ${params.length} arguments, got ${args.length}`);
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i]!;
+    const t = fn.paramTypes[i]!;
+    let v = given.get(i);
+    if (v === undefined) {
+      if (p.default === null)
+        throw new PlError(SqlState.undefinedFunction, `function ${fn.def.name} takes ${params.length} arguments, got ${args.length}`);
+      v = await evalExpr(p.default, scope, c);
+    }
+    if (v.t.k === "future") throw new PlError(SqlState.datatypeMismatch, "a FUTURE must be awaited before it is passed");
+    let converted: PlValue;
+    try {
+      converted = assign(v, t);
+    } catch (e) {
+      if (e instanceof PlError && e.code === SqlState.datatypeMismatch) {
+        throw new PlError(SqlState.datatypeMismatch, `argument ${p.name} of ${fn.def.name} must be ${typeName(t)}, not ${typeName(v.t)}`);
+      }
+      throw e;
+    }
+    scope.declare(p.name, { type: t, value: converted });
+  }
+}
+
+async function runBody(fn: PlFunction, args: readonly CallArg[], c: Ctx, self: PlValue | null): Promise<PlValue> {
+  const scope = new Scope(null);
+  if (self !== null) scope.declare("self", { type: self.t, value: self });
+  c.frames.push({ label: `function ${fn.def.name}`, line: fn.def.body.at?.line ?? 0, col: fn.def.body.at?.col ?? 0 });
+  const outerFutures = c.futures;
+  c.futures = [];
+  try {
+    await bindArgs(fn, args, scope, c);
+    let result: PlValue;
+    try {
+      result = await execBlock(fn.def.body, new Scope(scope), c);
+    } catch (e) {
+      if (!(e instanceof Signal) || e.kind !== "return") throw e;
+      result = e.value ?? NO_VALUE;
+    }
+    await settleFutures(c);
+    const rk = fn.returnType.k;
+    if (rk === "void") return nullOf(fn.returnType);
+    if (rk === "trigger") return result;
+    if (result === NO_VALUE) throw new PlError("2F005", `control reached end of function ${fn.def.name} without RETURN`);
+    return assign(result, fn.returnType);
+  } finally {
+    c.futures = outerFutures;
+    c.frames.pop();
+  }
+}
+
+/** Awaits futures the call started but never awaited, in creation order (structured concurrency). */
+export async function settleFutures(c: Ctx): Promise<void> {
+  for (const f of c.futures) {
+    if (!f.awaited) {
+      f.awaited = true;
+      await f.promise;
+    }
+  }
+}
+
+/** Calls a user function. From SQL pass `fromSql` so ASYNC calls are awaited at the call site. */
+export async function callFunction(
+  fn: PlFunction,
+  args: readonly CallArg[],
+  c: Ctx,
+  self: PlValue | null,
+  fromSql = false,
+): Promise<PlValue> {
+  if (c.depth + 1 > c.env.maxCallDepth) {
+    throw new PlError(SqlState.statementTooComplex, `PL call depth limit (${c.env.maxCallDepth}) exceeded`);
+  }
+  c.env.budget.tick();
+  if (!fn.def.async) {
+    c.depth++;
+    try {
+      return await runBody(fn, args, c, self);
+    } finally {
+      c.depth--;
+    }
+  }
+  const ac = c.forAsync();
+  ac.depth = c.depth + 1;
+  const promise = runBody(fn, args, ac, self);
+  if (fromSql) return promise;
+  const entry = { promise, awaited: false };
+  // Rejections are observed when awaited (or settled at the end of the creating call).
+  promise.catch(() => undefined);
+  c.futures.push(entry);
+  return mk({ k: "future", inner: fn.returnType }, { promise, settled: false });
+}
+
+export { Ctx };
