@@ -29,6 +29,7 @@ statement
     | PREPARE identifier (LPAREN typeName (COMMA typeName)* RPAREN)? AS statement  # prepareStatement
     | EXECUTE identifier (LPAREN expr (COMMA expr)* RPAREN)?  # executeStatement
     | DEALLOCATE PREPARE? (identifier | ALL)           # deallocateStatement
+    | plStatement                                      # plStatementAlt
     ;
 
 setTarget: identifier (DOT identifier)*;
@@ -48,6 +49,7 @@ selectBody
 
 selectPrimary
     : selectCore
+    | fromFirstCore
     | valuesClause
     | TABLE qualifiedName
     | LPAREN query RPAREN
@@ -229,13 +231,16 @@ transactionMode
 // ---------- expressions (PostgreSQL precedence, tightest first) ----------
 expr
     : primary                                                            # primaryExpr
+    | expr DOT identifier (LPAREN (functionArg (COMMA functionArg)*)? RPAREN)?  # plMemberExpr
     | expr TYPECAST typeName                                             # castOpExpr
     | expr LBRACKET expr (COLON expr)? RBRACKET                          # subscriptExpr
     | op=(PLUS | MINUS | TILDE) expr                                     # unaryExpr
     | <assoc = left> expr CARET expr                                     # powerExpr
     | expr op=(STAR | SLASH | PERCENT) expr                              # mulExpr
     | expr op=(PLUS | MINUS) expr                                        # addExpr
-    | expr op=(CONCAT | ARROW | ARROW2 | AMP | BAR | HASH | SHL | SHR | AT_GT | LT_AT | AMPAMP) expr  # otherOpExpr
+    | expr op=(CONCAT | ARROW | ARROW2 | AMP | BAR | HASH | SHL | SHR | AT_GT | LT_AT) expr  # otherOpExpr
+    | expr DOTDOT expr                                                   # plRangeExpr
+    | expr NOT? CONTAINS expr                                            # plContainsExpr
     | expr NOT? IN LPAREN (query | exprList)? RPAREN                     # inExpr
     | expr NOT? BETWEEN SYMMETRIC? bexpr AND expr                        # betweenExpr
     | expr NOT? (LIKE | ILIKE) expr (ESCAPE expr)?                       # likeExpr
@@ -248,7 +253,11 @@ expr
     | expr (ISNULL | NOTNULL)                                            # isNullPostfix
     | NOT expr                                                           # notExpr
     | expr AND expr                                                      # andExpr
+    | expr AMPAMP expr                                                   # plAmpAmpExpr
     | expr OR expr                                                       # orExpr
+    | expr PIPE_GT plStage                                               # plPipelineExpr
+    | TRY (plBlock | expr) CATCH (plCatchArms | expr)                    # plTryExpr
+    | AWAIT ALL? expr                                                    # plAwaitExpr
     ;
 
 // Operands of BETWEEN's lower bound: arithmetic only, so `a BETWEEN b AND c AND d` parses as PostgreSQL does.
@@ -281,6 +290,7 @@ primary
     | typeName STRING                                                    # typedLiteralPrimary
     | INTERVAL STRING identifier?                                        # intervalPrimary
     | functionCall                                                       # functionPrimary
+    | plPrimary                                                          # plPrimaryAlt
     ;
 
 functionCall
@@ -340,7 +350,7 @@ baseTypeName
 
 qualifiedName: identifier (DOT identifier)*;
 
-identifier: IDENT | QUOTED_IDENT | nonReservedKeyword;
+identifier: IDENT | QUOTED_IDENT | nonReservedKeyword | plInterpolation;
 
 // Keywords that may still name a column, table or function (PostgreSQL's unreserved list, roughly).
 nonReservedKeyword
@@ -356,3 +366,93 @@ nonReservedKeyword
     | SCHEDULE | FUNCTION | RETURNS | RETURN | TRIGGER | WHILE | BREAK | CONTINUE | IMMUTABLE | FUTURE
     | BEFORE | AFTER | EACH | SQLSTATE | SELF
     ;
+
+// =====================================================================================
+// PL-Grizzly (docs/pl-grizzly.md). Everything below belongs to the PL-Grizzly layer
+// (sql/pl/parse); the SQL rules above reach it through the alternatives labelled pl*,
+// fromFirstCore and plInterpolation in `identifier`.
+// =====================================================================================
+
+fromFirstCore
+    : fromClause
+      (SELECT setQuantifier? selectList)?
+      whereClause?
+      groupByClause?
+      havingClause?
+      windowClause?
+    ;
+
+plStatement
+    : DO plBlock                                                                         # plDoStmt
+    | CREATE TYPE identifier AS STRUCT LPAREN plField (COMMA plField)* RPAREN            # plCreateStructStmt
+    | CREATE TYPE identifier AS EXCEPTION LPAREN STRING (COMMA plField)* RPAREN (SQLSTATE STRING)?  # plCreateExceptionStmt
+    | DROP TYPE (IF EXISTS)? identifier                                                   # plDropTypeStmt
+    | CREATE (OR REPLACE)? FUNCTION (LBRACKET identifier RBRACKET)? identifier
+      LPAREN (plParam (COMMA plParam)*)? RPAREN RETURNS plType
+      (RAISE identifier (COMMA identifier)*)? (AS (SYNC | ASYNC))? IMMUTABLE? plBlock    # plCreateFunctionStmt
+    | DROP FUNCTION (IF EXISTS)? (LBRACKET identifier RBRACKET)? identifier               # plDropFunctionStmt
+    | CREATE TRIGGER identifier (BEFORE | AFTER) plTriggerEvent (OR plTriggerEvent)* ON qualifiedName
+      (FOR EACH? (ROW | identifier))? (WHEN LPAREN expr RPAREN)? plAction                # plCreateTriggerStmt
+    | DROP TRIGGER (IF EXISTS)? identifier ON qualifiedName                               # plDropTriggerStmt
+    | CREATE CRON JOB identifier SCHEDULE STRING (identifier STRING)?
+      (ON identifier identifier identifier?)? plAction                                    # plCreateCronStmt
+    | DROP CRON JOB (IF EXISTS)? identifier                                              # plDropCronStmt
+    | ALTER CRON JOB identifier identifier identifier?                                    # plAlterCronStmt
+    ;
+
+plAction: EXECUTE FUNCTION qualifiedName LPAREN RPAREN | DO? plBlock;
+plTriggerEvent: INSERT | UPDATE | DELETE;
+plField: identifier COLON plType;
+plParam: SELF | identifier COLON plType (EQ expr)?;
+plType: (ARRAY | FUTURE) LT plType GT (LBRACKET RBRACKET)* | typeName;
+
+plBlock: LBRACE (plItem | SEMI)* RBRACE;
+
+plItem
+    : LET identifier (COLON plType)? EQ expr                         # plLetItem
+    | SET identifier (DOT identifier)* EQ expr                       # plSetItem
+    | RETURN expr?                                                   # plReturnItem
+    | RAISE (identifier (LPAREN (plRaiseArg (COMMA plRaiseArg)*)? RPAREN)?)?  # plRaiseItem
+    | BREAK                                                          # plBreakItem
+    | CONTINUE                                                       # plContinueItem
+    | WHILE expr plBlock                                             # plWhileItem
+    | FOR identifier IN expr plBlock                                 # plForItem
+    | plBlock                                                        # plBlockItem
+    | expr                                                           # plExprItem
+    | statement                                                      # plSqlItem
+    ;
+
+plRaiseArg: (identifier FAT_ARROW)? expr;
+
+plInterpolation: LBRACE identifier (DOT identifier)* RBRACE;
+
+plPrimary
+    : plInterpolation                                                            # plInterpPrimary
+    | LBRACE plStructField (COMMA plStructField)* COMMA? RBRACE                  # plStructPrimary
+    | LBRACKET (expr (COMMA expr)*)? RBRACKET                                    # plArrayPrimary
+    | IF expr plBlock (ELSE IF expr plBlock)* (ELSE plBlock)?                    # plIfPrimary
+    | MATCH expr LBRACE plArm (COMMA? plArm)* COMMA? RBRACE                      # plMatchPrimary
+    ;
+
+plStructField: identifier COLON expr;
+
+plArm: plPattern (BAR plPattern)* (IF expr)? FAT_ARROW plArmBody;
+plArmBody: expr | plBlock;
+
+plPattern
+    : plPatternLiteral DOTDOT plPatternLiteral                        # plRangePattern
+    | plPatternLiteral                                                # plLiteralPattern
+    | LBRACE identifier COLON plPattern (COMMA identifier COLON plPattern)* COMMA? RBRACE  # plStructPattern
+    | identifier                                                      # plBindPattern
+    ;
+
+plPatternLiteral: (PLUS | MINUS)? literal | typeName STRING;
+
+plCatchArms: LBRACE plCatchArm (COMMA? plCatchArm)* COMMA? RBRACE;
+plCatchArm
+    : (identifier (LPAREN identifier RPAREN)? | SQLSTATE STRING) FAT_ARROW plArmBody
+    ;
+
+plStage: identifier LPAREN (plStageArg (COMMA plStageArg)*)? RPAREN;
+plStageArg: plLambda | functionArg;
+plLambda: (identifier | LPAREN identifier (COMMA identifier)* RPAREN) ARROW (plBlock | expr);

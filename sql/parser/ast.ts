@@ -192,7 +192,8 @@ export type Expr =
   | ArrayQueryExpr
   | RowExpr
   | SubscriptExpr
-  | DefaultExpr;
+  | DefaultExpr
+  | PlNode;
 export type ExprKind = Expr["kind"];
 
 export interface SortItem {
@@ -490,7 +491,14 @@ export interface DeallocateStmt {
   readonly name: string | undefined; // undefined = ALL
 }
 
+/** PL-Grizzly statement or expression, built and run by sql/pl from its source text. */
+export interface PlNode extends Node {
+  readonly kind: "pl";
+  readonly text: string;
+}
+
 export type Statement =
+  | PlNode
   | Query
   | InsertStmt
   | UpdateStmt

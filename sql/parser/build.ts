@@ -55,7 +55,17 @@ export class AstBuilder {
         .map((i) => this.ident(i))
         .join(".");
       const v = ctx.setValue();
-      return { kind: "set", pos: p, name, value: v.DEFAULT() ? undefined : v.expr().map((e) => this.settingText(e)).join(", ") };
+      return {
+        kind: "set",
+        pos: p,
+        name,
+        value: v.DEFAULT()
+          ? undefined
+          : v
+              .expr()
+              .map((e) => this.settingText(e))
+              .join(", "),
+      };
     }
     if (ctx instanceof P.SetTransactionStatementContext) return { kind: "set", pos: p, name: "transaction", value: "" };
     if (ctx instanceof P.ShowStatementContext) {
@@ -83,6 +93,8 @@ export class AstBuilder {
       const id = ctx.identifier();
       return { kind: "deallocate", pos: p, name: id ? this.ident(id) : undefined };
     }
+    // PL-Grizzly statements are built and run by sql/pl from their source text.
+    if (ctx instanceof P.PlStatementAltContext) return { kind: "pl", pos: p, text: this.source(ctx) };
     throw unsupported(p, "statement");
   }
 
@@ -162,7 +174,7 @@ export class AstBuilder {
   }
 
   private selectPrimary(ctx: P.SelectPrimaryContext): A.QueryBody {
-    const core = ctx.selectCore();
+    const core = ctx.selectCore() ?? ctx.fromFirstCore(); // PL-Grizzly: FROM-first queries
     if (core) return this.selectCore(core);
     const v = ctx.valuesClause();
     if (v) return this.values(v);
@@ -196,7 +208,8 @@ export class AstBuilder {
     };
   }
 
-  private selectCore(ctx: P.SelectCoreContext): A.SelectCore {
+  private selectCore(ctx: P.SelectCoreContext | P.FromFirstCoreContext): A.SelectCore {
+    const list = ctx.selectList();
     const q = ctx.setQuantifier();
     const from = ctx.fromClause();
     const where = ctx.whereClause();
@@ -208,7 +221,7 @@ export class AstBuilder {
       pos: pos(ctx),
       distinct: q?.DISTINCT() != null,
       distinctOn: q?.ON() ? q.expr().map((e) => this.expr(e)) : undefined,
-      items: this.selectList(ctx.selectList()),
+      items: list ? this.selectList(list) : [{ kind: "star", pos: pos(ctx), qualifier: undefined }],
       from: from ? from.fromItem().map((f) => this.fromItem(f)) : [],
       where: where ? this.expr(where.expr()) : undefined,
       groupBy: group ? group.expr().map((e) => this.expr(e)) : [],
@@ -221,7 +234,14 @@ export class AstBuilder {
     return ctx.selectItem().map((it): A.SelectItem => {
       if (it instanceof P.StarItemContext) return { kind: "star", pos: pos(it), qualifier: undefined };
       if (it instanceof P.QualifiedStarItemContext) {
-        return { kind: "star", pos: pos(it), qualifier: it.qualifiedName().identifier().map((i) => this.ident(i)) };
+        return {
+          kind: "star",
+          pos: pos(it),
+          qualifier: it
+            .qualifiedName()
+            .identifier()
+            .map((i) => this.ident(i)),
+        };
       }
       const e = it as P.ExprItemContext;
       const a = e.columnAlias();
@@ -291,9 +311,16 @@ export class AstBuilder {
 
   private tablePrimary(ctx: P.TablePrimaryContext): A.FromItem {
     const p = pos(ctx);
-    if (ctx instanceof P.TableRefContext) return { kind: "table", pos: p, name: this.qname(ctx.qualifiedName()), alias: this.alias(ctx.aliasClause()) };
+    if (ctx instanceof P.TableRefContext)
+      return { kind: "table", pos: p, name: this.qname(ctx.qualifiedName()), alias: this.alias(ctx.aliasClause()) };
     if (ctx instanceof P.SubqueryRefContext) {
-      return { kind: "subquery", pos: p, query: this.query(ctx.query()), alias: this.alias(ctx.aliasClause()), lateral: ctx.LATERAL() !== null };
+      return {
+        kind: "subquery",
+        pos: p,
+        query: this.query(ctx.query()),
+        alias: this.alias(ctx.aliasClause()),
+        lateral: ctx.LATERAL() !== null,
+      };
     }
     if (ctx instanceof P.FunctionRefContext) {
       return { kind: "function", pos: p, func: this.functionCall(ctx.functionCall()), alias: this.alias(ctx.aliasClause()) };
@@ -448,7 +475,13 @@ export class AstBuilder {
       else {
         const ids = o.identifier();
         const key = this.ident(ids[0]!).toLowerCase();
-        const val = ids[1] ? this.ident(ids[1]) : o.STRING() ? unquoteString(o.STRING()!.getText()) : o.FALSE() ? "false" : (o.INTEGER_LITERAL()?.getText() ?? "true");
+        const val = ids[1]
+          ? this.ident(ids[1])
+          : o.STRING()
+            ? unquoteString(o.STRING()!.getText())
+            : o.FALSE()
+              ? "false"
+              : (o.INTEGER_LITERAL()?.getText() ?? "true");
         options.set(key, val.toLowerCase() === "csv" || key !== "format" ? val : val.toLowerCase());
       }
     }
@@ -481,7 +514,9 @@ export class AstBuilder {
       pos: pos(ctx),
       name: this.qname(ctx.qualifiedName()),
       ifNotExists: ctx.IF() !== null,
-      columns: q ? this.columnList(ctx.columnList()).map((n) => ({ name: n, type: { name: "", args: [], arrayDims: 0 }, constraints: [], pos: 0 })) : columns,
+      columns: q
+        ? this.columnList(ctx.columnList()).map((n) => ({ name: n, type: { name: "", args: [], arrayDims: 0 }, constraints: [], pos: 0 }))
+        : columns,
       constraints,
       asQuery: q ? this.query(q) : undefined,
     };
@@ -500,7 +535,8 @@ export class AstBuilder {
         if (b instanceof P.PkColumnConstraintContext) return { kind: "primaryKey" };
         if (b instanceof P.UniqueColumnConstraintContext) return { kind: "unique" };
         if (b instanceof P.DefaultConstraintContext) return { kind: "default", expr: this.bexpr(b.bexpr()), text: this.source(b.bexpr()) };
-        if (b instanceof P.CheckColumnConstraintContext) return { kind: "check", expr: this.expr(b.expr()), text: this.source(b.expr()), name };
+        if (b instanceof P.CheckColumnConstraintContext)
+          return { kind: "check", expr: this.expr(b.expr()), text: this.source(b.expr()), name };
         if (b instanceof P.ReferencesConstraintContext) {
           return { kind: "references", table: this.qname(b.qualifiedName()), columns: this.columnList(b.columnList()) };
         }
@@ -573,15 +609,23 @@ export class AstBuilder {
       table: this.qname(ctx.qualifiedName()),
       ifExists: ctx.IF() !== null,
       actions: ctx.alterAction().map((a): A.AlterAction => {
-        if (a instanceof P.AddColumnContext) return { kind: "addColumn", column: this.columnDef(a.columnDef()), ifNotExists: a.IF() !== null };
+        if (a instanceof P.AddColumnContext)
+          return { kind: "addColumn", column: this.columnDef(a.columnDef()), ifNotExists: a.IF() !== null };
         if (a instanceof P.AddConstraintContext) return { kind: "addConstraint", constraint: this.tableConstraint(a.tableConstraint()) };
         if (a instanceof P.DropColumnContext) return { kind: "dropColumn", name: this.ident(a.identifier()), ifExists: a.IF() !== null };
-        if (a instanceof P.RenameColumnContext) return { kind: "renameColumn", from: this.ident(a.identifier(0)!), to: this.ident(a.identifier(1)!) };
+        if (a instanceof P.RenameColumnContext)
+          return { kind: "renameColumn", from: this.ident(a.identifier(0)!), to: this.ident(a.identifier(1)!) };
         if (a instanceof P.RenameTableContext) return { kind: "renameTable", to: this.ident(a.identifier()) };
         const ac = a as P.AlterColumnContext;
         const e = ac.expr();
         const action = ac.SET() ? (ac.DEFAULT() ? "setDefault" : "setNotNull") : ac.DEFAULT() ? "dropDefault" : "dropNotNull";
-        return { kind: "alterColumn", name: this.ident(ac.identifier()), action, expr: e ? this.expr(e) : undefined, text: e ? this.source(e) : "" };
+        return {
+          kind: "alterColumn",
+          name: this.ident(ac.identifier()),
+          action,
+          expr: e ? this.expr(e) : undefined,
+          text: e ? this.source(e) : "",
+        };
       }),
     };
   }
@@ -600,10 +644,17 @@ export class AstBuilder {
   expr(ctx: P.ExprContext): A.Expr {
     const p = pos(ctx);
     if (ctx instanceof P.PrimaryExprContext) return this.primary(ctx.primary());
-    if (ctx instanceof P.CastOpExprContext) return { kind: "cast", pos: tpos(ctx.TYPECAST()), operand: this.expr(ctx.expr()), type: this.typeName(ctx.typeName()) };
+    if (ctx instanceof P.CastOpExprContext)
+      return { kind: "cast", pos: tpos(ctx.TYPECAST()), operand: this.expr(ctx.expr()), type: this.typeName(ctx.typeName()) };
     if (ctx instanceof P.SubscriptExprContext) {
       const u = ctx.expr(2);
-      return { kind: "subscript", pos: p, operand: this.expr(ctx.expr(0)!), index: this.expr(ctx.expr(1)!), upper: u ? this.expr(u) : undefined };
+      return {
+        kind: "subscript",
+        pos: p,
+        operand: this.expr(ctx.expr(0)!),
+        index: this.expr(ctx.expr(1)!),
+        upper: u ? this.expr(u) : undefined,
+      };
     }
     if (ctx instanceof P.UnaryExprContext) return this.unary(p, ctx._op!.text!, this.expr(ctx.expr()));
     if (ctx instanceof P.PowerExprContext) return this.binary(ctx.CARET(), "^", ctx.expr(0)!, ctx.expr(1)!);
@@ -645,7 +696,19 @@ export class AstBuilder {
       };
     }
     if (ctx instanceof P.SimilarExprContext) {
-      const e: A.Expr = { kind: "func", pos: p, name: "similar_to", schema: undefined, args: [this.expr(ctx.expr(0)!), this.expr(ctx.expr(1)!)], star: false, distinct: false, orderBy: [], withinGroup: [], filter: undefined, over: undefined };
+      const e: A.Expr = {
+        kind: "func",
+        pos: p,
+        name: "similar_to",
+        schema: undefined,
+        args: [this.expr(ctx.expr(0)!), this.expr(ctx.expr(1)!)],
+        star: false,
+        distinct: false,
+        orderBy: [],
+        withinGroup: [],
+        filter: undefined,
+        over: undefined,
+      };
       return ctx.NOT() ? { kind: "not", pos: p, operand: e } : e;
     }
     if (ctx instanceof P.RegexExprContext) {
@@ -667,20 +730,42 @@ export class AstBuilder {
     }
     if (ctx instanceof P.ComparisonExprContext) {
       const c = ctx.compOp();
-      return { kind: "binary", pos: pos(c), op: normalizeCompOp(c.getText()), left: this.expr(ctx.expr(0)!), right: this.expr(ctx.expr(1)!) };
+      return {
+        kind: "binary",
+        pos: pos(c),
+        op: normalizeCompOp(c.getText()),
+        left: this.expr(ctx.expr(0)!),
+        right: this.expr(ctx.expr(1)!),
+      };
     }
     if (ctx instanceof P.IsExprContext) {
-      return { kind: "is", pos: tpos(ctx.IS()), operand: this.expr(ctx.expr()), test: ctx.NULL() ? "null" : ctx.TRUE() ? "true" : "false", negated: ctx.NOT() !== null };
+      return {
+        kind: "is",
+        pos: tpos(ctx.IS()),
+        operand: this.expr(ctx.expr()),
+        test: ctx.NULL() ? "null" : ctx.TRUE() ? "true" : "false",
+        negated: ctx.NOT() !== null,
+      };
     }
     if (ctx instanceof P.IsDistinctExprContext) {
-      return { kind: "isDistinct", pos: tpos(ctx.IS()), left: this.expr(ctx.expr(0)!), right: this.expr(ctx.expr(1)!), negated: ctx.NOT() !== null };
+      return {
+        kind: "isDistinct",
+        pos: tpos(ctx.IS()),
+        left: this.expr(ctx.expr(0)!),
+        right: this.expr(ctx.expr(1)!),
+        negated: ctx.NOT() !== null,
+      };
     }
     if (ctx instanceof P.IsNullPostfixContext) {
       return { kind: "is", pos: p, operand: this.expr(ctx.expr()), test: "null", negated: ctx.NOTNULL() !== null };
     }
     if (ctx instanceof P.NotExprContext) return { kind: "not", pos: p, operand: this.expr(ctx.expr()) };
-    if (ctx instanceof P.AndExprContext) return { kind: "and", pos: tpos(ctx.AND()), left: this.expr(ctx.expr(0)!), right: this.expr(ctx.expr(1)!) };
-    if (ctx instanceof P.OrExprContext) return { kind: "or", pos: tpos(ctx.OR()), left: this.expr(ctx.expr(0)!), right: this.expr(ctx.expr(1)!) };
+    if (ctx instanceof P.AndExprContext)
+      return { kind: "and", pos: tpos(ctx.AND()), left: this.expr(ctx.expr(0)!), right: this.expr(ctx.expr(1)!) };
+    if (ctx instanceof P.OrExprContext)
+      return { kind: "or", pos: tpos(ctx.OR()), left: this.expr(ctx.expr(0)!), right: this.expr(ctx.expr(1)!) };
+    // PL-Grizzly expression forms: evaluated by sql/pl from their source text.
+    if (isPlExpr(ctx)) return { kind: "pl", pos: p, text: this.source(ctx) };
     throw unsupported(p, "expression");
   }
 
@@ -699,9 +784,11 @@ export class AstBuilder {
   bexpr(ctx: P.BexprContext): A.Expr {
     const p = pos(ctx);
     if (ctx instanceof P.PrimaryBexprContext) return this.primary(ctx.primary());
-    if (ctx instanceof P.CastOpBexprContext) return { kind: "cast", pos: tpos(ctx.TYPECAST()), operand: this.bexpr(ctx.bexpr()), type: this.typeName(ctx.typeName()) };
+    if (ctx instanceof P.CastOpBexprContext)
+      return { kind: "cast", pos: tpos(ctx.TYPECAST()), operand: this.bexpr(ctx.bexpr()), type: this.typeName(ctx.typeName()) };
     if (ctx instanceof P.UnaryBexprContext) return this.unary(p, ctx._op!.text!, this.bexpr(ctx.bexpr()));
-    if (ctx instanceof P.PowerBexprContext) return { kind: "binary", pos: tpos(ctx.CARET()), op: "^", left: this.bexpr(ctx.bexpr(0)!), right: this.bexpr(ctx.bexpr(1)!) };
+    if (ctx instanceof P.PowerBexprContext)
+      return { kind: "binary", pos: tpos(ctx.CARET()), op: "^", left: this.bexpr(ctx.bexpr(0)!), right: this.bexpr(ctx.bexpr(1)!) };
     const b = ctx as P.MulBexprContext;
     const op = b._op!;
     return { kind: "binary", pos: op.start, op: op.text!, left: this.bexpr(b.bexpr(0)!), right: this.bexpr(b.bexpr(1)!) };
@@ -711,7 +798,15 @@ export class AstBuilder {
     const p = pos(ctx);
     if (ctx instanceof P.LiteralPrimaryContext) return this.literal(ctx.literal());
     if (ctx instanceof P.ParamPrimaryContext) return { kind: "param", pos: p, index: Number(ctx.PARAM().getText().slice(1)) };
-    if (ctx instanceof P.ColumnPrimaryContext) return { kind: "column", pos: p, parts: ctx.qualifiedName().identifier().map((i) => this.ident(i)) };
+    if (ctx instanceof P.ColumnPrimaryContext)
+      return {
+        kind: "column",
+        pos: p,
+        parts: ctx
+          .qualifiedName()
+          .identifier()
+          .map((i) => this.ident(i)),
+      };
     if (ctx instanceof P.SubqueryPrimaryContext) return { kind: "subquery", pos: p, query: this.query(ctx.query()) };
     if (ctx instanceof P.ExistsPrimaryContext) return { kind: "exists", pos: p, query: this.query(ctx.query()) };
     if (ctx instanceof P.ArraySubqueryPrimaryContext) return { kind: "arrayQuery", pos: p, query: this.query(ctx.query()) };
@@ -730,20 +825,35 @@ export class AstBuilder {
       }
       return { kind: "case", pos: p, operand, whens, elseExpr: ctx.ELSE() ? this.expr(exprs[i]) : undefined };
     }
-    if (ctx instanceof P.CastPrimaryContext) return { kind: "cast", pos: p, operand: this.expr(ctx.expr()), type: this.typeName(ctx.typeName()) };
+    if (ctx instanceof P.CastPrimaryContext)
+      return { kind: "cast", pos: p, operand: this.expr(ctx.expr()), type: this.typeName(ctx.typeName()) };
     if (ctx instanceof P.TypedLiteralPrimaryContext) {
-      return { kind: "cast", pos: p, operand: { kind: "literal", pos: tpos(ctx.STRING()), value: { type: "string", text: unquoteString(ctx.STRING().getText()) } }, type: this.typeName(ctx.typeName()) };
+      return {
+        kind: "cast",
+        pos: p,
+        operand: { kind: "literal", pos: tpos(ctx.STRING()), value: { type: "string", text: unquoteString(ctx.STRING().getText()) } },
+        type: this.typeName(ctx.typeName()),
+      };
     }
     if (ctx instanceof P.IntervalPrimaryContext) {
       const unit = ctx.identifier();
       const text = unquoteString(ctx.STRING().getText()) + (unit ? ` ${this.ident(unit)}` : "");
-      return { kind: "cast", pos: p, operand: { kind: "literal", pos: p, value: { type: "string", text } }, type: { name: "interval", args: [], arrayDims: 0 } };
+      return {
+        kind: "cast",
+        pos: p,
+        operand: { kind: "literal", pos: p, value: { type: "string", text } },
+        type: { name: "interval", args: [], arrayDims: 0 },
+      };
     }
+    if (ctx instanceof P.PlPrimaryAltContext) return { kind: "pl", pos: p, text: this.source(ctx) }; // PL-Grizzly primary
     return this.functionCall((ctx as P.FunctionPrimaryContext).functionCall());
   }
 
   private functionCall(ctx: P.FunctionCallContext): A.FuncExpr {
-    const parts = ctx.qualifiedName().identifier().map((i) => this.ident(i));
+    const parts = ctx
+      .qualifiedName()
+      .identifier()
+      .map((i) => this.ident(i));
     const orderBys = ctx.orderByClause();
     const within = ctx.WITHIN() !== null;
     const windowId = ctx.identifier();
@@ -804,7 +914,10 @@ export class AstBuilder {
 
   private qname(ctx: P.QualifiedNameContext): A.QualifiedName {
     const ids = ctx.identifier().map((i) => this.ident(i));
-    if (ids.length > 2) throw new KodiakError(SqlState.featureNotSupported, `cross-database references are not implemented: ${ids.join(".")}`, { position: pos(ctx) + 1 });
+    if (ids.length > 2)
+      throw new KodiakError(SqlState.featureNotSupported, `cross-database references are not implemented: ${ids.join(".")}`, {
+        position: pos(ctx) + 1,
+      });
     return { schema: ids.length === 2 ? ids[0] : undefined, name: ids[ids.length - 1], pos: pos(ctx) };
   }
 
@@ -817,6 +930,18 @@ export class AstBuilder {
     if (q) return q.getText().slice(1, -1).replace(/""/g, '"');
     return ctx.getText().toLowerCase();
   }
+}
+
+function isPlExpr(ctx: P.ExprContext): boolean {
+  return (
+    ctx instanceof P.PlMemberExprContext ||
+    ctx instanceof P.PlRangeExprContext ||
+    ctx instanceof P.PlContainsExprContext ||
+    ctx instanceof P.PlAmpAmpExprContext ||
+    ctx instanceof P.PlPipelineExprContext ||
+    ctx instanceof P.PlTryExprContext ||
+    ctx instanceof P.PlAwaitExprContext
+  );
 }
 
 function normalizeCompOp(op: string): string {

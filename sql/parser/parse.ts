@@ -130,7 +130,10 @@ function tooComplex(): KodiakError {
 export function parseStatement(text: string): ParsedStatement {
   const all = parseSql(text);
   if (all.length !== 1) {
-    throw new KodiakError(SqlState.syntaxError, all.length === 0 ? "empty statement" : "cannot insert multiple commands into a prepared statement");
+    throw new KodiakError(
+      SqlState.syntaxError,
+      all.length === 0 ? "empty statement" : "cannot insert multiple commands into a prepared statement",
+    );
   }
   return all[0];
 }
