@@ -406,7 +406,17 @@ plField: identifier COLON plType;
 plParam: SELF | identifier COLON plType (EQ expr)?;
 plType: (ARRAY | FUTURE) LT plType GT (LBRACKET RBRACKET)* | typeName;
 
-plBlock: LBRACE (plItem | SEMI)* RBRACE;
+// Items are separated by `;`, which is optional after an item that ends with `}`.
+plBlock: LBRACE SEMI* (plBracedItem SEMI* | plItem SEMI+)* plItem? RBRACE;
+
+// Items that end with `}` and need no `;` after them.
+plBracedItem
+    : WHILE expr plBlock                                             # plWhileItem
+    | FOR identifier IN expr plBlock                                 # plForItem
+    | plBlock                                                        # plBlockItem
+    | TRY plBlock CATCH plCatchArms                                  # plTryItem
+    | plPrimary                                                      # plPrimaryItem
+    ;
 
 plItem
     : LET identifier (COLON plType)? EQ expr                         # plLetItem
@@ -415,11 +425,8 @@ plItem
     | RAISE (identifier (LPAREN (plRaiseArg (COMMA plRaiseArg)*)? RPAREN)?)?  # plRaiseItem
     | BREAK                                                          # plBreakItem
     | CONTINUE                                                       # plContinueItem
-    | WHILE expr plBlock                                             # plWhileItem
-    | FOR identifier IN expr plBlock                                 # plForItem
-    | plBlock                                                        # plBlockItem
-    | expr                                                           # plExprItem
     | statement                                                      # plSqlItem
+    | expr                                                           # plExprItem
     ;
 
 plRaiseArg: (identifier FAT_ARROW)? expr;
@@ -453,6 +460,6 @@ plCatchArm
     : (identifier (LPAREN identifier RPAREN)? | SQLSTATE STRING) FAT_ARROW plArmBody
     ;
 
-plStage: identifier LPAREN (plStageArg (COMMA plStageArg)*)? RPAREN;
-plStageArg: plLambda | functionArg;
+plStage: (identifier | DISTINCT) LPAREN (plStageArg (COMMA plStageArg)*)? RPAREN;
+plStageArg: plLambda | functionArg | ASC | DESC;
 plLambda: (identifier | LPAREN identifier (COMMA identifier)* RPAREN) ARROW (plBlock | expr);

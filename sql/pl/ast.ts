@@ -87,7 +87,7 @@ export type Expr =
   | (N<"match"> & { readonly subject: Expr; readonly arms: readonly MatchArm[] })
   | (N<"case"> & {
       readonly subject: Expr | null;
-      readonly whens: readonly { readonly when: Expr; readonly then: Expr }[];
+      readonly whens: readonly { readonly when: Expr; readonly result: Expr }[];
       readonly otherwise: Expr | null;
     })
   | (N<"try"> & { readonly body: Expr | Block; readonly arms: readonly CatchArm[] | null; readonly fallback: Expr | null })
@@ -149,3 +149,43 @@ export interface TypeDef {
   readonly message: string;
   readonly sqlstate: string | null;
 }
+
+export type TriggerAction = { readonly fn: string } | { readonly block: Block };
+
+/** Top-level PL-Grizzly statements (section 16), run by the PL session layer. */
+export type TopStmt =
+  | (N<"do"> & { readonly block: Block })
+  | (N<"createType"> & { readonly def: TypeDef })
+  | (N<"dropType"> & { readonly name: string; readonly ifExists: boolean })
+  | (N<"createFunction"> & { readonly def: FunctionDef })
+  | (N<"dropFunction"> & { readonly name: string; readonly receiver: string | null; readonly ifExists: boolean })
+  | (N<"createTrigger"> & {
+      readonly name: string;
+      readonly timing: "BEFORE" | "AFTER";
+      readonly events: readonly ("INSERT" | "UPDATE" | "DELETE")[];
+      readonly table: string;
+      readonly forEach: string;
+      readonly when: Expr | null;
+      readonly action: TriggerAction;
+      readonly source: string;
+    })
+  | (N<"dropTrigger"> & { readonly name: string; readonly table: string; readonly ifExists: boolean })
+  | (N<"createCron"> & {
+      readonly name: string;
+      readonly schedule: string;
+      readonly timezone: string;
+      readonly onMissed: "SKIP" | "RUN ONCE";
+      readonly action: TriggerAction;
+      readonly actionText: string;
+    })
+  | (N<"dropCron"> & { readonly name: string; readonly ifExists: boolean })
+  | (N<"alterCron"> & { readonly name: string; readonly op: "PAUSE" | "RESUME" | "RUN NOW" })
+  | (N<"setVar"> & { readonly target: readonly string[]; readonly e: Expr })
+  | (N<"sql"> & {
+      readonly sql: SqlText;
+      readonly text: string;
+      /** Set for a FROM-less `SELECT e1, e2 …`: evaluated by PL-Grizzly itself. */
+      readonly select?: readonly { readonly e: Expr; readonly name: string }[];
+    });
+
+export type TopStmtKind = TopStmt["kind"];

@@ -265,7 +265,7 @@ const handlers: Handlers = {
     let t: PlType = T.unknown;
     for (const x of e.items) {
       const v = await evalExpr(x, s, c);
-      t = unify(t, v.t, "ARRAY");
+      if (!(v.t.k === "unknown" && v.v === null)) t = unify(t, v.t, "ARRAY");
       items.push(v);
     }
     return arrayValue(t, t.k === "unknown" ? items : items.map((v) => (v.t.k === "unknown" ? cast(v, t) : v)));
@@ -282,7 +282,7 @@ const handlers: Handlers = {
     for (const w of e.whens) {
       const v = await evalExpr(w.when, s, c);
       const hit = subject === null ? requireBool(v, "CASE") === true : binary("=", subject, v).v === true;
-      if (hit) return evalExpr(w.then, s, c);
+      if (hit) return evalExpr(w.result, s, c);
     }
     return e.otherwise === null ? NULL : evalExpr(e.otherwise, s, c);
   },

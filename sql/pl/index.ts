@@ -15,3 +15,5 @@ export { SessionVars } from "./scope.js";
 export { bindParam, fromSqlValue, plTypeOf, sqlTypeOf } from "./sqlconv.js";
 export { type PlType, T, typeName } from "./types.js";
 export { formatValue, type PlValue, toSqlValue } from "./values.js";
+export { type CronJobDef, type CronRun, MemoryCatalog, type TriggerDef } from "./catalog.js";
+export { CONFIG_PARAMETERS, PlSession, type PlSessionOptions } from "./session.js";

@@ -212,7 +212,12 @@ export function binary(op: BinaryOp, left: PlValue, right: PlValue): PlValue {
   if (op === "CONTAINS" && left.t.k === "array" && right.t.k === "unknown" && right.v !== null) {
     return binary(op, left, parseText(right.v as string, left.t.elem.k === "unknown" ? T.text : left.t.elem));
   }
-  const [a, b] = op === "CONTAINS" && left.t.k !== "unknown" && !isText(left.t) ? [left, right] : resolveUnknown(left, right);
+  const [a, b] =
+    op === "CONTAINS" && left.t.k !== "unknown" && !isText(left.t)
+      ? [left, right]
+      : op === "||" && left.t.k !== "array" && right.t.k !== "array"
+        ? [textIfUnknown(left), textIfUnknown(right)]
+        : resolveUnknown(left, right);
   if (op === "IS DISTINCT FROM" || op === "IS NOT DISTINCT FROM") {
     const same = a.v === null || b.v === null ? a.v === b.v : compareValues(a, b) === 0;
     return bool(op === "IS DISTINCT FROM" ? !same : same);
@@ -265,6 +270,10 @@ export function binary(op: BinaryOp, left: PlValue, right: PlValue): PlValue {
     default:
       return bool(compareValues(a, b) >= 0);
   }
+}
+
+function textIfUnknown(x: PlValue): PlValue {
+  return x.t.k === "unknown" ? mk(T.text, x.v) : x;
 }
 
 function concatText(a: string, b: string): PlValue {

@@ -1,0 +1,22 @@
+// Conformance checklist of docs/pl-grizzly.md (section 18): one test per item, named after its
+// number, asserting the exact rows or SQLSTATE of the final statement and of marked earlier ones.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { pureItems } from "./checklist.js";
+import { runScript } from "./harness.js";
+
+describe("PL-Grizzly conformance checklist (items that need no tables)", () => {
+  for (const item of pureItems) {
+    it(item.id, async () => {
+      const out = await runScript(item.script);
+      for (const [n, want] of Object.entries(item.steps ?? {})) {
+        const got = out[Number(n) - 1];
+        if (typeof want === "string") assert.deepEqual(got && "error" in got ? got.error : got, want, `statement ${n}`);
+        else assert.deepEqual(got, { rows: want }, `statement ${n}`);
+      }
+      const last = out[out.length - 1]!;
+      if (item.error !== undefined) assert.equal("error" in last ? last.error : JSON.stringify(last), item.error);
+      else assert.deepEqual(last, { rows: item.rows }, "error" in last ? `${last.error}: ${last.message}` : undefined);
+    });
+  }
+});
