@@ -140,6 +140,8 @@ export interface FunctionDef {
   readonly orReplace: boolean;
   /** Source text of the definition, for the catalog and error reports. */
   readonly source: string;
+  /** `self` appears exactly as the first parameter of a receiver function (else 42P13). */
+  readonly selfOk: boolean;
 }
 
 export interface TypeDef {

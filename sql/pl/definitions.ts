@@ -90,6 +90,7 @@ export function createFunction(s: Of<"createFunction">, d: DefinitionContext): P
   const def = s.def;
   if (def.params.length > MAX_FUNCTION_PARAMS)
     throw new PlError(SqlState.programLimitExceeded, `a function can have at most ${MAX_FUNCTION_PARAMS} parameters`);
+  if (!def.selfOk) throw new PlError("42P13", "self must be the first parameter of a receiver function, and only there");
   if (def.receiver !== null) {
     const rt = catalog.type(def.receiver);
     if (rt === undefined) throw new PlError(SqlState.undefinedObject, `type "${def.receiver}" does not exist`);

@@ -184,18 +184,15 @@ export class PlBuilder {
     const receiver = ctx.LBRACKET() !== null ? this.ident(ids[i++]!) : null;
     const name = this.ident(ids[i++]!);
     const raises = ids.slice(i).map((x) => this.ident(x));
+    let selfOk = receiver === null || ctx.plParam(0)?.SELF() != null;
     const params = ctx.plParam().map((pc, idx) => {
       if (pc.SELF() !== null) {
-        if (idx !== 0 || receiver === null) {
-          throw new KodiakError("42P13", "self must be the first parameter of a receiver function");
-        }
+        if (idx !== 0 || receiver === null) selfOk = false;
         return null;
       }
       const d = pc.expr();
       return { name: this.ident(pc.identifier()!), type: this.plType(pc.plType()!), default: d === null ? null : this.expr(d) };
     });
-    if (receiver !== null && params[0] !== null)
-      throw new KodiakError("42P13", `receiver function ${name} must take self as its first parameter`);
     return {
       kind: "createFunction",
       at: at(ctx),
@@ -210,6 +207,7 @@ export class PlBuilder {
         body: this.block(ctx.plBlock()),
         orReplace: ctx.REPLACE() !== null,
         source: this.source(ctx),
+        selfOk,
       },
     };
   }
@@ -559,7 +557,18 @@ export class PlBuilder {
 
   private armBody(ctx: P.PlArmBodyContext): Expr | Block {
     const b = ctx.plBlock();
-    return b !== null ? this.block(b) : this.expr(ctx.expr()!);
+    if (b !== null) return this.block(b);
+    const e = this.expr(ctx.expr()!);
+    // `{ RAISE }`, `{ BREAK }`, … look like an interpolation but are blocks of one statement.
+    if (e.kind === "var" && e.path.length === 1) {
+      const kw = e.path[0]!.toUpperCase();
+      const p = e.at;
+      if (kw === "RAISE") return { kind: "blk", at: p, items: [{ kind: "raise", at: p, name: null, message: null, fields: [] }] };
+      if (kw === "BREAK" || kw === "CONTINUE")
+        return { kind: "blk", at: p, items: [{ kind: kw === "BREAK" ? "break" : "continue", at: p }] };
+      if (kw === "RETURN") return { kind: "blk", at: p, items: [{ kind: "return", at: p, e: null }] };
+    }
+    return e;
   }
 
   private tryExpr(ctx: P.PlTryExprContext, p: Pos): Expr {
