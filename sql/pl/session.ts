@@ -7,7 +7,7 @@ import { type Clock, KodiakError, SqlState } from "../../util/index.js";
 import type { TopStmt, TopStmtKind } from "./ast.js";
 import { Budget } from "./budget.js";
 import { callFunction, settleFutures } from "./call.js";
-import type { MemoryCatalog } from "./catalog.js";
+import type { CronJobDef, MemoryCatalog } from "./catalog.js";
 import { Ctx, DEFAULT_MAX_CALL_DEPTH, type PlEnv } from "./context.js";
 import {
   cronJob,
@@ -248,6 +248,17 @@ export class PlSession {
       this.maxCallDepth = n;
     }
     return { command: "SET", rowCount: 0 };
+  }
+
+  /** Runs a cron job's action as one top-level statement of this (fresh) session. */
+  async executeCronAction(job: CronJobDef): Promise<void> {
+    const budget = Budget.fromTimeout(this.o.clock, this.statementTimeoutMs);
+    if ("block" in job.action) {
+      checkBlock(job.action.block, this.defs());
+      await runBlock(job.action.block, this.env(budget), `cron job ${job.name}`);
+      return;
+    }
+    await this.callFromSql(job.action.fn, [], budget);
   }
 
   /** Engine hook: calls a user function from SQL (`SELECT f(x)`); ASYNC is awaited here. */
