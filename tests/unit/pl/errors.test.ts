@@ -49,9 +49,9 @@ describe("error reports", () => {
     assert.equal(e.code, "22P02");
   });
   it("unbounded recursion stops at max_call_depth with 54001, not a host stack overflow", async () => {
-    const e = await failure("SET max_call_depth = 5000; CREATE FUNCTION inf(n: INT64) RETURNS INT64 { inf(n + 1) }; SELECT inf(0);");
+    const e = await failure("SET max_call_depth = 1500; CREATE FUNCTION inf(n: INT64) RETURNS INT64 { inf(n + 1) }; SELECT inf(0);");
     assert.equal(e.code, "54001");
-    assert.equal(e.message, "PL call depth limit (5000) exceeded");
+    assert.equal(e.message, "PL call depth limit (1500) exceeded");
   });
   it("RAISE outside CATCH without a name is 42601", async () => {
     const e = await failure("DO { RAISE };");

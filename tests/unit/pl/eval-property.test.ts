@@ -129,7 +129,7 @@ describe("PL evaluator agrees with PostgreSQL semantics (property)", () => {
       fc.asyncProperty(intExpr, async (e) => {
         assert.deepEqual(await plEval((e as E).text), (e as E).eval(), (e as E).text);
       }),
-      { numRuns: 150, seed: 1125 },
+      { numRuns: 80, seed: 1125 },
     );
   });
   it("three-valued logic over comparisons", async () => {
@@ -137,7 +137,7 @@ describe("PL evaluator agrees with PostgreSQL semantics (property)", () => {
       fc.asyncProperty(boolExpr, async (e) => {
         assert.deepEqual(await plEval((e as E).text), (e as E).eval(), (e as E).text);
       }),
-      { numRuns: 150, seed: 2026 },
+      { numRuns: 80, seed: 2026 },
     );
   });
 });
