@@ -43,8 +43,13 @@ export interface BinaryExpr extends Node {
   readonly left: Expr;
   readonly right: Expr;
 }
-export interface LogicalExpr extends Node {
-  readonly kind: "and" | "or";
+export interface AndExpr extends Node {
+  readonly kind: "and";
+  readonly left: Expr;
+  readonly right: Expr;
+}
+export interface OrExpr extends Node {
+  readonly kind: "or";
   readonly left: Expr;
   readonly right: Expr;
 }
@@ -95,7 +100,7 @@ export interface LikeExpr extends Node {
 export interface CaseExpr extends Node {
   readonly kind: "case";
   readonly operand: Expr | undefined;
-  readonly whens: readonly { readonly when: Expr; readonly then: Expr }[];
+  readonly whens: readonly { readonly when: Expr; readonly result: Expr }[];
   readonly elseExpr: Expr | undefined;
 }
 export interface CastExpr extends Node {
@@ -174,7 +179,8 @@ export type Expr =
   | ColumnExpr
   | UnaryExpr
   | BinaryExpr
-  | LogicalExpr
+  | AndExpr
+  | OrExpr
   | NotExpr
   | IsExpr
   | IsDistinctExpr

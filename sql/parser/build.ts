@@ -776,7 +776,8 @@ export class AstBuilder {
   private unary(p: number, op: string, operand: A.Expr): A.Expr {
     // Fold `-<number literal>` so -2147483648 and -9223372036854775808 are in range, as in PostgreSQL.
     if (op === "-" && operand.kind === "literal" && (operand.value.type === "int" || operand.value.type === "numeric")) {
-      return { kind: "literal", pos: p, value: { type: operand.value.type, text: `-${operand.value.text}` } };
+      const t = operand.value.text;
+      return { kind: "literal", pos: p, value: { type: operand.value.type, text: t.startsWith("-") ? t.slice(1) : `-${t}` } };
     }
     return { kind: "unary", pos: p, op, operand };
   }
@@ -818,9 +819,9 @@ export class AstBuilder {
       const hasOperand = exprs.length > ctx.WHEN().length * 2 + (ctx.ELSE() ? 1 : 0);
       let i = 0;
       const operand = hasOperand ? this.expr(exprs[i++]) : undefined;
-      const whens: { when: A.Expr; then: A.Expr }[] = [];
+      const whens: { when: A.Expr; result: A.Expr }[] = [];
       for (let w = 0; w < ctx.WHEN().length; w++) {
-        whens.push({ when: this.expr(exprs[i]), then: this.expr(exprs[i + 1]) });
+        whens.push({ when: this.expr(exprs[i]), result: this.expr(exprs[i + 1]) });
         i += 2;
       }
       return { kind: "case", pos: p, operand, whens, elseExpr: ctx.ELSE() ? this.expr(exprs[i]) : undefined };

@@ -2,29 +2,30 @@
 // conversions, return type, call-depth limit 54001, ASYNC → FUTURE with structured concurrency),
 // receiver methods, and built-in functions.
 
-import { SqlState } from "../../util/index.js";
+import { type Gen, sub } from "./gen.js";
+import { KodiakError, SqlState } from "../../util/index.js";
 import type { Arg } from "./ast.js";
 import { callBuiltin, hasBuiltin } from "./builtins.js";
 import { assign } from "./cast.js";
-import { Ctx, Signal } from "./context.js";
+import { type Ctx, Signal } from "./context.js";
 import { PlError } from "./errors.js";
 import { evalArgs, evalExpr, NO_VALUE } from "./expr.js";
 import type { PlFunction } from "./host.js";
 import { Scope } from "./scope.js";
 import { execBlock } from "./stmt.js";
 import { typeName } from "./types.js";
-import { mk, nullOf, type PlValue } from "./values.js";
+import { type FutureRaw, mk, nullOf, type PlValue } from "./values.js";
 
 export interface CallArg {
   readonly name: string | null;
   readonly value: PlValue;
 }
 
-export async function callNamed(name: string, args: readonly Arg[], star: boolean, s: Scope, c: Ctx): Promise<PlValue> {
+export function* callNamed(name: string, args: readonly Arg[], star: boolean, s: Scope, c: Ctx): Gen<PlValue> {
   const lower = name.toLowerCase();
   const fn = c.env.catalog.func(lower, null);
-  const values = await evalArgs(args, s, c);
-  if (fn !== undefined) return callFunction(fn, values, c, null);
+  const values = yield* sub(evalArgs(args, s, c));
+  if (fn !== undefined) return yield* sub(callFunction(fn, values, c, null));
   if (hasBuiltin(lower))
     return callBuiltin(
       lower,
@@ -35,18 +36,18 @@ export async function callNamed(name: string, args: readonly Arg[], star: boolea
   throw new PlError(SqlState.undefinedFunction, `function ${name}(${values.map((a) => typeName(a.value.t)).join(", ")}) does not exist`);
 }
 
-export async function callMethod(self: PlValue, name: string, args: readonly Arg[], s: Scope, c: Ctx): Promise<PlValue> {
+export function* callMethod(self: PlValue, name: string, args: readonly Arg[], s: Scope, c: Ctx): Gen<PlValue> {
   const t = self.t;
   const receiver = t.k === "struct" || t.k === "exception" ? t.name : null;
   const fn = receiver === null ? undefined : c.env.catalog.func(name.toLowerCase(), receiver);
   if (fn === undefined) throw new PlError(SqlState.undefinedFunction, `method ${name} of type ${typeName(t)} does not exist`);
-  const values = await evalArgs(args, s, c);
+  const values = yield* sub(evalArgs(args, s, c));
   if (self.v === null) return nullOf(fn.returnType);
-  return callFunction(fn, values, c, self);
+  return yield* sub(callFunction(fn, values, c, self));
 }
 
 /** Binds arguments to parameters: positional first, then named; defaults evaluated per call. */
-async function bindArgs(fn: PlFunction, args: readonly CallArg[], scope: Scope, c: Ctx): Promise<void> {
+function* bindArgs(fn: PlFunction, args: readonly CallArg[], scope: Scope, c: Ctx): Gen<void> {
   const params = fn.def.params;
   const given = new Map<number, PlValue>();
   let positional = 0;
@@ -70,7 +71,7 @@ async function bindArgs(fn: PlFunction, args: readonly CallArg[], scope: Scope, 
     if (v === undefined) {
       if (p.default === null)
         throw new PlError(SqlState.undefinedFunction, `function ${fn.def.name} takes ${params.length} arguments, got ${args.length}`);
-      v = await evalExpr(p.default, scope, c);
+      v = yield* sub(evalExpr(p.default, scope, c));
     }
     if (v.t.k === "future") throw new PlError(SqlState.datatypeMismatch, "a FUTURE must be awaited before it is passed");
     let converted: PlValue;
@@ -86,22 +87,22 @@ async function bindArgs(fn: PlFunction, args: readonly CallArg[], scope: Scope, 
   }
 }
 
-async function runBody(fn: PlFunction, args: readonly CallArg[], c: Ctx, self: PlValue | null): Promise<PlValue> {
+function* runBody(fn: PlFunction, args: readonly CallArg[], c: Ctx, self: PlValue | null): Gen<PlValue> {
   const scope = new Scope(null);
   if (self !== null) scope.declare("self", { type: self.t, value: self });
   c.frames.push({ label: `function ${fn.def.name}`, line: fn.def.body.at?.line ?? 0, col: fn.def.body.at?.col ?? 0 });
   const outerFutures = c.futures;
   c.futures = [];
   try {
-    await bindArgs(fn, args, scope, c);
+    yield* sub(bindArgs(fn, args, scope, c));
     let result: PlValue;
     try {
-      result = await execBlock(fn.def.body, new Scope(scope), c);
+      result = yield* sub(execBlock(fn.def.body, new Scope(scope), c));
     } catch (e) {
       if (!(e instanceof Signal) || e.kind !== "return") throw e;
       result = e.value ?? NO_VALUE;
     }
-    await settleFutures(c);
+    settleFutures(c);
     const rk = fn.returnType.k;
     if (rk === "void") return nullOf(fn.returnType);
     if (rk === "trigger") return result;
@@ -113,45 +114,44 @@ async function runBody(fn: PlFunction, args: readonly CallArg[], c: Ctx, self: P
   }
 }
 
-/** Awaits futures the call started but never awaited, in creation order (structured concurrency). */
-export async function settleFutures(c: Ctx): Promise<void> {
+/** Observes futures the call started but never awaited, in creation order (structured
+ * concurrency): the first unobserved failure propagates. */
+export function settleFutures(c: Ctx): void {
   for (const f of c.futures) {
     if (!f.awaited) {
       f.awaited = true;
-      await f.promise;
+      if (f.error !== undefined) throw f.error;
     }
   }
 }
 
 /** Calls a user function. From SQL pass `fromSql` so ASYNC calls are awaited at the call site. */
-export async function callFunction(
-  fn: PlFunction,
-  args: readonly CallArg[],
-  c: Ctx,
-  self: PlValue | null,
-  fromSql = false,
-): Promise<PlValue> {
+export function* callFunction(fn: PlFunction, args: readonly CallArg[], c: Ctx, self: PlValue | null, fromSql = false): Gen<PlValue> {
   if (c.depth + 1 > c.env.maxCallDepth) {
     throw new PlError(SqlState.statementTooComplex, `PL call depth limit (${c.env.maxCallDepth}) exceeded`);
   }
   c.env.budget.tick();
-  if (!fn.def.async) {
-    c.depth++;
+  if (!fn.def.async || fromSql) {
+    const target = fn.def.async ? c.forAsync() : c;
+    const saved = target.depth;
+    target.depth = c.depth + 1;
     try {
-      return await runBody(fn, args, c, self);
+      return yield* sub(runBody(fn, args, target, self));
     } finally {
-      c.depth--;
+      target.depth = saved;
     }
   }
   const ac = c.forAsync();
   ac.depth = c.depth + 1;
-  const promise = runBody(fn, args, ac, self);
-  if (fromSql) return promise;
-  const entry = { promise, awaited: false };
-  // Rejections are observed when awaited (or settled at the end of the creating call).
-  promise.catch(() => undefined);
-  c.futures.push(entry);
-  return mk({ k: "future", inner: fn.returnType }, { promise, settled: false });
+  let value: PlValue | null = null;
+  let error: unknown;
+  try {
+    value = yield* sub(runBody(fn, args, ac, self));
+  } catch (e) {
+    if (!(e instanceof KodiakError)) throw e;
+    error = e;
+  }
+  const future: FutureRaw = { value, error, awaited: false };
+  c.futures.push(future);
+  return mk({ k: "future", inner: fn.returnType }, future);
 }
-
-export { Ctx };

@@ -509,3 +509,11 @@ const stmtHandlers: { [K in StmtKind]: SH<K> } = {
   },
   expr: (c, s, env) => c.expr(s.e, env),
 };
+
+/** Static type of a standalone expression (null when unknown), for SQL-side binding. */
+export function inferType(e: Expr, catalog: PlCatalog, params: ReadonlyMap<string, Ty>): Ty {
+  const c = new Checker({ catalog, sessionVar: () => T.unknown, returnType: null, raises: null, immutable: false, params });
+  const root = new Env(null, false, false);
+  for (const [k, t] of params) root.declare(k, t);
+  return c.expr(e, root);
+}

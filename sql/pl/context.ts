@@ -5,7 +5,7 @@
 import type { Budget } from "./budget.js";
 import type { PlCatalog, SqlHost } from "./host.js";
 import type { SessionVars } from "./scope.js";
-import type { PlValue } from "./values.js";
+import type { FutureRaw, PlValue } from "./values.js";
 
 export const DEFAULT_MAX_CALL_DEPTH = 1000;
 
@@ -33,7 +33,7 @@ export class Ctx {
   /** Exceptions being handled by enclosing CATCH arms (for bare RAISE). */
   readonly handling: PlValue[] = [];
   /** Futures started and not yet awaited by the current call (structured concurrency). */
-  futures: { promise: Promise<PlValue>; awaited: boolean }[] = [];
+  futures: FutureRaw[] = [];
 
   constructor(
     readonly env: PlEnv,

@@ -2,6 +2,7 @@
 // (typed arms, SQLSTATE arms, savepoint rollback of the TRY part) and RAISE.
 // query_canceled (57014) is caught only by an arm that names it.
 
+import { type Gen, sub } from "./gen.js";
 import { KodiakError, SqlState } from "../../util/index.js";
 import type { CatchArm, Expr, Pattern, Stmt } from "./ast.js";
 import type { Ctx } from "./context.js";
@@ -13,7 +14,7 @@ import { Scope } from "./scope.js";
 import { isText } from "./types.js";
 import { asException, asStruct, type ExceptionRaw, formatValue, mk, type PlValue } from "./values.js";
 
-async function matches(p: Pattern, v: PlValue, bindings: Map<string, PlValue>, s: Scope, c: Ctx): Promise<boolean> {
+function* matches(p: Pattern, v: PlValue, bindings: Map<string, PlValue>, s: Scope, c: Ctx): Gen<boolean> {
   switch (p.kind) {
     case "pAny":
       return true;
@@ -21,14 +22,14 @@ async function matches(p: Pattern, v: PlValue, bindings: Map<string, PlValue>, s
       bindings.set(p.name, v);
       return true;
     case "pLit": {
-      const lit = await evalExpr(p.value, s, c);
+      const lit = yield* sub(evalExpr(p.value, s, c));
       const [a, b] = resolveUnknown(v, lit);
       return notDistinct(a, b);
     }
     case "pRange": {
       if (v.v === null) return false;
-      const lo = binary(">=", v, await evalExpr(p.lo, s, c));
-      const hi = binary("<=", v, await evalExpr(p.hi, s, c));
+      const lo = binary(">=", v, yield* sub(evalExpr(p.lo, s, c)));
+      const hi = binary("<=", v, yield* sub(evalExpr(p.hi, s, c)));
       return lo.v === true && hi.v === true;
     }
     case "pStruct": {
@@ -37,23 +38,23 @@ async function matches(p: Pattern, v: PlValue, bindings: Map<string, PlValue>, s
       for (const f of p.fields) {
         const fv = fields.get(f.name);
         if (fv === undefined) throw new PlError(SqlState.undefinedColumn, `field "${f.name}" does not exist`);
-        if (!(await matches(f.pattern, fv, bindings, s, c))) return false;
+        if (!(yield* sub(matches(f.pattern, fv, bindings, s, c)))) return false;
       }
       return true;
     }
   }
 }
 
-export async function evalMatch(e: Extract<Expr, { kind: "match" }>, s: Scope, c: Ctx): Promise<PlValue> {
-  const v = await evalExpr(e.subject, s, c);
+export function* evalMatch(e: Extract<Expr, { kind: "match" }>, s: Scope, c: Ctx): Gen<PlValue> {
+  const v = yield* sub(evalExpr(e.subject, s, c));
   for (const arm of e.arms) {
     for (const p of arm.patterns) {
       const bindings = new Map<string, PlValue>();
-      if (!(await matches(p, v, bindings, s, c))) continue;
+      if (!(yield* sub(matches(p, v, bindings, s, c)))) continue;
       const armScope = new Scope(s);
       for (const [k, b] of bindings) armScope.declare(k, { type: b.t, value: b });
-      if (arm.guard !== null && requireBool(await evalExpr(arm.guard, armScope, c), "a MATCH guard") !== true) continue;
-      return evalBody(arm.body, armScope, c);
+      if (arm.guard !== null && requireBool(yield* sub(evalExpr(arm.guard, armScope, c)), "a MATCH guard") !== true) continue;
+      return yield* sub(evalBody(arm.body, armScope, c));
     }
   }
   throw new PlError("20000", "case not found: no MATCH arm matches the value");
@@ -97,29 +98,29 @@ function touchesDb(x: unknown): boolean {
 }
 const touchCache = new WeakMap<object, boolean>();
 
-export async function evalTry(e: Extract<Expr, { kind: "try" }>, s: Scope, c: Ctx): Promise<PlValue> {
+export function* evalTry(e: Extract<Expr, { kind: "try" }>, s: Scope, c: Ctx): Gen<PlValue> {
   let needsSavepoint = touchCache.get(e);
   if (needsSavepoint === undefined) {
     needsSavepoint = touchesDb(e.body);
     touchCache.set(e, needsSavepoint);
   }
-  const sp = needsSavepoint && !c.readOnly ? await c.env.host.savepoint() : null;
+  const sp = needsSavepoint && !c.readOnly ? c.env.host.savepoint() : null;
   try {
-    const v = await evalBody(e.body, s, c);
-    if (sp !== null) await c.env.host.releaseSavepoint(sp);
+    const v = yield* sub(evalBody(e.body, s, c));
+    if (sp !== null) c.env.host.releaseSavepoint(sp);
     return v;
   } catch (err) {
     if (!(err instanceof KodiakError) || c.env.budget.expired) throw err;
     const exc = exceptionOf(err);
     const arm = e.arms === null ? null : e.arms.find((a) => armMatches(a, err, exc));
     if (e.arms === null ? err.code === SqlState.queryCanceled : arm === undefined) throw err;
-    if (sp !== null) await c.env.host.rollbackToSavepoint(sp);
-    if (arm === null || arm === undefined) return evalExpr(e.fallback!, s, c);
+    if (sp !== null) c.env.host.rollbackToSavepoint(sp);
+    if (arm === null || arm === undefined) return yield* sub(evalExpr(e.fallback!, s, c));
     const armScope = new Scope(s);
     if (arm.bind !== null) armScope.declare(arm.bind, { type: exc.t, value: exc });
     c.handling.push(exc);
     try {
-      return await evalBody(arm.body, armScope, c);
+      return yield* sub(evalBody(arm.body, armScope, c));
     } finally {
       c.handling.pop();
     }
@@ -127,7 +128,7 @@ export async function evalTry(e: Extract<Expr, { kind: "try" }>, s: Scope, c: Ct
 }
 
 /** RAISE statement: re-raise, raise a caught value, or raise a (user or built-in) exception type. */
-export async function raiseStmt(st: Extract<Stmt, { kind: "raise" }>, s: Scope, c: Ctx): Promise<undefined> {
+export function* raiseStmt(st: Extract<Stmt, { kind: "raise" }>, s: Scope, c: Ctx): Gen<undefined> {
   const line = st.at?.line ?? 0;
   const column = st.at?.col ?? 0;
   if (st.name === null) {
@@ -143,14 +144,14 @@ export async function raiseStmt(st: Extract<Stmt, { kind: "raise" }>, s: Scope, 
   if (def === undefined || def === null) throw new PlError(SqlState.undefinedObject, `exception type "${st.name}" does not exist`);
   let message = def.defaultMessage;
   if (st.message !== null) {
-    const m = await evalExpr(st.message, s, c);
+    const m = yield* sub(evalExpr(st.message, s, c));
     message = m.v === null ? "" : isText(m.t) || m.t.k === "unknown" ? String(m.v) : formatValue(m);
   }
   const fields = new Map<string, PlValue>(def.fields.map((f) => [f.name, mk(f.type, null)]));
   for (const f of st.fields) {
     const fd = def.fields.find((x) => x.name === f.name);
     if (fd === undefined) throw new PlError(SqlState.undefinedColumn, `exception ${def.name} has no field "${f.name}"`);
-    fields.set(f.name, assign(await evalExpr(f.value, s, c), fd.type));
+    fields.set(f.name, assign(yield* sub(evalExpr(f.value, s, c)), fd.type));
   }
   const raw: ExceptionRaw = { def, message, fields, sqlstate: def.sqlstate, line, column, stack: c.stack() };
   const exc = mk(userType ?? { k: "exception", name: def.name, def }, raw);

@@ -1,7 +1,8 @@
-// Expression evaluation: one async handler per Expr kind in a Record, so a new kind fails to
+// Expression evaluation: one handler per Expr kind in a Record, so a new kind fails to
 // compile until handled. SQL three-valued logic, left-to-right short-circuit AND/OR, 1-based
 // indexing, member access on STRUCT/EXCEPTION/JSON values.
 
+import { type Ev, type Gen, sub } from "./gen.js";
 import { SqlState } from "../../util/index.js";
 import type { Arg, Block, Expr, ExprKind, Lambda } from "./ast.js";
 import { callMethod, callNamed } from "./call.js";
@@ -36,15 +37,15 @@ import {
 /** The value of a block that ends without an expression. */
 export const NO_VALUE: PlValue = { t: T.void, v: null };
 
-type Handler<K extends ExprKind> = (e: Extract<Expr, { kind: K }>, s: Scope, c: Ctx) => Promise<PlValue>;
+type Handler<K extends ExprKind> = (e: Extract<Expr, { kind: K }>, s: Scope, c: Ctx) => Ev<PlValue>;
 type Handlers = { [K in ExprKind]: Handler<K> };
 
-export function evalExpr(e: Expr, s: Scope, c: Ctx): Promise<PlValue> {
+export function evalExpr(e: Expr, s: Scope, c: Ctx): Ev<PlValue> {
   return (handlers[e.kind] as Handler<ExprKind>)(e as never, s, c);
 }
 
 /** Evaluates an expression or a block body (arms, lambdas, TRY parts). */
-export function evalBody(b: Expr | Block | Lambda, s: Scope, c: Ctx): Promise<PlValue> {
+export function evalBody(b: Expr | Block | Lambda, s: Scope, c: Ctx): Ev<PlValue> {
   if (b.kind === "blk") return execBlock(b, new Scope(s), c);
   if (b.kind === "lambda") throw new PlError(SqlState.syntaxError, "a lambda is allowed only as an argument of a pipeline stage");
   return evalExpr(b, s, c);
@@ -143,71 +144,79 @@ function likeRegex(pattern: string, ci: boolean): RegExp {
   return new RegExp(`^${re}$`, ci ? "i" : "");
 }
 
-async function evalAnd(l: Expr, r: Expr, s: Scope, c: Ctx): Promise<PlValue> {
-  const a = requireBool(await evalExpr(l, s, c), "AND");
+function* evalAnd(l: Expr, r: Expr, s: Scope, c: Ctx): Gen<PlValue> {
+  const a = requireBool(yield* sub(evalExpr(l, s, c)), "AND");
   if (a === false) return bool(false);
-  const b = requireBool(await evalExpr(r, s, c), "AND");
+  const b = requireBool(yield* sub(evalExpr(r, s, c)), "AND");
   if (b === false) return bool(false);
   return bool(a === null || b === null ? null : true);
 }
 
-async function evalOr(l: Expr, r: Expr, s: Scope, c: Ctx): Promise<PlValue> {
-  const a = requireBool(await evalExpr(l, s, c), "OR");
+function* evalOr(l: Expr, r: Expr, s: Scope, c: Ctx): Gen<PlValue> {
+  const a = requireBool(yield* sub(evalExpr(l, s, c)), "OR");
   if (a === true) return bool(true);
-  const b = requireBool(await evalExpr(r, s, c), "OR");
+  const b = requireBool(yield* sub(evalExpr(r, s, c)), "OR");
   if (b === true) return bool(true);
   return bool(a === null || b === null ? null : false);
 }
 
-export async function evalArgs(args: readonly Arg[], s: Scope, c: Ctx): Promise<{ name: string | null; value: PlValue }[]> {
+export function* evalArgs(args: readonly Arg[], s: Scope, c: Ctx): Gen<{ name: string | null; value: PlValue }[]> {
   const out: { name: string | null; value: PlValue }[] = [];
   for (const a of args) {
     if (a.value.kind === "lambda") throw new PlError(SqlState.syntaxError, "a lambda is allowed only as an argument of a pipeline stage");
-    out.push({ name: a.name, value: await evalExpr(a.value, s, c) });
+    out.push({ name: a.name, value: yield* sub(evalExpr(a.value, s, c)) });
   }
   return out;
 }
 
-async function awaitFuture(v: PlValue, c: Ctx): Promise<PlValue> {
+function awaitFuture(v: PlValue): PlValue {
   if (v.t.k !== "future" || v.v === null) return v;
   const f = v.v as FutureRaw;
-  const entry = c.futures.find((x) => x.promise === f.promise);
-  if (entry !== undefined) entry.awaited = true;
-  return f.promise;
+  f.awaited = true;
+  if (f.error !== undefined) throw f.error;
+  return f.value!;
 }
 
 const handlers: Handlers = {
-  lit: async (e) => e.value,
-  name: async (e, s, c) => lookupName(e.name, s, c),
-  var: async (e, s, c) => {
+  lit: (e) => e.value,
+  name: (e, s, c) => lookupName(e.name, s, c),
+  var: (e, s, c) => {
     let v = lookupName(e.path[0]!, s, c);
     for (const f of e.path.slice(1)) v = fieldOf(v, f);
     return v;
   },
-  field: async (e, s, c) => fieldOf(await evalExpr(e.obj, s, c), e.name),
-  index: async (e, s, c) => indexOf(await evalExpr(e.obj, s, c), await evalExpr(e.index, s, c)),
+  field: function* (e, s, c) {
+    return fieldOf(yield* sub(evalExpr(e.obj, s, c)), e.name);
+  },
+  index: function* (e, s, c) {
+    return indexOf(yield* sub(evalExpr(e.obj, s, c)), yield* sub(evalExpr(e.index, s, c)));
+  },
   call: (e, s, c) => callNamed(e.name, e.args, e.star === true, s, c),
-  method: async (e, s, c) => callMethod(await evalExpr(e.obj, s, c), e.name, e.args, s, c),
-  unary: async (e, s, c) => {
-    const v = await evalExpr(e.e, s, c);
+  method: function* (e, s, c) {
+    return yield* sub(callMethod(yield* sub(evalExpr(e.obj, s, c)), e.name, e.args, s, c));
+  },
+  unary: function* (e, s, c) {
+    const v = yield* sub(evalExpr(e.e, s, c));
     if (e.op === "NOT") return not(v);
     if (e.op === "-") return negate(v);
     return v;
   },
-  binary: async (e, s, c) => {
-    const l = await evalExpr(e.l, s, c);
+  binary: function* (e, s, c) {
+    const l = yield* sub(evalExpr(e.l, s, c));
     if (e.op === "&&" && (l.t.k === "bool" || (l.t.k === "unknown" && l.v === null))) {
-      const r0 = await evalAnd({ kind: "lit", value: l }, e.r, s, c);
+      const r0 = yield* sub(evalAnd({ kind: "lit", value: l }, e.r, s, c));
       return r0;
     }
-    const r = await evalExpr(e.r, s, c);
+    const r = yield* sub(evalExpr(e.r, s, c));
     if (l.t.k === "future" || r.t.k === "future")
       throw new PlError(SqlState.datatypeMismatch, "a FUTURE must be awaited before it is used as a value");
     return binary(e.op, l, r);
   },
-  logic: (e, s, c) => (e.op === "AND" ? evalAnd(e.l, e.r, s, c) : evalOr(e.l, e.r, s, c)),
-  is: async (e, s, c) => {
-    const v = await evalExpr(e.e, s, c);
+  logic: function* (e, s, c) {
+    return e.op === "AND" ? yield* sub(evalAnd(e.l, e.r, s, c)) : yield* sub(evalOr(e.l, e.r, s, c));
+  },
+  is: function* (e, s, c) {
+    const v = yield* sub(evalExpr(e.e, s, c));
     let r: boolean;
     if (e.test === "NULL") r = v.v === null;
     else {
@@ -216,34 +225,36 @@ const handlers: Handlers = {
     }
     return bool(e.not ? !r : r);
   },
-  between: async (e, s, c) => {
-    const v = await evalExpr(e.e, s, c);
-    const lo = binary(">=", v, await evalExpr(e.lo, s, c));
-    const hi = binary("<=", v, await evalExpr(e.hi, s, c));
+  between: function* (e, s, c) {
+    const v = yield* sub(evalExpr(e.e, s, c));
+    const lo = binary(">=", v, yield* sub(evalExpr(e.lo, s, c)));
+    const hi = binary("<=", v, yield* sub(evalExpr(e.hi, s, c)));
     const r = lo.v === false || hi.v === false ? false : lo.v === null || hi.v === null ? null : true;
     return bool(r === null ? null : e.not ? !r : r);
   },
-  in: async (e, s, c) => {
-    const v = await evalExpr(e.e, s, c);
+  in: function* (e, s, c) {
+    const v = yield* sub(evalExpr(e.e, s, c));
     let sawNull = false;
     for (const x of e.list) {
-      const r = binary("=", v, await evalExpr(x, s, c));
+      const r = binary("=", v, yield* sub(evalExpr(x, s, c)));
       if (r.v === true) return bool(!e.not);
       if (r.v === null) sawNull = true;
     }
     return bool(sawNull ? null : e.not);
   },
-  like: async (e, s, c) => {
-    const v = await evalExpr(e.e, s, c);
-    const p = await evalExpr(e.pattern, s, c);
+  like: function* (e, s, c) {
+    const v = yield* sub(evalExpr(e.e, s, c));
+    const p = yield* sub(evalExpr(e.pattern, s, c));
     if (v.v === null || p.v === null) return bool(null);
     const r = likeRegex(String(p.v), e.ci).test(String(v.v));
     return bool(e.not ? !r : r);
   },
-  cast: async (e, s, c) => cast(await evalExpr(e.e, s, c), resolveType(e.type, c.env.catalog)),
-  range: async (e, s, c) => {
-    const lo = await evalExpr(e.lo, s, c);
-    const hi = await evalExpr(e.hi, s, c);
+  cast: function* (e, s, c) {
+    return cast(yield* sub(evalExpr(e.e, s, c)), resolveType(e.type, c.env.catalog));
+  },
+  range: function* (e, s, c) {
+    const lo = yield* sub(evalExpr(e.lo, s, c));
+    const hi = yield* sub(evalExpr(e.hi, s, c));
     for (const b of [lo, hi]) {
       if (!isInteger(b.t) && !(b.t.k === "unknown" && b.v === null))
         throw new PlError(SqlState.datatypeMismatch, "range bounds must be integers");
@@ -251,53 +262,54 @@ const handlers: Handlers = {
     if (lo.v === null || hi.v === null) return nullOf(T.range);
     return mk(T.range, { lo: BigInt(lo.v as number | bigint), hi: BigInt(hi.v as number | bigint) });
   },
-  struct: async (e, s, c) => {
+  struct: function* (e, s, c) {
     const fields = new Map<string, PlValue>();
     for (const f of e.fields) {
       if (fields.has(f.name)) throw new PlError(SqlState.duplicateColumn, `field "${f.name}" given twice`);
-      const v = await evalExpr(f.value, s, c);
+      const v = yield* sub(evalExpr(f.value, s, c));
       fields.set(f.name, v.t.k === "unknown" && v.v !== null ? mk(T.text, v.v) : v);
     }
     return structValue(anonStruct([...fields].map(([name, v]) => ({ name, type: v.t }))), fields);
   },
-  array: async (e, s, c) => {
+  array: function* (e, s, c) {
     const items: PlValue[] = [];
     let t: PlType = T.unknown;
     for (const x of e.items) {
-      const v = await evalExpr(x, s, c);
+      const v = yield* sub(evalExpr(x, s, c));
       if (!(v.t.k === "unknown" && v.v === null)) t = unify(t, v.t, "ARRAY");
       items.push(v);
     }
     return arrayValue(t, t.k === "unknown" ? items : items.map((v) => (v.t.k === "unknown" ? cast(v, t) : v)));
   },
-  if: async (e, s, c) => {
+  if: function* (e, s, c) {
     for (const b of e.branches) {
-      if (requireBool(await evalExpr(b.cond, s, c), "IF") === true) return execBlock(b.body, new Scope(s), c);
+      if (requireBool(yield* sub(evalExpr(b.cond, s, c)), "IF") === true) return yield* sub(execBlock(b.body, new Scope(s), c));
     }
-    return e.otherwise === null ? NULL : execBlock(e.otherwise, new Scope(s), c);
+    return e.otherwise === null ? NULL : yield* sub(execBlock(e.otherwise, new Scope(s), c));
   },
   match: (e, s, c) => evalMatch(e, s, c),
-  case: async (e, s, c) => {
-    const subject = e.subject === null ? null : await evalExpr(e.subject, s, c);
+  case: function* (e, s, c) {
+    const subject = e.subject === null ? null : yield* sub(evalExpr(e.subject, s, c));
     for (const w of e.whens) {
-      const v = await evalExpr(w.when, s, c);
+      const v = yield* sub(evalExpr(w.when, s, c));
       const hit = subject === null ? requireBool(v, "CASE") === true : binary("=", subject, v).v === true;
-      if (hit) return evalExpr(w.result, s, c);
+      if (hit) return yield* sub(evalExpr(w.result, s, c));
     }
-    return e.otherwise === null ? NULL : evalExpr(e.otherwise, s, c);
+    return e.otherwise === null ? NULL : yield* sub(evalExpr(e.otherwise, s, c));
   },
   try: (e, s, c) => evalTry(e, s, c),
-  await: async (e, s, c) => {
-    if (!e.all) return awaitFuture(await evalExpr(e.e, s, c), c);
-    const arr = await evalExpr(e.e, s, c);
+  await: function* (e, s, c) {
+    if (!e.all) return awaitFuture(yield* sub(evalExpr(e.e, s, c)));
+    const arr = yield* sub(evalExpr(e.e, s, c));
     if (arr.v === null) return arr;
     if (arr.t.k !== "array") throw new PlError(SqlState.datatypeMismatch, "AWAIT ALL needs an array of futures");
-    const settled = await Promise.allSettled(asItems(arr).map((x) => awaitFuture(x, c)));
-    const firstFail = settled.find((r) => r.status === "rejected");
-    if (firstFail !== undefined) throw (firstFail as PromiseRejectedResult).reason;
-    const values = settled.map((r) => (r as PromiseFulfilledResult<PlValue>).value);
+    const items = asItems(arr);
+    for (const x of items) if (x.t.k === "future" && x.v !== null) (x.v as FutureRaw).awaited = true;
+    // All have settled (they ran at their call); the first failure in written order wins.
+    const failed = items.find((x) => x.t.k === "future" && x.v !== null && (x.v as FutureRaw).error !== undefined);
+    if (failed !== undefined) throw (failed.v as FutureRaw).error;
     const elem = arr.t.elem.k === "future" ? arr.t.elem.inner : arr.t.elem;
-    return arrayValue(elem, values);
+    return arrayValue(elem, items.map(awaitFuture));
   },
   pipeline: (e, s, c) => evalPipeline(e, s, c),
   query: (e, s, c) => runQuery(e.sql, e.mode, s, c),

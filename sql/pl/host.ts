@@ -1,5 +1,6 @@
 // The narrow seams between the PL-Grizzly interpreter and the rest of the engine: SqlHost (run
-// one SQL statement with bound parameters, savepoints) and PlCatalog (user types and functions).
+// one SQL statement with bound parameters, savepoints; synchronous, like the executor) and
+// PlCatalog (user types and functions).
 // `{name}` interpolation reaches the host only as bound parameters, never as pasted text.
 
 import type { SqlType, SqlValue } from "../api.js";
@@ -30,11 +31,11 @@ export interface BoundParam {
 
 export interface SqlHost {
   /** Runs one statement; `$1…$n` in `sql` refer to `params`. Errors are KodiakErrors. */
-  execute(sql: string, params: readonly BoundParam[]): Promise<HostResult>;
+  execute(sql: string, params: readonly BoundParam[]): HostResult;
   /** Savepoints for TRY (section 6): rolled back when an arm handles an exception. */
-  savepoint(): Promise<string>;
-  rollbackToSavepoint(name: string): Promise<void>;
-  releaseSavepoint(name: string): Promise<void>;
+  savepoint(): string;
+  rollbackToSavepoint(name: string): void;
+  releaseSavepoint(name: string): void;
 }
 
 /** A function as stored in the catalog: its definition plus resolved types. */

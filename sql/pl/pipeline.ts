@@ -2,6 +2,7 @@
 // SORT, SORT_BY, REDUCE, FIRST, TAKE/LIMIT, DISTINCT, GROUP_BY, and any other function called as
 // name(source, args…). Lambdas are invoked with a fresh scope whose parent is the defining scope.
 
+import { type Ev, type Gen, sub } from "./gen.js";
 import { SqlState } from "../../util/index.js";
 import type { Arg, Expr, Lambda } from "./ast.js";
 import { callNamed } from "./call.js";
@@ -14,7 +15,7 @@ import { Scope } from "./scope.js";
 import { anonStruct, arrayOf, isInteger, type PlType, T, unify } from "./types.js";
 import { arrayValue, asItems, mk, nullOf, type PlValue, structValue } from "./values.js";
 
-type Fn = (...xs: PlValue[]) => Promise<PlValue>;
+type Fn = (...xs: PlValue[]) => Ev<PlValue>;
 
 function lambdaOf(a: Arg | undefined, s: Scope, c: Ctx, arity: number): Fn | null {
   if (a === undefined) return null;
@@ -23,7 +24,7 @@ function lambdaOf(a: Arg | undefined, s: Scope, c: Ctx, arity: number): Fn | nul
   const lam: Lambda = v;
   if (lam.params.length !== arity)
     throw new PlError(SqlState.undefinedFunction, `lambda takes ${lam.params.length} parameters, ${arity} expected`);
-  return async (...xs) => {
+  return (...xs) => {
     const ls = new Scope(s, true);
     lam.params.forEach((p, i) => {
       ls.declare(p, { type: null, value: xs[i]! });
@@ -57,7 +58,7 @@ function aggregate(kind: "SUM" | "MIN" | "MAX", values: readonly PlValue[], t: P
   });
 }
 
-async function stage(name: string, args: readonly Arg[], src: PlValue, s: Scope, c: Ctx): Promise<PlValue> {
+function* stage(name: string, args: readonly Arg[], src: PlValue, s: Scope, c: Ctx): Gen<PlValue> {
   const upper = name.toUpperCase();
   if (src.v === null) return upper === "COUNT" ? mk(T.int64, 0n) : src;
   const arr = src.t.k === "range" ? materializeRange(src) : src;
@@ -71,7 +72,7 @@ async function stage(name: string, args: readonly Arg[], src: PlValue, s: Scope,
       const out: PlValue[] = [];
       for (const x of items) {
         tick();
-        if (requireBool(await f(x), "FILTER") === true) out.push(x);
+        if (requireBool(yield* sub(f(x)), "FILTER") === true) out.push(x);
       }
       return arrayValue(et, out);
     }
@@ -80,7 +81,7 @@ async function stage(name: string, args: readonly Arg[], src: PlValue, s: Scope,
       const out: PlValue[] = [];
       for (const x of items) {
         tick();
-        out.push(await f(x));
+        out.push(yield* sub(f(x)));
       }
       return arrayValue(elemTypeOf(out), out);
     }
@@ -88,14 +89,15 @@ async function stage(name: string, args: readonly Arg[], src: PlValue, s: Scope,
     case "MIN":
     case "MAX": {
       const f = lambdaOf(args[0], s, c, 1);
-      const vals = f === null ? items : await Promise.all(items.map((x) => f(x)));
+      const vals: PlValue[] = [];
+      for (const x of items) vals.push(f === null ? x : yield* sub(f(x)));
       return aggregate(upper, vals, f === null ? et : elemTypeOf(vals));
     }
     case "COUNT": {
       const f = lambdaOf(args[0], s, c, 1);
       if (f === null) return mk(T.int64, BigInt(items.length));
       let n = 0n;
-      for (const x of items) if (requireBool(await f(x), "COUNT") === true) n++;
+      for (const x of items) if (requireBool(yield* sub(f(x)), "COUNT") === true) n++;
       return mk(T.int64, n);
     }
     case "SORT":
@@ -104,7 +106,7 @@ async function stage(name: string, args: readonly Arg[], src: PlValue, s: Scope,
       const dirArg = upper === "SORT" ? args[0] : args[1];
       const desc = dirArg !== undefined && dirArg.value.kind === "name" && dirArg.value.name.toUpperCase() === "DESC";
       const keyed: { key: PlValue; x: PlValue }[] = [];
-      for (const x of items) keyed.push({ key: f === null ? x : await f(x), x });
+      for (const x of items) keyed.push({ key: f === null ? x : yield* sub(f(x)), x });
       keyed.sort((a, b) => {
         if (a.key.v === null || b.key.v === null) {
           const nulls = a.key.v === null ? (b.key.v === null ? 0 : 1) : -1;
@@ -121,24 +123,24 @@ async function stage(name: string, args: readonly Arg[], src: PlValue, s: Scope,
     case "REDUCE": {
       if (args[0] === undefined || args[0].value.kind === "lambda")
         throw new PlError(SqlState.undefinedFunction, "REDUCE(init, (acc, x) -> expr)");
-      let acc = await evalExpr(args[0].value as Expr, s, c);
+      let acc = yield* sub(evalExpr(args[0].value as Expr, s, c));
       const f = lambdaOf(args[1], s, c, 2)!;
       for (const x of items) {
         tick();
-        acc = await f(acc, x);
+        acc = yield* sub(f(acc, x));
       }
       return acc;
     }
     case "FIRST": {
       const f = lambdaOf(args[0], s, c, 1);
-      for (const x of items) if (f === null || requireBool(await f(x), "FIRST") === true) return x;
+      for (const x of items) if (f === null || requireBool(yield* sub(f(x)), "FIRST") === true) return x;
       return nullOf(et);
     }
     case "TAKE":
     case "LIMIT": {
       const nArg = args[0];
       if (nArg === undefined || nArg.value.kind === "lambda") throw new PlError(SqlState.undefinedFunction, `${upper}(n) needs a count`);
-      const n = await evalExpr(nArg.value as Expr, s, c);
+      const n = yield* sub(evalExpr(nArg.value as Expr, s, c));
       if (n.v === null) return arr;
       if (Number(n.v) < 0) throw new PlError("2201W", `${upper} must not be negative`);
       return arrayValue(et, items.slice(0, Number(n.v)));
@@ -152,7 +154,7 @@ async function stage(name: string, args: readonly Arg[], src: PlValue, s: Scope,
       const f = lambdaOf(args[0], s, c, 1)!;
       const groups: { key: PlValue; items: PlValue[] }[] = [];
       for (const x of items) {
-        const k = await f(x);
+        const k = yield* sub(f(x));
         const g = groups.find((y) => notDistinct(y.key, k));
         if (g === undefined) groups.push({ key: k, items: [x] });
         else g.items.push(x);
@@ -177,13 +179,13 @@ async function stage(name: string, args: readonly Arg[], src: PlValue, s: Scope,
     }
     default: {
       const lit: Arg = { name: null, value: { kind: "lit", value: arr } };
-      return callNamed(name, [lit, ...args], false, s, c);
+      return yield* sub(callNamed(name, [lit, ...args], false, s, c));
     }
   }
 }
 
-export async function evalPipeline(e: Extract<Expr, { kind: "pipeline" }>, s: Scope, c: Ctx): Promise<PlValue> {
-  let v = await evalExpr(e.source, s, c);
-  for (const st of e.stages) v = await stage(st.name, st.args, v, s, c);
+export function* evalPipeline(e: Extract<Expr, { kind: "pipeline" }>, s: Scope, c: Ctx): Gen<PlValue> {
+  let v = yield* sub(evalExpr(e.source, s, c));
+  for (const st of e.stages) v = yield* sub(stage(st.name, st.args, v, s, c));
   return v;
 }

@@ -2,6 +2,7 @@
 // standalone PL expression. Each call is one top-level statement: fresh Ctx, call depth 0,
 // structured concurrency settled before returning.
 
+import { drive } from "./gen.js";
 import type { Block, Expr } from "./ast.js";
 import { callFunction, settleFutures } from "./call.js";
 import { Ctx, type PlEnv } from "./context.js";
@@ -13,13 +14,13 @@ import { Signal } from "./context.js";
 import type { PlValue } from "./values.js";
 
 /** Runs a DO block (or an inline trigger/cron block) with optional pre-bound variables. */
-export async function runBlock(
+export function runBlock(
   block: Block,
   env: PlEnv,
   label = "DO block",
   bindings: ReadonlyMap<string, { value: PlValue; frozen?: boolean }> = new Map(),
   ctx?: Ctx,
-): Promise<PlValue | null> {
+): PlValue | null {
   const c = ctx ?? new Ctx(env);
   const root = new Scope(null);
   for (const [k, b] of bindings) root.declare(k, { type: b.value.t, value: b.value, frozen: b.frozen ?? false });
@@ -29,12 +30,12 @@ export async function runBlock(
   try {
     let v: PlValue | null;
     try {
-      v = await execBlock(block, new Scope(root), c);
+      v = drive(execBlock(block, new Scope(root), c));
     } catch (e) {
       if (!(e instanceof Signal)) throw e;
       v = e.kind === "return" ? e.value : NO_VALUE;
     }
-    await settleFutures(c);
+    settleFutures(c);
     for (const [k] of bindings) {
       const b = root.lookup(k);
       if (b !== undefined) (bindings.get(k) as { value: PlValue }).value = b.value;
@@ -47,17 +48,19 @@ export async function runBlock(
 }
 
 /** Calls a user function from SQL: ASYNC functions are awaited at the call site. */
-export function callFromSql(fn: PlFunction, args: readonly PlValue[], env: PlEnv, ctx?: Ctx): Promise<PlValue> {
-  return callFunction(
-    fn,
-    args.map((value) => ({ name: null, value })),
-    ctx ?? new Ctx(env),
-    null,
-    true,
+export function callFromSql(fn: PlFunction, args: readonly PlValue[], env: PlEnv, ctx?: Ctx): PlValue {
+  return drive(
+    callFunction(
+      fn,
+      args.map((value) => ({ name: null, value })),
+      ctx ?? new Ctx(env),
+      null,
+      true,
+    ),
   );
 }
 
 /** Evaluates one expression in an empty scope (session variables visible). */
-export function evalStandalone(e: Expr, env: PlEnv): Promise<PlValue> {
-  return evalExpr(e, new Scope(null), new Ctx(env));
+export function evalStandalone(e: Expr, env: PlEnv): PlValue {
+  return drive(evalExpr(e, new Scope(null), new Ctx(env)));
 }

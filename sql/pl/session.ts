@@ -23,6 +23,7 @@ import {
   dropType,
 } from "./definitions.js";
 import { PlError } from "./errors.js";
+import { drive } from "./gen.js";
 import { evalExpr } from "./expr.js";
 import type { HostResult, SqlHost } from "./host.js";
 import { PlBuilder } from "./parse/build.js";
@@ -145,11 +146,16 @@ export class PlSession {
       const scope = new Scope(null);
       const values: PlValue[] = [];
       for (const item of s.select) {
-        const v = await evalExpr(item.e, scope, ctx);
+        const v = drive(evalExpr(item.e, scope, ctx));
         // Called from SQL, an ASYNC function is awaited at the call site (section 8).
-        values.push(v.t.k === "future" && v.v !== null ? await (v.v as FutureRaw).promise : v);
+        if (v.t.k === "future" && v.v !== null) {
+          const f = v.v as FutureRaw;
+          f.awaited = true;
+          if (f.error !== undefined) throw f.error;
+          values.push(f.value!);
+        } else values.push(v);
       }
-      await settleFutures(ctx);
+      settleFutures(ctx);
       return {
         command: "SELECT",
         columns: s.select.map((it, i) => ({ name: it.name, type: sqlTypeOf(values[i]!.t) })),
@@ -159,7 +165,7 @@ export class PlSession {
     }
     const ctx = new Ctx(env);
     const { text, params } = buildSql(s.sql, new Scope(null), ctx);
-    const r: HostResult = await this.o.host.execute(text, params);
+    const r: HostResult = this.o.host.execute(text, params);
     const verb = s.text.trim().split(/\s+/)[0]!.toUpperCase();
     const out: StatementResult = { command: verb, rowCount: r.rowCount };
     if (r.columns !== undefined) {
@@ -173,7 +179,7 @@ export class PlSession {
     sql: (s, b) => this.sql(s, b),
     do: async (s, b) => {
       checkBlock(s.block, this.defs());
-      await runBlock(s.block, this.env(b));
+      runBlock(s.block, this.env(b));
       return { command: "DO", rowCount: 0 };
     },
     setVar: async (s, b) => {
@@ -181,13 +187,13 @@ export class PlSession {
       if (s.target.length === 1 && CONFIG_PARAMETERS.has(name)) return this.setConfig(name, s, b);
       const ctx = new Ctx(this.env(b));
       ctx.frames.push({ label: "SET", line: s.at?.line ?? 0, col: s.at?.col ?? 0 });
-      const value = await evalExpr(s.e, new Scope(null), ctx);
+      const value = drive(evalExpr(s.e, new Scope(null), ctx));
       if (value.t.k === "future") throw new PlError(SqlState.datatypeMismatch, "a FUTURE cannot be stored in a session variable");
       const v = value.t.k === "unknown" && value.v !== null ? mk(T.text, value.v) : value;
       if (s.target.length === 1) this.vars.set(name, v);
       else {
         const block = { kind: "blk" as const, items: [{ kind: "set" as const, target: s.target, e: { kind: "lit" as const, value: v } }] };
-        await runBlock(block, this.env(b));
+        runBlock(block, this.env(b));
       }
       return { command: "SET", rowCount: 0 };
     },
@@ -238,7 +244,7 @@ export class PlSession {
   };
 
   private async setConfig(name: string, s: Extract<TopStmt, { kind: "setVar" }>, b: Budget): Promise<StatementResult> {
-    const v = await evalExpr(s.e, new Scope(null), new Ctx(this.env(b)));
+    const v = drive(evalExpr(s.e, new Scope(null), new Ctx(this.env(b))));
     const text = v.v === null ? "" : String(v.v);
     if (name === "statement_timeout") this.statementTimeoutMs = parseDurationMs(text);
     else if (name === "max_call_depth") {
@@ -255,23 +261,25 @@ export class PlSession {
     const budget = Budget.fromTimeout(this.o.clock, this.statementTimeoutMs);
     if ("block" in job.action) {
       checkBlock(job.action.block, this.defs());
-      await runBlock(job.action.block, this.env(budget), `cron job ${job.name}`);
+      runBlock(job.action.block, this.env(budget), `cron job ${job.name}`);
       return;
     }
-    await this.callFromSql(job.action.fn, [], budget);
+    this.callFromSql(job.action.fn, [], budget);
   }
 
   /** Engine hook: calls a user function from SQL (`SELECT f(x)`); ASYNC is awaited here. */
-  async callFromSql(name: string, args: readonly PlValue[], budget?: Budget): Promise<PlValue> {
+  callFromSql(name: string, args: readonly PlValue[], budget?: Budget): PlValue {
     const fn = this.o.catalog.func(name, null);
     if (fn === undefined) throw new KodiakError(SqlState.undefinedFunction, `function ${name} does not exist`);
     const b = budget ?? Budget.fromTimeout(this.o.clock, this.statementTimeoutMs);
-    return callFunction(
-      fn,
-      args.map((value) => ({ name: null, value })),
-      new Ctx(this.env(b)),
-      null,
-      true,
+    return drive(
+      callFunction(
+        fn,
+        args.map((value) => ({ name: null, value })),
+        new Ctx(this.env(b)),
+        null,
+        true,
+      ),
     );
   }
 }

@@ -48,7 +48,7 @@ function checkVerb(sql: SqlText, c: Ctx): void {
   }
 }
 
-export async function runStatement(sql: SqlText, s: Scope, c: Ctx): Promise<HostResult> {
+export function runStatement(sql: SqlText, s: Scope, c: Ctx): HostResult {
   checkVerb(sql, c);
   c.env.budget.check();
   const { text, params } = buildSql(sql, s, c);
@@ -56,8 +56,8 @@ export async function runStatement(sql: SqlText, s: Scope, c: Ctx): Promise<Host
 }
 
 /** A query as a value: scalar subquery, ARRAY(query), or rows as STRUCTs. */
-export async function runQuery(sql: SqlText, mode: "scalar" | "array" | "rows", s: Scope, c: Ctx): Promise<PlValue> {
-  const r = await runStatement(sql, s, c);
+export function runQuery(sql: SqlText, mode: "scalar" | "array" | "rows", s: Scope, c: Ctx): PlValue {
+  const r = runStatement(sql, s, c);
   const cols = r.columns ?? [];
   if (mode === "rows" || (mode === "array" && cols.length > 1)) {
     const { type, rows } = rowsAsStructs(r);

@@ -2,6 +2,7 @@
 // statements and expression items. A block's value is its last expression item (section 6).
 // Errors leaving a statement get that statement's line/column and the PL call stack once.
 
+import { type Ev, type Gen, sub } from "./gen.js";
 import { SqlState } from "../../util/index.js";
 import type { Block, Stmt, StmtKind } from "./ast.js";
 import { BREAK, CONTINUE, type Ctx, Signal } from "./context.js";
@@ -14,11 +15,11 @@ import { runQuery, runStatement } from "./sqlrun.js";
 import { T } from "./types.js";
 import { asItems, asStruct, mk, type PlValue, type RangeRaw, structValue } from "./values.js";
 
-type Handler<K extends StmtKind> = (st: Extract<Stmt, { kind: K }>, s: Scope, c: Ctx) => Promise<PlValue | undefined>;
+type Handler<K extends StmtKind> = (st: Extract<Stmt, { kind: K }>, s: Scope, c: Ctx) => Ev<PlValue | undefined>;
 type Handlers = { [K in StmtKind]: Handler<K> };
 
 /** Runs a block in scope `s` (the caller creates it); returns the block's value or NO_VALUE. */
-export async function execBlock(b: Block, s: Scope, c: Ctx): Promise<PlValue> {
+export function* execBlock(b: Block, s: Scope, c: Ctx): Gen<PlValue> {
   let last: PlValue = NO_VALUE;
   const frame = c.top();
   for (const st of b.items) {
@@ -27,7 +28,7 @@ export async function execBlock(b: Block, s: Scope, c: Ctx): Promise<PlValue> {
       frame.col = st.at.col;
     }
     try {
-      const v = await (handlers[st.kind] as Handler<StmtKind>)(st as never, s, c);
+      const v = yield* sub((handlers[st.kind] as Handler<StmtKind>)(st as never, s, c));
       last = st.kind === "expr" && v !== undefined ? v : NO_VALUE;
     } catch (e) {
       if (e instanceof Signal) throw e;
@@ -57,8 +58,8 @@ function convertField(v: PlValue, t: import("./types.js").PlType, anonymous: boo
   return b.value;
 }
 
-async function setStmt(st: Extract<Stmt, { kind: "set" }>, s: Scope, c: Ctx): Promise<undefined> {
-  const value = await evalExpr(st.e, s, c);
+function* setStmt(st: Extract<Stmt, { kind: "set" }>, s: Scope, c: Ctx): Gen<undefined> {
+  const value = yield* sub(evalExpr(st.e, s, c));
   const [name, ...path] = st.target as [string, ...string[]];
   const b = s.lookupForAssign(name);
   if (b !== undefined) {
@@ -82,8 +83,8 @@ function* iterate(src: PlValue): Generator<PlValue> {
 }
 
 const handlers: Handlers = {
-  let: async (st, s, c) => {
-    const v = await evalExpr(st.e, s, c);
+  let: function* (st, s, c) {
+    const v = yield* sub(evalExpr(st.e, s, c));
     if (st.type !== null) {
       const b = { type: resolveType(st.type, c.env.catalog), value: v };
       assignBinding(b, v);
@@ -96,30 +97,30 @@ const handlers: Handlers = {
     return undefined;
   },
   set: setStmt,
-  return: async (st, s, c) => {
-    throw new Signal("return", st.e === null ? null : await evalExpr(st.e, s, c));
+  return: function* (st, s, c) {
+    throw new Signal("return", st.e === null ? null : yield* sub(evalExpr(st.e, s, c)));
   },
   raise: (st, s, c) => raiseStmt(st, s, c),
-  break: async () => {
+  break: () => {
     throw BREAK;
   },
-  continue: async () => {
+  continue: () => {
     throw CONTINUE;
   },
-  while: async (st, s, c) => {
+  while: function* (st, s, c) {
     for (;;) {
       c.env.budget.tick();
-      if (requireBool(await evalExpr(st.cond, s, c), "WHILE") !== true) return undefined;
+      if (requireBool(yield* sub(evalExpr(st.cond, s, c)), "WHILE") !== true) return undefined;
       try {
-        await execBlock(st.body, new Scope(s), c);
+        yield* sub(execBlock(st.body, new Scope(s), c));
       } catch (e) {
         if (e === BREAK) return undefined;
         if (e !== CONTINUE) throw e;
       }
     }
   },
-  for: async (st, s, c) => {
-    const src = st.source.kind === "query" ? await runQuery(st.source.sql, "rows", s, c) : await evalExpr(st.source, s, c);
+  for: function* (st, s, c) {
+    const src = st.source.kind === "query" ? runQuery(st.source.sql, "rows", s, c) : yield* sub(evalExpr(st.source, s, c));
     if (src.v === null) throw new PlError(SqlState.nullValueNotAllowed, "FOR source is NULL");
     if (src.t.k !== "array" && src.t.k !== "range") throw new PlError(SqlState.datatypeMismatch, "FOR needs a range, an array or a query");
     const elemType = src.t.k === "array" ? src.t.elem : T.int64;
@@ -128,7 +129,7 @@ const handlers: Handlers = {
       const body = new Scope(s);
       body.declare(st.name, { type: elemType.k === "unknown" ? null : elemType, value: item });
       try {
-        await execBlock(st.body, body, c);
+        yield* sub(execBlock(st.body, body, c));
       } catch (e) {
         if (e === BREAK) return undefined;
         if (e !== CONTINUE) throw e;
@@ -136,8 +137,8 @@ const handlers: Handlers = {
     }
     return undefined;
   },
-  sql: async (st, s, c) => {
-    await runStatement(st.sql, s, c);
+  sql: (st, s, c) => {
+    runStatement(st.sql, s, c);
     return undefined;
   },
   expr: (st, s, c) => evalExpr(st.e, s, c),

@@ -10,6 +10,7 @@ import type { MemoryCatalog, TriggerDef } from "./catalog.js";
 import { Ctx, type PlEnv, Signal } from "./context.js";
 import { PlError } from "./errors.js";
 import { evalExpr, requireBool } from "./expr.js";
+import { drive, type Gen, sub } from "./gen.js";
 import { Scope } from "./scope.js";
 import { execBlock } from "./stmt.js";
 import { T } from "./types.js";
@@ -39,10 +40,10 @@ export class TriggerRuntime {
    * Runs BEFORE triggers for one row. Returns the row to write (NEW, or OLD for DELETE), or
    * null when a trigger skipped it with RETURN NULL.
    */
-  async before(table: string, op: TriggerOp, row: RowChange, env: PlEnv): Promise<PlValue | null> {
+  before(table: string, op: TriggerOp, row: RowChange, env: PlEnv): PlValue | null {
     let current: RowChange = row;
     for (const t of this.triggersFor(table, op, "BEFORE")) {
-      const r = await this.fire(t, op, current, env, false);
+      const r = drive(this.fire(t, op, current, env, false));
       if (r.skip) return null;
       current = op === "DELETE" ? current : { old: current.old, new: r.row };
     }
@@ -50,19 +51,13 @@ export class TriggerRuntime {
   }
 
   /** Runs AFTER triggers for the statement's rows: row order, then trigger-name order. */
-  async after(table: string, op: TriggerOp, rows: readonly RowChange[], env: PlEnv): Promise<void> {
+  after(table: string, op: TriggerOp, rows: readonly RowChange[], env: PlEnv): void {
     const triggers = this.triggersFor(table, op, "AFTER");
     if (triggers.length === 0) return;
-    for (const row of rows) for (const t of triggers) await this.fire(t, op, row, env, true);
+    for (const row of rows) for (const t of triggers) drive(this.fire(t, op, row, env, true));
   }
 
-  private async fire(
-    t: TriggerDef,
-    op: TriggerOp,
-    row: RowChange,
-    env: PlEnv,
-    after: boolean,
-  ): Promise<{ skip: boolean; row: PlValue | null }> {
+  private *fire(t: TriggerDef, op: TriggerOp, row: RowChange, env: PlEnv, after: boolean): Gen<{ skip: boolean; row: PlValue | null }> {
     const ctx = new Ctx(env);
     const root = new Scope(null);
     const rowType = (row.new ?? row.old)?.t ?? T.unknown;
@@ -71,7 +66,7 @@ export class TriggerRuntime {
     root.declare("tg_op", { type: T.text, value: mk(T.text, op) });
     root.declare("tg_when", { type: T.text, value: mk(T.text, after ? "AFTER" : "BEFORE") });
     root.declare("tg_table_name", { type: T.text, value: mk(T.text, t.table) });
-    if (t.when !== null && requireBool(await evalExpr(t.when, root, ctx), "WHEN") !== true) return { skip: false, row: row.new };
+    if (t.when !== null && requireBool(yield* sub(evalExpr(t.when, root, ctx)), "WHEN") !== true) return { skip: false, row: row.new };
     if (this.depth + 1 > TRIGGER_DEPTH_MAX) {
       throw new PlError(
         SqlState.statementTooComplex,
@@ -83,7 +78,7 @@ export class TriggerRuntime {
     this.depth++;
     let returned: Signal | null = null;
     try {
-      await execBlock(body, new Scope(root), ctx);
+      yield* sub(execBlock(body, new Scope(root), ctx));
     } catch (e) {
       if (!(e instanceof Signal)) throw e;
       returned = e;

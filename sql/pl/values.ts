@@ -21,9 +21,12 @@ export interface ExceptionRaw {
   readonly stack: string;
 }
 
+/** An ASYNC call's outcome. Bodies are read-only, so they run at the call and the outcome waits
+ * for AWAIT (or the end of the creating call) to be observed. */
 export interface FutureRaw {
-  readonly promise: Promise<PlValue>;
-  settled: boolean;
+  readonly value: PlValue | null;
+  readonly error: unknown;
+  awaited: boolean;
 }
 
 export interface RangeRaw {

@@ -8,17 +8,17 @@ import { KodiakError, type ManualClock, systemClock } from "../../../util/index.
 export class StubHost implements SqlHost {
   readonly executed: { sql: string; params: readonly unknown[] }[] = [];
   private sp = 0;
-  async execute(sql: string, params: readonly { value: SqlValue }[]): Promise<HostResult> {
+  execute(sql: string, params: readonly { value: SqlValue }[]): HostResult {
     this.executed.push({ sql, params: params.map((p) => p.value) });
     const verb = sql.trim().split(/\s+/)[0]!.toUpperCase();
     if (["BEGIN", "COMMIT", "ROLLBACK", "START", "END", "SAVEPOINT", "RELEASE"].includes(verb)) return { rowCount: 0 };
     throw new KodiakError("0A000", `no SQL engine in this test: ${sql}`);
   }
-  async savepoint(): Promise<string> {
+  savepoint(): string {
     return `sp${++this.sp}`;
   }
-  async rollbackToSavepoint(): Promise<void> {}
-  async releaseSavepoint(): Promise<void> {}
+  rollbackToSavepoint(): void {}
+  releaseSavepoint(): void {}
 }
 
 export function newSession(opts: { clock?: ManualClock } = {}): { session: PlSession; host: StubHost; catalog: MemoryCatalog } {

@@ -48,17 +48,17 @@ describe("triggers", () => {
   it("BEFORE may change NEW (PLG-067 logic)", async () => {
     const { runtime, env, run } = setup();
     await run("CREATE TRIGGER clamp BEFORE INSERT OR UPDATE ON it { IF NEW.qty < 0 { SET NEW.qty = 0 } };");
-    assert.equal(qtyOf(await runtime.before("it", "INSERT", { old: null, new: row(1, -5) }, env)), 0);
-    assert.equal(qtyOf(await runtime.before("it", "UPDATE", { old: row(1, 0), new: row(1, 7) }, env)), 7);
+    assert.equal(qtyOf(runtime.before("it", "INSERT", { old: null, new: row(1, -5) }, env)), 0);
+    assert.equal(qtyOf(runtime.before("it", "UPDATE", { old: row(1, 0), new: row(1, 7) }, env)), 7);
   });
   it("RETURN NULL skips the row, RAISE rejects it (PLG-068/069 logic)", async () => {
     const { runtime, env, run } = setup();
     await run(
       "CREATE TYPE too_big AS EXCEPTION('too big'); CREATE TRIGGER a_skip BEFORE INSERT ON it { IF NEW.qty = 0 { RETURN NULL } }; CREATE TRIGGER b_cap BEFORE INSERT ON it { IF NEW.qty > 100 { RAISE too_big } };",
     );
-    assert.equal(qtyOf(await runtime.before("it", "INSERT", { old: null, new: row(1, 0) }, env)), "skipped");
-    assert.equal(qtyOf(await runtime.before("it", "INSERT", { old: null, new: row(2, 3) }, env)), 3);
-    await assert.rejects(runtime.before("it", "INSERT", { old: null, new: row(3, 500) }, env), {
+    assert.equal(qtyOf(runtime.before("it", "INSERT", { old: null, new: row(1, 0) }, env)), "skipped");
+    assert.equal(qtyOf(runtime.before("it", "INSERT", { old: null, new: row(2, 3) }, env)), 3);
+    assert.throws(() => runtime.before("it", "INSERT", { old: null, new: row(3, 500) }, env), {
       code: "P0001",
       message: "too_big: too big",
     });
@@ -68,16 +68,16 @@ describe("triggers", () => {
     await run(
       "CREATE TRIGGER t1 BEFORE INSERT ON it { {id: 9, qty: 9} }; CREATE TRIGGER t2 BEFORE UPDATE ON it { RETURN {id: NEW.id, qty: 42} };",
     );
-    assert.equal(qtyOf(await runtime.before("it", "INSERT", { old: null, new: row(1, 1) }, env)), 1);
-    assert.equal(qtyOf(await runtime.before("it", "UPDATE", { old: row(1, 1), new: row(1, 2) }, env)), 42);
+    assert.equal(qtyOf(runtime.before("it", "INSERT", { old: null, new: row(1, 1) }, env)), 1);
+    assert.equal(qtyOf(runtime.before("it", "UPDATE", { old: row(1, 1), new: row(1, 2) }, env)), 42);
   });
   it("EXECUTE FUNCTION runs a RETURNS TRIGGER function (PLG-072 logic) and AFTER cannot assign NEW (55000)", async () => {
     const { runtime, env, run } = setup();
     await run(
       "CREATE FUNCTION stamp() RETURNS TRIGGER { SET NEW.qty = 77 }; CREATE TRIGGER st BEFORE INSERT ON it EXECUTE FUNCTION stamp(); CREATE TRIGGER af AFTER INSERT ON it { SET NEW.qty = 1 };",
     );
-    assert.equal(qtyOf(await runtime.before("it", "INSERT", { old: null, new: row(1, null) }, env)), 77);
-    await assert.rejects(runtime.after("it", "INSERT", [{ old: null, new: row(1, 77) }], env), { code: "55000" });
+    assert.equal(qtyOf(runtime.before("it", "INSERT", { old: null, new: row(1, null) }, env)), 77);
+    assert.throws(() => runtime.after("it", "INSERT", [{ old: null, new: row(1, 77) }], env), { code: "55000" });
   });
   it("definition errors: missing table 42P01, missing function 42883, duplicate 42710, DROP missing 42704, WHEN on OLD for INSERT 42P17", async () => {
     const { run } = setup();
@@ -98,11 +98,11 @@ describe("triggers", () => {
       let inserted = 0;
       const holder: { rt?: TriggerRuntime; env?: ReturnType<PlSession["env"]> } = {};
       const host = new (class extends StubHost {
-        override async execute(sql: string, params: readonly { value: SqlValue }[]): Promise<HostResult> {
+        override execute(sql: string, params: readonly { value: SqlValue }[]): HostResult {
           if (!sql.startsWith("INSERT INTO r")) return super.execute(sql, params);
           const n = Number(params[0]!.value) + 1;
           inserted++;
-          await holder.rt!.after("r", "INSERT", [{ old: null, new: row(n, n) }], holder.env!);
+          holder.rt!.after("r", "INSERT", [{ old: null, new: row(n, n) }], holder.env!);
           return { rowCount: 1 };
         }
       })();
@@ -111,10 +111,10 @@ describe("triggers", () => {
       holder.env = env;
       await run(`CREATE TRIGGER chain AFTER INSERT ON r WHEN (NEW.id < ${limit}) { INSERT INTO r VALUES ({NEW.id} + 1) };`);
       inserted = 1;
-      const p = runtime.after("r", "INSERT", [{ old: null, new: row(1, 1) }], env);
-      if (expectError) await assert.rejects(p, (e: unknown) => e instanceof KodiakError && e.code === "54001");
+      const p = () => runtime.after("r", "INSERT", [{ old: null, new: row(1, 1) }], env);
+      if (expectError) assert.throws(p, (e: unknown) => e instanceof KodiakError && e.code === "54001");
       else {
-        await p;
+        p();
         assert.equal(inserted, 17);
       }
     });

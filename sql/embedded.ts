@@ -1,0 +1,17 @@
+// Embedded mode: an SqlEngine in this process. For now the data lives in an in-memory KV store
+// (MemoryKvStore) and `dir` is only validated and reserved: persistence through the single-node
+// Raft group and the storage engine is wired in by the storage/raft work, behind the KvStore seam.
+import type { SqlEngine } from "./api.js";
+import { KvSqlEngine } from "./engine/engine.js";
+import { type KvStore, MemoryKvStore } from "./kv/index.js";
+
+export interface EmbeddedEngineOptions {
+  /** Data directory (reserved: not yet used, data is in memory and lost on close). */
+  dir: string;
+  /** Override the store (tests, or the Raft-backed store once available). */
+  store?: KvStore;
+}
+
+export async function openEmbeddedEngine(options: EmbeddedEngineOptions): Promise<SqlEngine> {
+  return new KvSqlEngine(options.store ?? new MemoryKvStore());
+}

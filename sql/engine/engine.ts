@@ -1,0 +1,21 @@
+// The SqlEngine (api.ts) over a KV store: hands out sessions that share the store. The store
+// decides durability and replication; the engine holds no data of its own.
+import type { SessionOptions, SqlEngine, SqlSession } from "../api.js";
+import type { KvStore } from "../kv/index.js";
+import { Session } from "./session.js";
+
+export class KvSqlEngine implements SqlEngine {
+  private readonly sessions = new Set<SqlSession>();
+  constructor(readonly store: KvStore) {}
+
+  async openSession(options: SessionOptions): Promise<SqlSession> {
+    const s = new Session(this.store, options);
+    this.sessions.add(s);
+    return s;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sessions) await s.close();
+    this.sessions.clear();
+  }
+}

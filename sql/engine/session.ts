@@ -1,0 +1,480 @@
+// One SQL session (implements api.ts SqlSession): parses, plans and runs statements, owns the
+// transaction state machine (idle / in transaction / failed with 25P02 until ROLLBACK),
+// statement-level atomicity, settings and prepared statements. Errors are always KodiakError.
+import { isKodiakError, KodiakError, SqlState, toKodiakError } from "../../util/index.js";
+import type {
+  CopyInSink,
+  ExecuteOptions,
+  PreparedStatement,
+  ResultColumn,
+  SessionOptions,
+  SqlSession,
+  SqlType,
+  SqlValue,
+  StatementResult,
+  TransactionStatus,
+} from "../api.js";
+import { readCatalog, requireTable } from "../catalog/catalog.js";
+import type { KvStore } from "../kv/index.js";
+import type { CopyStmt, Statement } from "../parser/ast.js";
+import { parseSql, parseStatement } from "../parser/parse.js";
+import { type Col, type Env, type PlanNode, runNode } from "../plan/context.js";
+import { bindExpr, coerce } from "../plan/expr.js";
+import { Scope } from "../plan/scope.js";
+import { type PlanContext, planQuery } from "../plan/select.js";
+import { type DataType, resolveTypeRef, T, toSqlType } from "../types/types.js";
+import { castValue, formatValue, parseText, type Row, type Value } from "../types/values.js";
+import { fromSqlValue, formatSqlValue, toSqlValue, typeOfSqlType } from "./convert.js";
+import { copyFormat, parseCopy, renderCopyRow } from "./copy.js";
+import { alterTable, createIndex, createSchema, createTable, createView, drop } from "./ddl.js";
+import { describeReturning, executeDelete, executeInsert, executeUpdate } from "./dml.js";
+import { explainLines } from "./explain.js";
+import { Settings } from "./settings.js";
+import { Transaction } from "./txn.js";
+
+/** Bound on statements prepared by name in one session (PREPARE and the extended protocol). */
+export const PREPARED_STATEMENTS_MAX = 10_000;
+
+class Prepared implements PreparedStatement {
+  constructor(
+    readonly sql: string,
+    readonly statement: Statement,
+    readonly paramTypes: SqlType[],
+    readonly columns: ResultColumn[] | undefined,
+  ) {}
+}
+
+function resultColumns(cols: readonly Col[]): ResultColumn[] {
+  return cols.filter((c) => !c.hidden).map((c) => ({ name: c.name, type: toSqlType(c.type.id === "unknown" ? T.text : c.type) }));
+}
+
+function convertRows(rows: readonly Row[], width: number): SqlValue[][] {
+  return rows.map((r) => {
+    const out: SqlValue[] = new Array(width);
+    for (let i = 0; i < width; i++) out[i] = toSqlValue(r[i]);
+    return out;
+  });
+}
+
+export class Session implements SqlSession {
+  private txn: Transaction | undefined;
+  private explicit = false;
+  private failed = false;
+  private readonly settings: Settings;
+  private readonly named = new Map<string, { statement: Statement; types: DataType[] }>();
+  private closed = false;
+
+  constructor(
+    private readonly store: KvStore,
+    options: SessionOptions,
+  ) {
+    this.settings = new Settings(options.settings);
+  }
+
+  transactionStatus(): TransactionStatus {
+    return this.failed ? "failed" : this.explicit ? "inTransaction" : "idle";
+  }
+
+  setting(name: string): string | undefined {
+    return this.settings.get(name);
+  }
+
+  formatText(value: SqlValue, type: SqlType): string | null {
+    return formatSqlValue(value, type);
+  }
+
+  parseText(text: string, type: SqlType): SqlValue {
+    return toSqlValue(parseText(text, typeOfSqlType(type)));
+  }
+
+  async close(): Promise<void> {
+    this.txn = undefined;
+    this.explicit = false;
+    this.failed = false;
+    this.closed = true;
+  }
+
+  async *run(sql: string, options?: ExecuteOptions): AsyncIterable<StatementResult> {
+    const statements = parseSql(sql);
+    for (const ps of statements) yield await this.runStatement(ps.statement, [], [], options?.signal);
+  }
+
+  async prepare(sql: string, paramTypeOids: number[]): Promise<PreparedStatement> {
+    const ps = parseStatement(sql);
+    const types: (DataType | undefined)[] = paramTypeOids.map((o) =>
+      o === 0 ? undefined : typeOfSqlType({ name: "", oid: o, typmod: -1 }),
+    );
+    const columns = this.describe(ps.statement, types);
+    return new Prepared(
+      sql,
+      ps.statement,
+      types.map((t) => toSqlType(t && t.id !== "unknown" ? t : T.text)),
+      columns,
+    );
+  }
+
+  async execute(statement: PreparedStatement, params: SqlValue[], options?: ExecuteOptions): Promise<StatementResult> {
+    const p =
+      statement instanceof Prepared
+        ? statement
+        : await this.prepare(
+            statement.sql,
+            statement.paramTypes.map((t) => t.oid),
+          );
+    const prepared = p as Prepared;
+    const types = prepared.paramTypes.map(typeOfSqlType);
+    const values = params.map((v, i) => fromSqlValue(v, types[i] ?? T.unknown));
+    return this.runStatement(prepared.statement, values, types, options?.signal);
+  }
+
+  /** Result columns of a statement, planned against the current catalog without running it. */
+  private describe(st: Statement, types: (DataType | undefined)[]): ResultColumn[] | undefined {
+    const txn = this.txn ?? new Transaction(this.store);
+    const pc: PlanContext = { catalog: readCatalog(txn), paramTypes: types, depth: 0 };
+    switch (st.kind) {
+      case "query":
+        return resultColumns(planQuery(st, undefined, pc).cols);
+      case "insert":
+      case "update":
+      case "delete":
+        if (st.returning) return resultColumns(describeReturning(st, pc));
+        describeReturning(st, pc);
+        return undefined;
+      case "explain":
+        return [{ name: "QUERY PLAN", type: toSqlType(T.text) }];
+      case "show":
+        return [{ name: st.name, type: toSqlType(T.text) }];
+      default:
+        return undefined;
+    }
+  }
+
+  private reset(): void {
+    this.txn = undefined;
+    this.explicit = false;
+    this.failed = false;
+  }
+
+  private notice(message: string, severity: "NOTICE" | "WARNING" = "NOTICE", code = "00000"): StatementResult["notices"] {
+    return [{ severity, code, message }];
+  }
+
+  private async runStatement(
+    st: Statement,
+    params: Value[],
+    paramTypes: DataType[],
+    signal: AbortSignal | undefined,
+  ): Promise<StatementResult> {
+    if (this.closed) throw new KodiakError(SqlState.adminShutdown, "session is closed");
+    switch (st.kind) {
+      case "begin":
+        if (this.explicit)
+          return { command: "BEGIN", rowCount: 0, notices: this.notice("there is already a transaction in progress", "WARNING", "25001") };
+        this.txn = new Transaction(this.store);
+        this.explicit = true;
+        return { command: "BEGIN", rowCount: 0 };
+      case "commit": {
+        if (!this.explicit)
+          return { command: "COMMIT", rowCount: 0, notices: this.notice("there is no transaction in progress", "WARNING", "25P01") };
+        if (this.failed) {
+          this.reset();
+          return { command: "ROLLBACK", rowCount: 0 };
+        }
+        const txn = this.txn!;
+        this.reset();
+        await txn.commit();
+        return { command: "COMMIT", rowCount: 0 };
+      }
+      case "rollback":
+        if (!this.explicit)
+          return { command: "ROLLBACK", rowCount: 0, notices: this.notice("there is no transaction in progress", "WARNING", "25P01") };
+        this.reset();
+        return { command: "ROLLBACK", rowCount: 0 };
+      case "savepoint":
+      case "release":
+      case "rollbackTo": {
+        const word = st.kind === "savepoint" ? "SAVEPOINT" : st.kind === "release" ? "RELEASE" : "ROLLBACK";
+        if (!this.explicit)
+          throw new KodiakError(
+            SqlState.noActiveSqlTransaction,
+            `${word === "ROLLBACK" ? "ROLLBACK TO SAVEPOINT" : word} can only be used in transaction blocks`,
+            { position: st.pos + 1 },
+          );
+        if (this.failed && st.kind !== "rollbackTo") throw this.abortedError();
+        if (st.kind === "savepoint") this.txn!.savepoint(st.name);
+        else if (st.kind === "release") this.txn!.release(st.name);
+        else {
+          this.txn!.rollbackTo(st.name);
+          this.failed = false;
+        }
+        return { command: word, rowCount: 0 };
+      }
+      default:
+        break;
+    }
+    if (this.failed) throw this.abortedError();
+    const auto = !this.explicit;
+    if (auto) this.txn = new Transaction(this.store);
+    const txn = this.txn!;
+    const mark = auto ? undefined : txn.mark();
+    try {
+      const result = this.executeIn(st, txn, params, paramTypes, signal);
+      if (auto) {
+        this.txn = undefined;
+        await txn.commit();
+      }
+      return result;
+    } catch (e) {
+      const ke = asKodiakError(e);
+      if (auto) this.txn = undefined;
+      else {
+        txn.restore(mark!);
+        this.failed = true;
+      }
+      throw ke;
+    }
+  }
+
+  private abortedError(): KodiakError {
+    return new KodiakError(
+      SqlState.inFailedSqlTransaction,
+      "current transaction is aborted, commands ignored until end of transaction block",
+    );
+  }
+
+  private env(txn: Transaction, params: Value[], signal: AbortSignal | undefined, stats?: Env["stats"]): Env {
+    return { params, outer: [], txn, catalog: readCatalog(txn), cache: new Map(), signal, stats };
+  }
+
+  private executeIn(
+    st: Statement,
+    txn: Transaction,
+    params: Value[],
+    paramTypes: DataType[],
+    signal: AbortSignal | undefined,
+  ): StatementResult {
+    const env = this.env(txn, params, signal);
+    const pc: PlanContext = { catalog: env.catalog, paramTypes: [...paramTypes], depth: 0 };
+    const nextId = () => this.store.allocateId();
+    switch (st.kind) {
+      case "query": {
+        const node = planQuery(st, undefined, pc);
+        return this.rowsResult("SELECT", node, runNode(node, env));
+      }
+      case "insert":
+      case "update":
+      case "delete": {
+        const r =
+          st.kind === "insert"
+            ? executeInsert(st, pc, env, nextId)
+            : st.kind === "update"
+              ? executeUpdate(st, pc, env)
+              : executeDelete(st, pc, env);
+        const command = st.kind.toUpperCase();
+        if (r.columns && r.rows)
+          return { command, rowCount: r.rowCount, columns: resultColumns(r.columns), rows: convertRows(r.rows, r.columns.length) };
+        return { command, rowCount: r.rowCount };
+      }
+      case "createTable":
+        return this.ddl(createTable(st, txn, pc, env));
+      case "createIndex":
+        return this.ddl(createIndex(st, txn));
+      case "createView":
+        return this.ddl(createView(st, txn, pc));
+      case "createSchema":
+        return this.ddl(createSchema(st, txn));
+      case "drop":
+        return this.ddl(drop(st, txn));
+      case "alterTable":
+        return this.ddl(alterTable(st, txn, pc, env));
+      case "explain":
+        return this.explain(st.statement, st.analyze, txn, params, pc, signal);
+      case "analyze":
+        if (st.table) requireTable(env.catalog, st.table.schema, st.table.name, st.table.pos + 1);
+        return { command: "ANALYZE", rowCount: 0 };
+      case "set":
+        if (st.name === "transaction") return { command: "SET", rowCount: 0 };
+        this.settings.set(st.name, st.value);
+        return { command: "SET", rowCount: 0 };
+      case "reset":
+        this.settings.reset(st.name);
+        return { command: "RESET", rowCount: 0 };
+      case "show": {
+        if (st.name === "all") {
+          const rows = this.settings.all().map(([k, v]) => [k, v]);
+          return {
+            command: "SHOW",
+            rowCount: rows.length,
+            columns: [
+              { name: "name", type: toSqlType(T.text) },
+              { name: "setting", type: toSqlType(T.text) },
+            ],
+            rows,
+          };
+        }
+        const v = this.settings.get(st.name);
+        if (v === undefined)
+          throw new KodiakError(SqlState.undefinedObject, `unrecognized configuration parameter "${st.name}"`, { position: st.pos + 1 });
+        return { command: "SHOW", rowCount: 1, columns: [{ name: st.name, type: toSqlType(T.text) }], rows: [[v]] };
+      }
+      case "copy":
+        return this.copy(st, txn, env, pc);
+      case "prepare": {
+        if (this.named.has(st.name))
+          throw new KodiakError("42P05", `prepared statement "${st.name}" already exists`, { position: st.pos + 1 });
+        if (this.named.size >= PREPARED_STATEMENTS_MAX)
+          throw new KodiakError(SqlState.programLimitExceeded, "too many prepared statements");
+        this.named.set(st.name, { statement: st.statement, types: st.types.map((t) => resolveTypeRef(t, st.pos + 1)) });
+        return { command: "PREPARE", rowCount: 0 };
+      }
+      case "execute": {
+        const p = this.named.get(st.name);
+        if (!p)
+          throw new KodiakError(SqlState.invalidSqlStatementName, `prepared statement "${st.name}" does not exist`, {
+            position: st.pos + 1,
+          });
+        const scope = new Scope([], undefined, new Map());
+        const ctx = { planSubquery: (q: import("../parser/ast.js").Query, s: Scope) => planQuery(q, s, pc), paramTypes: pc.paramTypes };
+        const vals = st.args.map((a, i) => {
+          const b = coerce(bindExpr(a, scope, ctx), p.types[i] ?? T.unknown);
+          return b.fn([], env);
+        });
+        return this.executeIn(p.statement, txn, vals, p.types, signal);
+      }
+      case "deallocate":
+        if (st.name === undefined) this.named.clear();
+        else if (!this.named.delete(st.name))
+          throw new KodiakError(SqlState.invalidSqlStatementName, `prepared statement "${st.name}" does not exist`);
+        return { command: "DEALLOCATE", rowCount: 0 };
+      default:
+        throw new KodiakError(SqlState.featureNotSupported, `${st.kind} is not supported here`, { position: st.pos + 1 });
+    }
+  }
+
+  private ddl(r: { command: string; rowCount: number; notice?: string }): StatementResult {
+    return { command: r.command, rowCount: r.rowCount, notices: r.notice ? this.notice(r.notice) : undefined };
+  }
+
+  private rowsResult(command: string, node: PlanNode, rows: Row[]): StatementResult {
+    const columns = resultColumns(node.cols);
+    return { command, rowCount: rows.length, columns, rows: convertRows(rows, columns.length) };
+  }
+
+  private explain(
+    st: Statement,
+    analyze: boolean,
+    txn: Transaction,
+    params: Value[],
+    pc: PlanContext,
+    signal: AbortSignal | undefined,
+  ): StatementResult {
+    if (st.kind !== "query") {
+      if (analyze) {
+        const t0 = performance.now();
+        const r = this.executeIn(st, txn, params, [], signal);
+        const lines = [`${st.kind.toUpperCase()} (actual rows=${r.rowCount})`, `Execution Time: ${(performance.now() - t0).toFixed(3)} ms`];
+        return {
+          command: "EXPLAIN",
+          rowCount: lines.length,
+          columns: [{ name: "QUERY PLAN", type: toSqlType(T.text) }],
+          rows: lines.map((l) => [l]),
+        };
+      }
+      const lines = [`${st.kind[0].toUpperCase()}${st.kind.slice(1)}`];
+      return { command: "EXPLAIN", rowCount: 1, columns: [{ name: "QUERY PLAN", type: toSqlType(T.text) }], rows: lines.map((l) => [l]) };
+    }
+    const node = planQuery(st, undefined, pc);
+    let lines: string[];
+    if (analyze) {
+      const stats: NonNullable<Env["stats"]> = new Map();
+      const t0 = performance.now();
+      runNode(node, this.env(txn, params, signal, stats));
+      lines = [...explainLines(node, stats), `Execution Time: ${(performance.now() - t0).toFixed(3)} ms`];
+    } else lines = explainLines(node, undefined);
+    return {
+      command: "EXPLAIN",
+      rowCount: lines.length,
+      columns: [{ name: "QUERY PLAN", type: toSqlType(T.text) }],
+      rows: lines.map((l) => [l]),
+    };
+  }
+
+  private copy(st: CopyStmt, txn: Transaction, env: Env, pc: PlanContext): StatementResult {
+    const fmt = copyFormat(st.options);
+    if (typeof st.target === "object") {
+      throw new KodiakError(SqlState.featureNotSupported, "COPY to or from a server file is not supported; use STDIN/STDOUT", {
+        position: st.pos + 1,
+      });
+    }
+    if (st.direction === "to") {
+      let node: PlanNode;
+      if (st.query) node = planQuery(st.query, undefined, pc);
+      else {
+        const t = requireTable(env.catalog, st.table!.schema, st.table!.name, st.table!.pos + 1);
+        const cols = st.columns ?? t.columns.filter((c) => !c.hidden).map((c) => c.name);
+        node = planQuery(
+          parseStatement(`SELECT ${cols.map((c) => `"${c.replace(/"/g, '""')}"`).join(", ")} FROM "${t.schema}"."${t.name}"`)
+            .statement as import("../parser/ast.js").Query,
+          undefined,
+          pc,
+        );
+      }
+      const rows = runNode(node, env);
+      const cols = node.cols.filter((c) => !c.hidden);
+      let text = fmt.header
+        ? renderCopyRow(
+            cols.map((c) => c.name),
+            fmt,
+          )
+        : "";
+      for (const r of rows)
+        text += renderCopyRow(
+          cols.map((c, i) => formatValue(r[i], c.type)),
+          fmt,
+        );
+      const bytes = new Uint8Array(Buffer.from(text, "utf8"));
+      return {
+        command: "COPY",
+        rowCount: rows.length,
+        copyOut: {
+          format: fmt.csv ? "csv" : "text",
+          columnCount: cols.length,
+          data: (async function* () {
+            yield bytes;
+          })(),
+        },
+      };
+    }
+    const t = requireTable(env.catalog, st.table!.schema, st.table!.name, st.table!.pos + 1);
+    const colNames = st.columns ?? t.columns.filter((c) => !c.hidden).map((c) => c.name);
+    const chunks: Buffer[] = [];
+    let aborted = false;
+    const sink: CopyInSink = {
+      write: (chunk) => void chunks.push(Buffer.from(chunk)),
+      abort: () => {
+        aborted = true;
+      },
+      finish: async () => {
+        if (aborted) throw new KodiakError(SqlState.queryCanceled, "COPY from stdin failed");
+        const fields = parseCopy(Buffer.concat(chunks).toString("utf8"), fmt);
+        const values = fields.map((f) => `(${f.map((v) => (v === null ? "NULL" : `'${v.replace(/'/g, "''")}'`)).join(", ")})`).join(", ");
+        if (fields.length === 0) return 0;
+        const sql = `INSERT INTO "${t.schema}"."${t.name}" (${colNames.map((c) => `"${c}"`).join(", ")}) VALUES ${values}`;
+        let n = 0;
+        for await (const r of this.run(sql)) n = r.rowCount;
+        return n;
+      },
+    };
+    void txn;
+    return { command: "COPY", rowCount: 0, copyIn: { format: fmt.csv ? "csv" : "text", columnCount: colNames.length, sink } };
+  }
+}
+
+function asKodiakError(e: unknown): KodiakError {
+  if (isKodiakError(e)) return e;
+  if (e instanceof RangeError)
+    return new KodiakError(SqlState.statementTooComplex, "statement is too complex (stack depth limit exceeded)");
+  return toKodiakError(e);
+}
+
+export { castValue };

@@ -1,0 +1,195 @@
+// Row storage for one table: primary-key rows and secondary index entries (covering: each index
+// entry holds the whole row), with uniqueness, NOT NULL, CHECK and FOREIGN KEY enforcement.
+// All writes go through the transaction's buffer; nothing here commits.
+import { KodiakError, SqlState } from "../../util/index.js";
+import { type CatalogData, type IndexMeta, type TableMeta, findTable } from "../catalog/catalog.js";
+import { decodeRow, encodeRow } from "../catalog/rowcodec.js";
+import { encodeKey, prefixEnd } from "../kv/index.js";
+import type { Env, Fn } from "../plan/context.js";
+import type { Row, Value } from "../types/values.js";
+import type { Transaction } from "./txn.js";
+
+export function primaryIndex(t: TableMeta): IndexMeta {
+  return t.indexes.find((i) => i.primary)!;
+}
+
+export function rowKey(t: TableMeta, row: readonly Value[]): Uint8Array {
+  const pk = primaryIndex(t);
+  return encodeKey(
+    t.id,
+    pk.id,
+    pk.columns.map((c) => row[c]),
+    pk.descending,
+  );
+}
+
+function indexKey(t: TableMeta, idx: IndexMeta, row: readonly Value[]): Uint8Array {
+  const pk = primaryIndex(t);
+  const vals = [...idx.columns.map((c) => row[c]), ...pk.columns.map((c) => row[c])];
+  const desc = [...idx.descending, ...pk.columns.map(() => false)];
+  return encodeKey(t.id, idx.id, vals, desc);
+}
+
+export interface TableChecks {
+  /** Bound CHECK constraints over the table's row. */
+  readonly checks: readonly { name: string; fn: Fn }[];
+  readonly env: Env;
+}
+
+function uniqueViolation(t: TableMeta, idx: IndexMeta, row: readonly Value[]): KodiakError {
+  const cols = idx.columns.map((c) => t.columns[c].name).join(", ");
+  const vals = idx.columns.map((c) => String(row[c])).join(", ");
+  return new KodiakError(SqlState.uniqueViolation, `duplicate key value violates unique constraint "${idx.name}"`, {
+    detail: `Key (${cols})=(${vals}) already exists.`,
+  });
+}
+
+/** The unique index (and existing row) a new row would conflict with, if any. */
+export function findConflict(
+  txn: Transaction,
+  t: TableMeta,
+  row: readonly Value[],
+  only?: IndexMeta,
+): { index: IndexMeta; existing: Row } | undefined {
+  for (const idx of t.indexes) {
+    if (!idx.unique || (only && idx !== only)) continue;
+    if (idx.primary) {
+      const hit = txn.get(rowKey(t, row));
+      if (hit) return { index: idx, existing: decodeRow(hit) };
+      continue;
+    }
+    const vals = idx.columns.map((c) => row[c]);
+    if (vals.some((v) => v === null)) continue;
+    const start = encodeKey(t.id, idx.id, vals, idx.descending);
+    for (const e of txn.scan({ start, end: prefixEnd(start) })) return { index: idx, existing: decodeRow(e.value) };
+  }
+  return undefined;
+}
+
+export function checkRow(t: TableMeta, row: readonly Value[], checks: TableChecks | undefined): void {
+  for (let i = 0; i < t.columns.length; i++) {
+    const c = t.columns[i];
+    if (c.notNull && row[i] === null) {
+      throw new KodiakError(
+        SqlState.notNullViolation,
+        `null value in column "${c.name}" of relation "${t.name}" violates not-null constraint`,
+      );
+    }
+  }
+  if (checks) {
+    for (const ch of checks.checks) {
+      if (ch.fn(row as Row, checks.env) === false) {
+        throw new KodiakError(SqlState.checkViolation, `new row for relation "${t.name}" violates check constraint "${ch.name}"`);
+      }
+    }
+  }
+}
+
+/** FOREIGN KEY: every non-null referencing tuple must exist in the referenced table. */
+export function checkForeignKeys(txn: Transaction, catalog: CatalogData, t: TableMeta, row: readonly Value[]): void {
+  for (const fk of t.foreignKeys) {
+    const vals = fk.columns.map((c) => row[c]);
+    if (vals.some((v) => v === null)) continue;
+    const [schema, name] = fk.refTable.split(".");
+    const parent = findTable(catalog, schema, name);
+    if (!parent) continue;
+    if (!referencedRowExists(txn, parent, fk.refColumns, vals)) {
+      throw new KodiakError(
+        SqlState.foreignKeyViolation,
+        `insert or update on table "${t.name}" violates foreign key constraint "${fk.name}"`,
+        {
+          detail: `Key (${fk.columns.map((c) => t.columns[c].name).join(", ")})=(${vals.join(", ")}) is not present in table "${parent.name}".`,
+        },
+      );
+    }
+  }
+}
+
+function referencedRowExists(txn: Transaction, parent: TableMeta, cols: readonly number[], vals: readonly Value[]): boolean {
+  const idx = parent.indexes.find((i) => i.columns.length === cols.length && i.columns.every((c, k) => c === cols[k]));
+  if (idx?.primary) return txn.get(encodeKey(parent.id, idx.id, vals as Value[], idx.descending)) !== undefined;
+  if (idx) {
+    const start = encodeKey(parent.id, idx.id, vals as Value[], idx.descending);
+    for (const _e of txn.scan({ start, end: prefixEnd(start) })) return true;
+    return false;
+  }
+  return scanTable(txn, parent).some((r) => cols.every((c, k) => r[c] !== null && String(r[c]) === String(vals[k])));
+}
+
+/** Rows of other tables referencing this row block its deletion (NO ACTION/RESTRICT). */
+export function checkNotReferenced(txn: Transaction, catalog: CatalogData, t: TableMeta, row: readonly Value[]): void {
+  const me = `${t.schema}.${t.name}`;
+  for (const child of Object.values(catalog.tables)) {
+    for (const fk of child.foreignKeys) {
+      if (fk.refTable !== me) continue;
+      const vals = fk.refColumns.map((c) => row[c]);
+      if (vals.some((v) => v === null)) continue;
+      const hit = scanTable(txn, child).some((r) => fk.columns.every((c, k) => r[c] !== null && String(r[c]) === String(vals[k])));
+      if (hit) {
+        throw new KodiakError(
+          SqlState.foreignKeyViolation,
+          `update or delete on table "${t.name}" violates foreign key constraint "${fk.name}" on table "${child.name}"`,
+          {
+            detail: `Key (${fk.refColumns.map((c) => t.columns[c].name).join(", ")})=(${vals.join(", ")}) is still referenced from table "${child.name}".`,
+          },
+        );
+      }
+    }
+  }
+}
+
+export function scanTable(txn: Transaction, t: TableMeta): Row[] {
+  const pk = primaryIndex(t);
+  const start = encodeKey(t.id, pk.id, []);
+  const out: Row[] = [];
+  for (const e of txn.scan({ start, end: prefixEnd(start) })) out.push(decodeRow(e.value));
+  return out;
+}
+
+/** Writes a new row (caller has checked constraints); 23505 if a unique key exists. */
+export function insertRow(txn: Transaction, t: TableMeta, row: readonly Value[]): void {
+  const conflict = findConflict(txn, t, row);
+  if (conflict) throw uniqueViolation(t, conflict.index, row);
+  writeEntries(txn, t, row);
+}
+
+function writeEntries(txn: Transaction, t: TableMeta, row: readonly Value[]): void {
+  const bytes = encodeRow(row);
+  for (const idx of t.indexes) txn.put(idx.primary ? rowKey(t, row) : indexKey(t, idx, row), bytes);
+}
+
+export function deleteRow(txn: Transaction, t: TableMeta, row: readonly Value[]): void {
+  for (const idx of t.indexes) txn.put(idx.primary ? rowKey(t, row) : indexKey(t, idx, row), null);
+}
+
+export function updateRow(txn: Transaction, t: TableMeta, oldRow: readonly Value[], newRow: readonly Value[]): void {
+  deleteRow(txn, t, oldRow);
+  const conflict = findConflict(txn, t, newRow);
+  if (conflict) throw uniqueViolation(t, conflict.index, newRow);
+  writeEntries(txn, t, newRow);
+}
+
+/** Builds a new index over the table's existing rows (23505 if a unique index finds duplicates). */
+export function buildIndex(txn: Transaction, t: TableMeta, idx: IndexMeta): void {
+  const rows = scanTable(txn, t);
+  const seen = new Set<string>();
+  for (const row of rows) {
+    if (idx.unique) {
+      const vals = idx.columns.map((c) => row[c]);
+      if (!vals.some((v) => v === null)) {
+        const k = Buffer.from(encodeKey(t.id, idx.id, vals)).toString("latin1");
+        if (seen.has(k)) throw uniqueViolation(t, idx, row);
+        seen.add(k);
+      }
+    }
+    txn.put(indexKey(t, idx, row), encodeRow(row));
+  }
+}
+
+/** Deletes every key of an index (or of the whole table when indexId is undefined). */
+export function dropEntries(txn: Transaction, t: TableMeta, indexId?: number): void {
+  const start = indexId === undefined ? encodeKey(t.id, 0, []).subarray(0, 4) : encodeKey(t.id, indexId, []);
+  const keys: Uint8Array[] = [];
+  for (const e of txn.scan({ start, end: prefixEnd(start) })) keys.push(e.key);
+  for (const k of keys) txn.put(k, null);
+}

@@ -1,0 +1,108 @@
+// A transaction over the KV store: snapshot reads at a fixed timestamp, buffered writes (read your
+// own writes), the read set and scanned ranges for commit-time validation, and savepoints.
+// Nothing reaches the store before commit, so ROLLBACK is simply dropping this object.
+import { KodiakError } from "../../util/index.js";
+import { type Key, type KeyRange, type KvStore, keyString } from "../kv/index.js";
+
+interface BufferedWrite {
+  readonly key: Key;
+  readonly value: Uint8Array | null;
+}
+
+export class Transaction {
+  readonly readTs: bigint;
+  private writes = new Map<string, BufferedWrite>();
+  private readonly reads = new Map<string, { key: Key; version: bigint }>();
+  private readonly ranges: KeyRange[] = [];
+  private readonly savepoints: { name: string; writes: Map<string, BufferedWrite> }[] = [];
+  /** Sorted view of buffered write keys, rebuilt lazily for scans. */
+  private sortedWrites: string[] | undefined;
+
+  constructor(private readonly store: KvStore) {
+    this.readTs = store.snapshotTimestamp();
+  }
+
+  get hasWrites(): boolean {
+    return this.writes.size > 0;
+  }
+
+  get(key: Key): Uint8Array | undefined {
+    const ks = keyString(key);
+    const w = this.writes.get(ks);
+    if (w) return w.value ?? undefined;
+    const e = this.store.get(key, this.readTs);
+    if (!this.reads.has(ks)) this.reads.set(ks, { key, version: e?.version ?? 0n });
+    return e?.value;
+  }
+
+  /** Entries in [start, end) merged with this transaction's own writes; the range is recorded for validation. */
+  *scan(range: KeyRange): Iterable<{ key: Key; value: Uint8Array }> {
+    this.ranges.push(range);
+    if (this.writes.size === 0) {
+      yield* this.store.scan(range, this.readTs);
+      return;
+    }
+    const start = keyString(range.start);
+    const end = keyString(range.end);
+    if (!this.sortedWrites) this.sortedWrites = [...this.writes.keys()].sort();
+    const mine = this.sortedWrites.filter((k) => k >= start && k < end);
+    let i = 0;
+    for (const e of this.store.scan(range, this.readTs)) {
+      const ks = keyString(e.key);
+      while (i < mine.length && mine[i] < ks) {
+        const w = this.writes.get(mine[i++])!;
+        if (w.value) yield { key: w.key, value: w.value };
+      }
+      if (i < mine.length && mine[i] === ks) {
+        const w = this.writes.get(mine[i++])!;
+        if (w.value) yield { key: w.key, value: w.value };
+        continue;
+      }
+      yield e;
+    }
+    while (i < mine.length) {
+      const w = this.writes.get(mine[i++])!;
+      if (w.value) yield { key: w.key, value: w.value };
+    }
+  }
+
+  put(key: Key, value: Uint8Array | null): void {
+    const ks = keyString(key);
+    if (!this.writes.has(ks)) this.sortedWrites = undefined;
+    this.writes.set(ks, { key, value });
+  }
+
+  savepoint(name: string): void {
+    this.savepoints.push({ name, writes: new Map(this.writes) });
+  }
+
+  private findSavepoint(name: string): number {
+    for (let i = this.savepoints.length - 1; i >= 0; i--) if (this.savepoints[i].name === name) return i;
+    throw new KodiakError("3B001", `savepoint "${name}" does not exist`);
+  }
+
+  rollbackTo(name: string): void {
+    const i = this.findSavepoint(name);
+    this.writes = new Map(this.savepoints[i].writes);
+    this.sortedWrites = undefined;
+    this.savepoints.length = i + 1;
+  }
+
+  release(name: string): void {
+    this.savepoints.length = this.findSavepoint(name);
+  }
+
+  /** Statement-level atomicity: a failed statement's writes are undone. */
+  mark(): Map<string, BufferedWrite> {
+    return new Map(this.writes);
+  }
+  restore(mark: Map<string, BufferedWrite>): void {
+    this.writes = mark;
+    this.sortedWrites = undefined;
+  }
+
+  async commit(): Promise<void> {
+    if (this.writes.size === 0) return; // read-only: its snapshot was consistent, nothing to validate
+    await this.store.commit({ readTs: this.readTs, reads: this.reads, ranges: this.ranges, writes: this.writes });
+  }
+}

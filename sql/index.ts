@@ -1,0 +1,10 @@
+// Public API of the SQL layer: the engine contract (api.ts), engine factories, the KV seam, the
+// parser (for tools that only need syntax) and the jsonl formatter. Other folders import from here.
+export * from "./api.js";
+export { openEmbeddedEngine, type EmbeddedEngineOptions } from "./embedded.js";
+export { KvSqlEngine } from "./engine/engine.js";
+export { formatJsonlError, formatJsonlResult } from "./jsonl.js";
+export type { CommitRequest, KeyRange, KvEntry, KvStore } from "./kv/index.js";
+export { MemoryKvStore } from "./kv/index.js";
+export type { ParsedStatement, Statement } from "./parser/ast.js";
+export { parseSql, parseStatement } from "./parser/parse.js";

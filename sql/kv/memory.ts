@@ -1,0 +1,115 @@
+// In-memory multi-version KV store with optimistic validation at commit: used by tests and by
+// embedded mode until the Raft-backed store is wired in. Single-threaded JS makes commit atomic;
+// it must never hand out a version that a later commit could change.
+import { KodiakError, SqlState } from "../../util/index.js";
+import type { CommitRequest, Key, KeyRange, KvEntry, KvStore } from "./kv.js";
+
+interface Version {
+  readonly ts: bigint;
+  readonly value: Uint8Array | null;
+}
+
+/** Versions kept per key beyond the newest, for snapshots still reading them. */
+const VERSIONS_PER_KEY_MAX = 64;
+
+export const keyString = (k: Key): string => Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString("latin1");
+
+export class MemoryKvStore implements KvStore {
+  private readonly data = new Map<string, { key: Key; versions: Version[] }>();
+  private sorted: string[] = [];
+  private sortedDirty = false;
+  private ts = 1n;
+  private nextId = 1n;
+
+  snapshotTimestamp(): bigint {
+    return this.ts;
+  }
+
+  allocateId(): bigint {
+    return this.nextId++;
+  }
+
+  get(key: Key, ts: bigint): KvEntry | undefined {
+    const e = this.data.get(keyString(key));
+    if (!e) return undefined;
+    const v = visible(e.versions, ts);
+    return v?.value ? { key: e.key, value: v.value, version: v.ts } : undefined;
+  }
+
+  private keys(): string[] {
+    if (this.sortedDirty) {
+      this.sorted.sort();
+      this.sortedDirty = false;
+    }
+    return this.sorted;
+  }
+
+  private lowerBound(s: string): number {
+    const keys = this.keys();
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (keys[mid] < s) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  *scan(range: KeyRange, ts: bigint): Iterable<KvEntry> {
+    const end = keyString(range.end);
+    const keys = this.keys();
+    for (let i = this.lowerBound(keyString(range.start)); i < keys.length; i++) {
+      const k = keys[i];
+      if (k >= end) break;
+      const e = this.data.get(k)!;
+      const v = visible(e.versions, ts);
+      if (v?.value) yield { key: e.key, value: v.value, version: v.ts };
+    }
+  }
+
+  async commit(req: CommitRequest): Promise<bigint> {
+    this.validate(req);
+    if (req.writes.size === 0) return this.ts;
+    const ts = ++this.ts;
+    for (const [ks, w] of req.writes) {
+      let e = this.data.get(ks);
+      if (!e) {
+        e = { key: w.key, versions: [] };
+        this.data.set(ks, e);
+        this.sorted.push(ks);
+        this.sortedDirty = true;
+      }
+      e.versions.push({ ts, value: w.value });
+      if (e.versions.length > VERSIONS_PER_KEY_MAX) e.versions.shift();
+    }
+    return ts;
+  }
+
+  private validate(req: CommitRequest): void {
+    for (const [ks] of req.reads) {
+      const e = this.data.get(ks);
+      if (e && e.versions[e.versions.length - 1].ts > req.readTs) throw conflict();
+    }
+    if (req.ranges.length === 0) return;
+    const keys = this.keys();
+    for (const r of req.ranges) {
+      const end = keyString(r.end);
+      for (let i = this.lowerBound(keyString(r.start)); i < keys.length && keys[i] < end; i++) {
+        const e = this.data.get(keys[i])!;
+        if (e.versions[e.versions.length - 1].ts > req.readTs) throw conflict();
+      }
+    }
+  }
+}
+
+function visible(versions: Version[], ts: bigint): Version | undefined {
+  for (let i = versions.length - 1; i >= 0; i--) if (versions[i].ts <= ts) return versions[i];
+  return undefined;
+}
+
+function conflict(): KodiakError {
+  return new KodiakError(SqlState.serializationFailure, "could not serialize access due to read/write dependencies among transactions", {
+    hint: "The transaction might succeed if retried.",
+  });
+}

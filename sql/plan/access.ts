@@ -1,0 +1,156 @@
+// Access-path selection for one base table: turns pushed-down predicates of the form
+// `column op constant` (=, <, <=, >, >=, BETWEEN, IN list) on the leading column of the primary
+// key or a secondary index into key ranges. The predicates still run as a filter on the rows.
+import type { IndexMeta, TableMeta } from "../catalog/catalog.js";
+import { encodeKey, type KeyRange, prefixEnd } from "../kv/index.js";
+import type { Expr } from "../parser/ast.js";
+import { castValue, compareValues, type Value } from "../types/values.js";
+import type { BoundExpr, Env } from "./context.js";
+
+type Bound = { value: () => BoundExpr; inclusive: boolean };
+interface ColumnPredicate {
+  eq?: (() => BoundExpr)[];
+  lower?: Bound;
+  upper?: Bound;
+}
+
+export interface AccessPath {
+  readonly index: IndexMeta;
+  readonly ranges: (env: Env) => KeyRange[];
+  readonly describe: string;
+}
+
+const isConstLike = (e: Expr): boolean =>
+  e.kind === "literal" ||
+  e.kind === "param" ||
+  (e.kind === "unary" && isConstLike(e.operand)) ||
+  (e.kind === "cast" && isConstLike(e.operand));
+
+const FLIP: Record<string, string> = { "<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=" };
+
+/** Full range of one index of a table. */
+export function fullRange(table: TableMeta, indexId: number): KeyRange {
+  const start = encodeKey(table.id, indexId, []);
+  return { start, end: prefixEnd(start) };
+}
+
+export function chooseAccessPath(
+  table: TableMeta,
+  conjuncts: readonly Expr[],
+  columnOf: (e: Expr) => number | undefined,
+  bindConst: (e: Expr) => BoundExpr,
+): AccessPath | undefined {
+  const preds = new Map<number, ColumnPredicate>();
+  const get = (c: number): ColumnPredicate => {
+    let p = preds.get(c);
+    if (!p) {
+      p = {};
+      preds.set(c, p);
+    }
+    return p;
+  };
+  for (const c of conjuncts) {
+    if (c.kind === "binary" && FLIP[c.op] !== undefined) {
+      let col = columnOf(c.left);
+      let other = c.right;
+      let op = c.op;
+      if (col === undefined || !isConstLike(other)) {
+        col = columnOf(c.right);
+        other = c.left;
+        op = FLIP[c.op];
+        if (col === undefined || !isConstLike(other)) continue;
+      }
+      const o = other;
+      const v = () => bindConst(o);
+      const p = get(col);
+      if (op === "=") p.eq = [v];
+      else if (op === ">" || op === ">=") p.lower = { value: v, inclusive: op === ">=" };
+      else p.upper = { value: v, inclusive: op === "<=" };
+    } else if (c.kind === "between" && !c.negated && !c.symmetric && isConstLike(c.low) && isConstLike(c.high)) {
+      const col = columnOf(c.operand);
+      if (col === undefined) continue;
+      const p = get(col);
+      p.lower = { value: () => bindConst(c.low), inclusive: true };
+      p.upper = { value: () => bindConst(c.high), inclusive: true };
+    } else if (c.kind === "inList" && !c.negated && c.list.length > 0 && c.list.every(isConstLike)) {
+      const col = columnOf(c.operand);
+      if (col === undefined) continue;
+      get(col).eq = c.list.map((x) => () => bindConst(x));
+    }
+  }
+  if (preds.size === 0) return undefined;
+  let best: { index: IndexMeta; pred: ColumnPredicate; score: number } | undefined;
+  for (const index of table.indexes) {
+    if (index.descending[0]) continue;
+    const pred = preds.get(index.columns[0]);
+    if (!pred) continue;
+    const score = (pred.eq ? 10 : pred.lower && pred.upper ? 5 : 3) + (index.primary ? 1 : 0) + (index.unique ? 1 : 0);
+    if (!best || score > best.score) best = { index, pred, score };
+  }
+  if (!best) return undefined;
+  const { index, pred } = best;
+  const colType = table.columns[index.columns[0]].type;
+  const evalConst = (mk: () => BoundExpr, env: Env): Value | undefined => {
+    try {
+      const b = mk();
+      const v = b.fn([], env);
+      // Keys order numbers by value whatever their representation; only untyped literals need a cast.
+      return b.type.id === "unknown" ? castValue(v, b.type, colType) : v;
+    } catch {
+      return undefined; // let the filter raise the error, with its position
+    }
+  };
+  const tid = table.id;
+  const iid = index.id;
+  const all = fullRange(table, iid);
+  if (pred.eq) {
+    const eqs = pred.eq;
+    return {
+      index,
+      describe: `${table.columns[index.columns[0]].name} = ...`,
+      ranges: (env) => {
+        const vals: Value[] = [];
+        for (const mk of eqs) {
+          const v = evalConst(mk, env);
+          if (v === undefined) return [all];
+          if (v !== null) vals.push(v);
+        }
+        vals.sort(compareValues);
+        const out: KeyRange[] = [];
+        let prev: Value | undefined;
+        for (const v of vals) {
+          if (prev !== undefined && compareValues(prev, v) === 0) continue;
+          prev = v;
+          const start = encodeKey(tid, iid, [v]);
+          out.push({ start, end: prefixEnd(start) });
+        }
+        return out;
+      },
+    };
+  }
+  const { lower, upper } = pred;
+  return {
+    index,
+    describe: `${table.columns[index.columns[0]].name} range`,
+    ranges: (env) => {
+      // NULLs sort first; a range predicate never matches them, so start after the NULL keys.
+      let start = prefixEnd(encodeKey(tid, iid, [null]));
+      let end = all.end;
+      if (lower) {
+        const v = evalConst(lower.value, env);
+        if (v === undefined) return [all];
+        if (v === null) return [];
+        const k = encodeKey(tid, iid, [v]);
+        start = lower.inclusive ? k : prefixEnd(k);
+      }
+      if (upper) {
+        const v = evalConst(upper.value, env);
+        if (v === undefined) return [all];
+        if (v === null) return [];
+        const k = encodeKey(tid, iid, [v]);
+        end = upper.inclusive ? prefixEnd(k) : k;
+      }
+      return Buffer.compare(start, end) < 0 ? [{ start, end }] : [];
+    },
+  };
+}
