@@ -2,14 +2,17 @@
 // decides durability and replication; the engine holds no data of its own.
 import type { SessionOptions, SqlEngine, SqlSession } from "../api.js";
 import type { KvStore } from "../kv/index.js";
+import { MemoryCatalog } from "../pl/catalog.js";
 import { Session } from "./session.js";
 
 export class KvSqlEngine implements SqlEngine {
   private readonly sessions = new Set<SqlSession>();
+  /** PL-Grizzly definitions (types, functions, triggers, cron jobs), shared by all sessions. */
+  readonly plCatalog = new MemoryCatalog();
   constructor(readonly store: KvStore) {}
 
   async openSession(options: SessionOptions): Promise<SqlSession> {
-    const s = new Session(this.store, options);
+    const s = new Session(this.store, options, this.plCatalog);
     this.sessions.add(s);
     return s;
   }

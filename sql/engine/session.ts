@@ -31,6 +31,8 @@ import { describeReturning, executeDelete, executeInsert, executeUpdate } from "
 import { explainLines } from "./explain.js";
 import { Settings } from "./settings.js";
 import { Transaction } from "./txn.js";
+import { MemoryCatalog } from "../pl/catalog.js";
+import { PlEngineAdapter } from "../pl/engine-adapter.js";
 
 /** Bound on statements prepared by name in one session (PREPARE and the extended protocol). */
 export const PREPARED_STATEMENTS_MAX = 10_000;
@@ -64,11 +66,24 @@ export class Session implements SqlSession {
   private readonly named = new Map<string, { statement: Statement; types: DataType[] }>();
   private closed = false;
 
+  /** PL-Grizzly: scripts, PL statements and `{name}` interpolation (sql/pl). */
+  private readonly pl: PlEngineAdapter;
+
   constructor(
     private readonly store: KvStore,
     options: SessionOptions,
+    plCatalog: MemoryCatalog = new MemoryCatalog(),
   ) {
     this.settings = new Settings(options.settings);
+    this.pl = new PlEngineAdapter(plCatalog, this.noHost());
+  }
+
+  /** PL code only runs inside executeIn, which supplies a host over the transaction. */
+  private noHost(): import("../pl/host.js").SqlHost {
+    const fail = (): never => {
+      throw new KodiakError(SqlState.internalError, "PL-Grizzly SQL outside a statement");
+    };
+    return { execute: fail, savepoint: fail, rollbackToSavepoint: fail, releaseSavepoint: fail };
   }
 
   transactionStatus(): TransactionStatus {
@@ -95,8 +110,7 @@ export class Session implements SqlSession {
   }
 
   async *run(sql: string, options?: ExecuteOptions): AsyncIterable<StatementResult> {
-    const statements = parseSql(sql);
-    for (const ps of statements) yield await this.runStatement(ps.statement, [], [], options?.signal);
+    yield* this.pl.run(sql, options?.signal, (st, params, types) => this.runStatement(st, params, types, options?.signal));
   }
 
   async prepare(sql: string, paramTypeOids: number[]): Promise<PreparedStatement> {
@@ -218,7 +232,12 @@ export class Session implements SqlSession {
     const txn = this.txn!;
     const mark = auto ? undefined : txn.mark();
     try {
-      const result = this.executeIn(st, txn, params, paramTypes, signal);
+      const host = this.pl.hostFor(
+        (s, p, t) => this.executeIn(parseStatement(s).statement, txn, p, t, signal),
+        () => txn.mark(),
+        (m) => txn.restore(m as ReturnType<Transaction["mark"]>),
+      );
+      const result = this.pl.active(signal, host, () => this.executeIn(st, txn, params, paramTypes, signal));
       if (auto) {
         this.txn = undefined;
         await txn.commit();
@@ -341,6 +360,14 @@ export class Session implements SqlSession {
         });
         return this.executeIn(p.statement, txn, vals, p.types, signal);
       }
+      case "pl":
+        return this.pl.execute(
+          st,
+          (s, p, t) => this.executeIn(parseStatement(s).statement, txn, p, t, signal),
+          () => txn.mark(),
+          (m) => txn.restore(m as ReturnType<Transaction["mark"]>),
+          signal,
+        );
       case "deallocate":
         if (st.name === undefined) this.named.clear();
         else if (!this.named.delete(st.name))

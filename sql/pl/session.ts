@@ -25,7 +25,7 @@ import {
 import { PlError } from "./errors.js";
 import { drive } from "./gen.js";
 import { evalExpr } from "./expr.js";
-import type { HostResult, SqlHost } from "./host.js";
+import type { BoundParam, HostResult, SqlHost } from "./host.js";
 import { PlBuilder } from "./parse/build.js";
 import { parseTree } from "./parse/tree.js";
 import { runBlock } from "./runtime.js";
@@ -65,7 +65,7 @@ export interface PlSessionOptions {
   readonly runCronAction?: (job: string) => Promise<void>;
 }
 
-type Handler<K extends TopStmtKind> = (s: Extract<TopStmt, { kind: K }>, budget: Budget) => Promise<StatementResult>;
+type Handler<K extends TopStmtKind> = (s: Extract<TopStmt, { kind: K }>, budget: Budget) => StatementResult;
 
 function parseDurationMs(v: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)?\s*$/i.exec(v);
@@ -81,15 +81,19 @@ export class PlSession {
   maxCallDepth = DEFAULT_MAX_CALL_DEPTH;
   private tx: "idle" | "inTransaction" | "failed" = "idle";
 
-  constructor(private readonly o: PlSessionOptions) {}
+  private host: SqlHost;
+
+  constructor(private readonly o: PlSessionOptions) {
+    this.host = o.host;
+  }
 
   transactionStatus(): "idle" | "inTransaction" | "failed" {
     return this.tx;
   }
 
-  env(budget: Budget): PlEnv {
+  env(budget: Budget, host: SqlHost = this.host): PlEnv {
     return {
-      host: this.o.host,
+      host,
       catalog: this.o.catalog,
       session: this.vars,
       budget,
@@ -120,14 +124,41 @@ export class PlSession {
     if (this.tx === "failed" && txVerb === null) {
       throw new PlError(SqlState.inFailedSqlTransaction, "current transaction is aborted, commands ignored until end of transaction block");
     }
-    const budget = Budget.fromTimeout(this.o.clock, this.statementTimeoutMs, signal);
     try {
-      const r = await (this.handlers[st.kind] as Handler<TopStmtKind>)(st as never, budget);
+      const r = st.kind === "alterCron" && st.op === "RUN NOW" ? await this.runNow(st.name) : this.executeTop(st, signal);
       if (txVerb !== null) this.afterTx(txVerb, st);
       return r;
     } catch (e) {
       if (this.tx === "inTransaction") this.tx = "failed";
       throw e;
+    }
+  }
+
+  /** Text and bound parameters of a top-level SQL statement (`{name}` → $n or a quoted name). */
+  bindSql(st: Extract<TopStmt, { kind: "sql" }>): { text: string; params: BoundParam[] } {
+    return buildSql(st.sql, new Scope(null), new Ctx(this.env(Budget.unlimited(this.o.clock))));
+  }
+
+  /** ALTER CRON JOB … RUN NOW: runs the action in a fresh session, outside this transaction. */
+  async runNow(name: string): Promise<StatementResult> {
+    cronJob(name, this.defs());
+    if (this.o.runCronAction === undefined) throw new PlError(SqlState.featureNotSupported, "RUN NOW needs the cron scheduler");
+    await this.o.runCronAction(name);
+    return { command: "ALTER CRON JOB", rowCount: 0 };
+  }
+
+  /**
+   * Runs one top-level statement synchronously inside the caller's transaction (the engine's
+   * session calls this for PL statements); `host` runs embedded SQL in that transaction.
+   */
+  executeTop(st: TopStmt, signal?: AbortSignal, host?: SqlHost): StatementResult {
+    const budget = Budget.fromTimeout(this.o.clock, this.statementTimeoutMs, signal);
+    const saved = this.host;
+    if (host !== undefined) this.host = host;
+    try {
+      return (this.handlers[st.kind] as Handler<TopStmtKind>)(st as never, budget);
+    } finally {
+      this.host = saved;
     }
   }
 
@@ -139,7 +170,7 @@ export class PlSession {
     else if (verb === "ROLLBACK" && this.tx === "failed") this.tx = "inTransaction";
   }
 
-  private async sql(s: Extract<TopStmt, { kind: "sql" }>, budget: Budget): Promise<StatementResult> {
+  private sql(s: Extract<TopStmt, { kind: "sql" }>, budget: Budget): StatementResult {
     const env = this.env(budget);
     if (s.select !== undefined) {
       const ctx = new Ctx(env);
@@ -165,7 +196,7 @@ export class PlSession {
     }
     const ctx = new Ctx(env);
     const { text, params } = buildSql(s.sql, new Scope(null), ctx);
-    const r: HostResult = this.o.host.execute(text, params);
+    const r: HostResult = this.host.execute(text, params);
     const verb = s.text.trim().split(/\s+/)[0]!.toUpperCase();
     const out: StatementResult = { command: verb, rowCount: r.rowCount };
     if (r.columns !== undefined) {
@@ -177,12 +208,12 @@ export class PlSession {
 
   private readonly handlers: { [K in TopStmtKind]: Handler<K> } = {
     sql: (s, b) => this.sql(s, b),
-    do: async (s, b) => {
+    do: (s, b) => {
       checkBlock(s.block, this.defs());
       runBlock(s.block, this.env(b));
       return { command: "DO", rowCount: 0 };
     },
-    setVar: async (s, b) => {
+    setVar: (s, b) => {
       const name = s.target[0]!;
       if (s.target.length === 1 && CONFIG_PARAMETERS.has(name)) return this.setConfig(name, s, b);
       const ctx = new Ctx(this.env(b));
@@ -197,53 +228,50 @@ export class PlSession {
       }
       return { command: "SET", rowCount: 0 };
     },
-    createType: async (s) => {
+    createType: (s) => {
       createType(s, this.defs());
       return { command: "CREATE TYPE", rowCount: 0 };
     },
-    dropType: async (s) => {
+    dropType: (s) => {
       dropType(s, this.defs());
       return { command: "DROP TYPE", rowCount: 0 };
     },
-    createFunction: async (s) => {
+    createFunction: (s) => {
       createFunction(s, this.defs());
       return { command: "CREATE FUNCTION", rowCount: 0 };
     },
-    dropFunction: async (s) => {
+    dropFunction: (s) => {
       dropFunction(s, this.defs());
       return { command: "DROP FUNCTION", rowCount: 0 };
     },
-    createTrigger: async (s) => {
+    createTrigger: (s) => {
       createTrigger(s, this.defs());
       return { command: "CREATE TRIGGER", rowCount: 0 };
     },
-    dropTrigger: async (s) => {
+    dropTrigger: (s) => {
       dropTrigger(s, this.defs());
       return { command: "DROP TRIGGER", rowCount: 0 };
     },
-    createCron: async (s) => {
+    createCron: (s) => {
       createCron(s, this.defs());
       return { command: "CREATE CRON JOB", rowCount: 0 };
     },
-    dropCron: async (s) => {
+    dropCron: (s) => {
       dropCron(s, this.defs());
       return { command: "DROP CRON JOB", rowCount: 0 };
     },
-    alterCron: async (s) => {
+    alterCron: (s) => {
       const job = cronJob(s.name, this.defs());
       if (s.op === "PAUSE") job.paused = true;
       else if (s.op === "RESUME") {
         job.paused = false;
         job.resumedAtMs = this.o.clock.nowMs();
-      } else {
-        if (this.o.runCronAction === undefined) throw new PlError(SqlState.featureNotSupported, "RUN NOW needs the cron scheduler");
-        await this.o.runCronAction(s.name);
-      }
+      } else throw new PlError(SqlState.featureNotSupported, "RUN NOW runs outside the statement's transaction (see runOne)");
       return { command: "ALTER CRON JOB", rowCount: 0 };
     },
   };
 
-  private async setConfig(name: string, s: Extract<TopStmt, { kind: "setVar" }>, b: Budget): Promise<StatementResult> {
+  private setConfig(name: string, s: Extract<TopStmt, { kind: "setVar" }>, b: Budget): StatementResult {
     const v = drive(evalExpr(s.e, new Scope(null), new Ctx(this.env(b))));
     const text = v.v === null ? "" : String(v.v);
     if (name === "statement_timeout") this.statementTimeoutMs = parseDurationMs(text);

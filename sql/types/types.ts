@@ -68,6 +68,9 @@ const NAMES: Record<string, TypeId> = {
   integer: "int4",
   int8: "int8",
   bigint: "int8",
+  int16: "int2", // PL-Grizzly spellings (docs/pl-grizzly.md 3.1)
+  int32: "int4",
+  int64: "int8",
   serial: "int4",
   bigserial: "int8",
   real: "float4",
