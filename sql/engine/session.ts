@@ -17,7 +17,7 @@ import type {
 import { readCatalog, requireTable } from "../catalog/catalog.js";
 import type { KvStore } from "../kv/index.js";
 import type { CopyStmt, Statement } from "../parser/ast.js";
-import { parseSql, parseStatement } from "../parser/parse.js";
+import { parseStatement } from "../parser/parse.js";
 import { type Col, type Env, type PlanNode, runNode } from "../plan/context.js";
 import { bindExpr, coerce } from "../plan/expr.js";
 import { Scope } from "../plan/scope.js";

@@ -219,3 +219,80 @@ export const pureItems: readonly Item[] = [
     error: "57014",
   },
 ];
+
+/** Items that need tables: run against the SQL engine. */
+export const tableItems: readonly Item[] = [
+  { id: "PLG-002", script: 'CREATE TABLE t1 (a INT32); SELECT "nope" FROM t1;', error: "42703" },
+  {
+    id: "PLG-018",
+    script: "CREATE TABLE p (id INT32, v INT32); INSERT INTO p VALUES (1,10),(2,20); FROM p SELECT id WHERE v > 15;",
+    rows: [[2]],
+  },
+  {
+    id: "PLG-019",
+    script: "CREATE TABLE p (id INT32); FROM p WHERE id > 1 SELECT id; SELECT id WHERE id > 1 FROM p;",
+    steps: { 2: "42601" },
+    error: "42601",
+  },
+  { id: "PLG-020", script: "CREATE TABLE p (id INT32); INSERT INTO p VALUES (3); SET tn = 'p'; FROM {tn};", rows: [[3]] },
+  {
+    id: "PLG-021",
+    script: "CREATE TABLE p (id INT32); SET tn = 'P'; FROM {tn}; SET tn = 7; FROM {tn};",
+    steps: { 3: "42P01" },
+    error: "42804",
+  },
+  {
+    id: "PLG-022",
+    script:
+      "CREATE TABLE p (name TEXT); INSERT INTO p VALUES ('a'); SET v = 'a''; DROP TABLE p; --'; SELECT count(*) FROM p WHERE name = {v};",
+    rows: [[0]],
+  },
+  {
+    id: "PLG-023",
+    script: "CREATE TABLE p (id INT32); SET tn = 'p; DROP TABLE p'; FROM {tn}; SELECT count(*) FROM p;",
+    steps: { 3: "42P01" },
+    rows: [[0]],
+  },
+  { id: "PLG-025", script: "CREATE TABLE p (id INT32); INSERT INTO p VALUES (1),(2); DO { LET x = (SELECT id FROM p) };", error: "21000" },
+  {
+    id: "PLG-036",
+    script:
+      "CREATE TABLE w (q INT32); INSERT INTO w VALUES (1),(5),(9); CREATE FUNCTION big(q: INT32) RETURNS BOOLEAN { q > 4 }; SELECT count(*) FROM w WHERE big(q);",
+    rows: [[2]],
+  },
+  {
+    id: "PLG-049",
+    script:
+      "CREATE TABLE p (id INT32, v INT32); INSERT INTO p VALUES (1,3),(2,4); DO { LET acc = 0; FOR row IN (FROM p SELECT id, v) { SET acc = acc + row.id * row.v }; SET r = acc }; SELECT {r};",
+    rows: [[11]],
+  },
+  {
+    id: "PLG-055",
+    script:
+      "CREATE TABLE k (id INT32 PRIMARY KEY); INSERT INTO k VALUES (1); DO { SET r = TRY { INSERT INTO k VALUES (1); 'inserted' } CATCH { unique_violation => 'dup', _ => 'other' } }; SELECT {r}, count(*) FROM k;",
+    rows: [["dup", 1]],
+  },
+  {
+    id: "PLG-056",
+    script:
+      "CREATE TABLE k (v INT32); INSERT INTO k VALUES (100); DO { TRY { UPDATE k SET v = 0; LET z = 1 / 0 } CATCH { data_exception => NULL } }; SELECT v FROM k;",
+    rows: [[100]],
+  },
+  {
+    id: "PLG-062",
+    script: "CREATE TABLE a (v INT32); CREATE FUNCTION w() RETURNS INT64 AS ASYNC { INSERT INTO a VALUES (1); 1 }; SELECT w();",
+    error: "25006",
+  },
+  {
+    id: "PLG-065",
+    script:
+      "CREATE TABLE o (total INT32, st TEXT); INSERT INTO o VALUES (10,'paid'),(5,'open'),(7,'paid'); SELECT ((FROM o SELECT total, st) |> FILTER(r -> r.st = 'paid') |> SUM(r -> r.total));",
+    rows: [[17]],
+  },
+  {
+    id: "PLG-086",
+    script: "CREATE TABLE x (v INT32); BEGIN; INSERT INTO x VALUES (1); SELECT 1 / 0; SELECT 1; COMMIT; SELECT count(*) FROM x;",
+    steps: { 4: "22012", 5: "25P02" },
+    rows: [[0]],
+  },
+];
