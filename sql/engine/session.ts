@@ -14,7 +14,7 @@ import type {
   StatementResult,
   TransactionStatus,
 } from "../api.js";
-import { readCatalog, requireTable } from "../catalog/catalog.js";
+import { findTable, readCatalog, requireTable } from "../catalog/catalog.js";
 import type { KvStore } from "../kv/index.js";
 import type { CopyStmt, Statement } from "../parser/ast.js";
 import { parseStatement } from "../parser/parse.js";
@@ -367,6 +367,7 @@ export class Session implements SqlSession {
           () => txn.mark(),
           (m) => txn.restore(m as ReturnType<Transaction["mark"]>),
           signal,
+          (name) => findTable(env.catalog, undefined, name)?.columns.filter((c) => !c.hidden),
         );
       case "deallocate":
         if (st.name === undefined) this.named.clear();

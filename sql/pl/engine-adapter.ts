@@ -15,7 +15,9 @@ import { Budget } from "./budget.js";
 import type { MemoryCatalog } from "./catalog.js";
 import { type ActivePl, withActivePl } from "./engine-bridge.js";
 import type { BoundParam, HostResult, SqlHost } from "./host.js";
+import { rowTypeOf } from "./dml-triggers.js";
 import { CONFIG_PARAMETERS, PlSession } from "./session.js";
+import { TriggerRuntime } from "./triggers.js";
 
 /** A PL statement handed to the engine: the engine's PlNode plus the parsed PL statement. */
 export interface PlStatementNode extends PlNode {
@@ -33,9 +35,11 @@ function toEngine(params: readonly BoundParam[]): { values: Value[]; types: Data
 
 export class PlEngineAdapter {
   readonly pl: PlSession;
+  private readonly triggers: TriggerRuntime;
 
   constructor(catalog: MemoryCatalog, host: SqlHost) {
     this.pl = new PlSession({ host, catalog, clock: systemClock });
+    this.triggers = new TriggerRuntime(catalog);
   }
 
   /** Session.run: each statement of the script, PL or SQL, through the engine's runStatement. */
@@ -79,9 +83,14 @@ export class PlEngineAdapter {
     mark: () => unknown,
     restore: (m: unknown) => void,
     signal: AbortSignal | undefined,
+    tableColumns: (table: string) => readonly { name: string; type: DataType }[] | undefined,
   ): StatementResult {
     const top = (st as PlStatementNode).top;
-    return this.pl.executeTop(top, signal, this.hostFor(exec, mark, restore));
+    const rowType = (table: string) => {
+      const cols = tableColumns(table);
+      return cols === undefined ? undefined : rowTypeOf(cols);
+    };
+    return this.pl.executeTop(top, signal, this.hostFor(exec, mark, restore), rowType);
   }
 
   /** A SqlHost over the engine's current transaction. */
@@ -115,7 +124,10 @@ export class PlEngineAdapter {
 
   /** Makes this session's PL context active while the engine executes a statement. */
   active<R>(signal: AbortSignal | undefined, host: SqlHost, fn: () => R): R {
-    const ctx: ActivePl = { env: this.pl.env(Budget.fromTimeout(systemClock, this.pl.statementTimeoutMs, signal), host) };
+    const ctx: ActivePl = {
+      env: this.pl.env(Budget.fromTimeout(systemClock, this.pl.statementTimeoutMs, signal), host),
+      triggers: this.triggers,
+    };
     return withActivePl(ctx, fn);
   }
 }

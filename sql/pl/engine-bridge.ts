@@ -21,6 +21,8 @@ import { type FutureRaw, type PlValue, toSqlValue } from "./values.js";
 
 export interface ActivePl {
   readonly env: PlEnv;
+  /** The session's trigger state (nesting depth spans nested statements). */
+  readonly triggers: import("./triggers.js").TriggerRuntime;
 }
 
 const active: ActivePl[] = [];

@@ -32,7 +32,7 @@ import { runBlock } from "./runtime.js";
 import { Scope, SessionVars } from "./scope.js";
 import { buildSql } from "./sqlrun.js";
 import { sqlTypeOf } from "./sqlconv.js";
-import { T } from "./types.js";
+import { type PlType, T } from "./types.js";
 import { type FutureRaw, mk, type PlValue, toSqlValue } from "./values.js";
 
 /** Configuration parameters: `SET name = …` keeps its PostgreSQL meaning for these (section 2). */
@@ -82,9 +82,11 @@ export class PlSession {
   private tx: "idle" | "inTransaction" | "failed" = "idle";
 
   private host: SqlHost;
+  private rowType: ((table: string) => PlType | undefined) | undefined;
 
   constructor(private readonly o: PlSessionOptions) {
     this.host = o.host;
+    this.rowType = o.tableRowType;
   }
 
   transactionStatus(): "idle" | "inTransaction" | "failed" {
@@ -104,7 +106,7 @@ export class PlSession {
 
   defs(): DefinitionContext {
     const base = { catalog: this.o.catalog, sessionVar: (n: string) => this.vars.get(n)?.t, nowMs: () => this.o.clock.nowMs() };
-    return this.o.tableRowType === undefined ? base : { ...base, tableRowType: this.o.tableRowType };
+    return this.rowType === undefined ? base : { ...base, tableRowType: this.rowType };
   }
 
   /** Parses a script into top-level statements (42601 on bad syntax, nothing run). */
@@ -151,14 +153,17 @@ export class PlSession {
    * Runs one top-level statement synchronously inside the caller's transaction (the engine's
    * session calls this for PL statements); `host` runs embedded SQL in that transaction.
    */
-  executeTop(st: TopStmt, signal?: AbortSignal, host?: SqlHost): StatementResult {
+  executeTop(st: TopStmt, signal?: AbortSignal, host?: SqlHost, tableRowType?: (table: string) => PlType | undefined): StatementResult {
     const budget = Budget.fromTimeout(this.o.clock, this.statementTimeoutMs, signal);
     const saved = this.host;
+    const savedRowType = this.rowType;
     if (host !== undefined) this.host = host;
+    if (tableRowType !== undefined) this.rowType = tableRowType;
     try {
       return (this.handlers[st.kind] as Handler<TopStmtKind>)(st as never, budget);
     } finally {
       this.host = saved;
+      this.rowType = savedRowType;
     }
   }
 

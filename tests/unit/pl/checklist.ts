@@ -295,4 +295,65 @@ export const tableItems: readonly Item[] = [
     steps: { 4: "22012", 5: "25P02" },
     rows: [[0]],
   },
+  {
+    id: "PLG-067",
+    script:
+      "CREATE TABLE it (id INT32, qty INT32); CREATE TRIGGER clamp BEFORE INSERT OR UPDATE ON it { IF NEW.qty < 0 { SET NEW.qty = 0 } }; INSERT INTO it VALUES (1, -5); UPDATE it SET qty = -1; SELECT qty FROM it;",
+    rows: [[0]],
+  },
+  {
+    id: "PLG-068",
+    script:
+      "CREATE TYPE too_big AS EXCEPTION('too big'); CREATE TABLE it (id INT32, qty INT32); CREATE TRIGGER cap BEFORE INSERT ON it { IF NEW.qty > 100 { RAISE too_big } }; INSERT INTO it VALUES (1, 5), (2, 500); SELECT count(*) FROM it;",
+    steps: { 4: "P0001" },
+    rows: [[0]],
+  },
+  {
+    id: "PLG-069",
+    script:
+      "CREATE TABLE it (id INT32, qty INT32); CREATE TRIGGER skip0 BEFORE INSERT ON it { IF NEW.qty = 0 { RETURN NULL } }; INSERT INTO it VALUES (1, 0), (2, 3); SELECT id FROM it;",
+    rows: [[2]],
+  },
+  {
+    id: "PLG-070",
+    script:
+      "CREATE TABLE it (id INT32); CREATE TABLE seen (n INT64); CREATE TRIGGER cnt AFTER INSERT ON it { INSERT INTO seen SELECT count(*) FROM it }; INSERT INTO it VALUES (1); SELECT n FROM seen;",
+    rows: [[1]],
+  },
+  {
+    id: "PLG-071",
+    script:
+      "CREATE TABLE it (id INT32); CREATE TABLE log (id INT32, op TEXT); CREATE TRIGGER aud AFTER INSERT OR DELETE ON it { INSERT INTO log VALUES (coalesce({NEW.id}, {OLD.id}), {TG_OP}) }; BEGIN; INSERT INTO it VALUES (1); ROLLBACK; INSERT INTO it VALUES (2); DELETE FROM it; SELECT id, op FROM log ORDER BY op;",
+    rows: [
+      [2, "DELETE"],
+      [2, "INSERT"],
+    ],
+  },
+  {
+    id: "PLG-072",
+    script:
+      "CREATE TABLE it (id INT32, note TEXT); CREATE FUNCTION stamp() RETURNS TRIGGER { SET NEW.note = 'via fn' }; CREATE TRIGGER st BEFORE INSERT ON it EXECUTE FUNCTION stamp(); INSERT INTO it VALUES (1, NULL); SELECT note FROM it;",
+    rows: [["via fn"]],
+  },
+  {
+    id: "PLG-073",
+    script:
+      "CREATE TABLE it (id INT32, qty INT32); CREATE TABLE big (id INT32); CREATE TRIGGER b AFTER INSERT ON it WHEN (NEW.qty > 10) { INSERT INTO big VALUES ({NEW.id}) }; INSERT INTO it VALUES (1, 5), (2, 50); SELECT id FROM big;",
+    rows: [[2]],
+  },
+  { id: "PLG-074", script: "CREATE TRIGGER t BEFORE INSERT ON missing_table { };", error: "42P01" },
+  {
+    id: "PLG-075",
+    script:
+      "CREATE TABLE r (n INT32); CREATE TRIGGER chain AFTER INSERT ON r WHEN (NEW.n < 17) { INSERT INTO r VALUES ({NEW.n} + 1) }; INSERT INTO r VALUES (1); SELECT count(*) FROM r;",
+    rows: [[17]],
+  },
+  {
+    id: "PLG-076",
+    script:
+      "CREATE TABLE r (n INT32); CREATE TRIGGER chain AFTER INSERT ON r WHEN (NEW.n < 18) { INSERT INTO r VALUES ({NEW.n} + 1) }; INSERT INTO r VALUES (1); SELECT count(*) FROM r;",
+    steps: { 3: "54001" },
+    rows: [[0]],
+  },
+  { id: "PLG-077", script: "CREATE TABLE r (n INT32); DROP TRIGGER IF EXISTS nope ON r; DROP TRIGGER nope ON r;", error: "42704" },
 ];
