@@ -9,6 +9,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const commands = {
   node: ["node/main.js", "run a storage node (Raft replica + storage engine + node gRPC service)"],
   kv: ["client/kv-cli.js", "talk to a node's replicated KV API (put, get, cas, del, status)"],
+  sql: ["client/sql-cli.js", "SQL shell: REPL, -c/-f one-shot, --format table|csv|json|jsonl|line|arrow"],
+  coordinator: ["coordinator/main.js", "run a coordinator (client gRPC API, pgwire, HTTP health and metrics)"],
+  start: ["client/start-cli.js", "start a local development cluster (nodes + coordinator) and open the REPL"],
+  status: ["client/status-cli.js", "cluster health at a glance"],
 };
 
 function usage(out) {

@@ -11,7 +11,9 @@ for (const layer of layers) {
   const dir = join(root, "dist", "tests", layer);
   if (!existsSync(dir)) continue;
   for (const f of readdirSync(dir, { recursive: true })) {
-    if (String(f).endsWith(".test.js")) files.push(join(dir, String(f)));
+    // Only compiled tests whose source still exists: tsc never deletes stale outputs in dist/.
+    const source = join(root, "tests", layer, String(f).replace(/\.js$/, ".ts"));
+    if (String(f).endsWith(".test.js") && existsSync(source)) files.push(join(dir, String(f)));
   }
 }
 if (files.length === 0) {

@@ -1,6 +1,7 @@
 // The durable Raft log (the WAL) as the node runtime sees it. Implemented by node/log/ over the
 // FileSystem seam; a RaftStorage view of it is handed to the Raft core.
 
+import type { Logger } from "../../util/index.js";
 import type { Entry, HardState, RaftStorage, Snapshot, SnapshotMetadata } from "../raft/types.js";
 
 export interface WalStats {
@@ -11,6 +12,12 @@ export interface WalStats {
   fsyncs: number;
   /** Entries held in the bounded in-memory cache (metric kodiak_log_cache_entries). */
   cachedEntries: number;
+  /** Data bytes held by the cache (kodiak_log_cache_bytes) and the cache's two bounds. */
+  cachedBytes?: number;
+  cacheMaxEntries?: number;
+  cacheMaxBytes?: number;
+  /** Set once an fsync failed: the log refuses all writes until the node restarts. */
+  failed?: boolean;
 }
 
 export interface Wal {
@@ -28,4 +35,24 @@ export interface Wal {
   compact(compactIndex: number, meta: SnapshotMetadata): Promise<void>;
   stats(): WalStats;
   close(): Promise<void>;
+}
+
+/** Tuning of openWal(); every bound has a named default next to the code that uses it. */
+export interface WalOptions {
+  /** Where recovery reports what it cut (default: a JSON logger with component "log"). */
+  logger?: Logger;
+  /** Size at which the active segment is closed and a new one started (default SEGMENT_MAX_BYTES). */
+  segmentMaxBytes?: number;
+  /** Bound on entries written under one fsync (default BATCH_MAX_ENTRIES). */
+  batchMaxEntries?: number;
+  /** Bound on record bytes written under one fsync (default BATCH_MAX_BYTES). */
+  batchMaxBytes?: number;
+  /** Bounds of the in-memory entry cache (defaults CACHE_MAX_ENTRIES, CACHE_MAX_BYTES). */
+  cacheMaxEntries?: number;
+  cacheMaxBytes?: number;
+  /**
+   * The state machine image RaftStorage.snapshot() returns with the log's snapshot metadata. The log
+   * keeps only the metadata; the image lives in storage (default: empty data).
+   */
+  snapshotData?: () => Uint8Array;
 }

@@ -4,7 +4,7 @@
 import { KodiakError, SqlState } from "../../util/index.js";
 import type { Transaction } from "../engine/txn.js";
 import { encodeKey } from "../kv/index.js";
-import type { DataType } from "../types/types.js";
+import { type DataType, T } from "../types/types.js";
 
 export interface ColumnMeta {
   name: string;
@@ -65,7 +65,7 @@ export interface CatalogData {
   views: Record<string, ViewMeta>;
 }
 
-export const CATALOG_KEY = encodeKey(0, 0, ["catalog"]);
+export const CATALOG_KEY = encodeKey(0, 0, ["catalog"], [T.text]);
 export const FIRST_USER_TABLE_ID = 100;
 
 export const qualified = (schema: string, name: string): string => `${schema}.${name}`;

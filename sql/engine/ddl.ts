@@ -57,7 +57,7 @@ function relationExists(c: CatalogData, schema: string, name: string): boolean {
   );
 }
 
-export function createTable(s: CreateTableStmt, txn: Transaction, pc: PlanContext, env: Env): DdlResult {
+export function createTable(s: CreateTableStmt, txn: Transaction, pc: PlanContext, env: Env, nextId: () => bigint): DdlResult {
   const c = readCatalog(txn);
   const schema = schemaOf(c, s.name.schema, s.name.pos);
   if (relationExists(c, schema, s.name.name)) {
@@ -154,20 +154,12 @@ export function createTable(s: CreateTableStmt, txn: Transaction, pc: PlanContex
   });
   if (asRows) {
     for (const r of asRows) {
-      const row = columns.map((col, i) => castValue(r[i], col.type, col.type));
-      if (table.columns.length > columns.length) row.push(txnId(txn));
+      const row = table.columns.map((col, i) => (col.hidden ? nextId() : castValue(r[i], col.type, col.type)));
       insertRow(txn, table, row);
     }
     return { command: "SELECT", rowCount: asRows.length };
   }
   return { command: "CREATE TABLE", rowCount: 0 };
-}
-
-let hiddenIdCounter = 0n;
-/** Row ids for CREATE TABLE AS (the session supplies store-allocated ids for INSERT). */
-function txnId(_txn: Transaction): bigint {
-  hiddenIdCounter++;
-  return -hiddenIdCounter;
 }
 
 function addConstraint(table: TableMeta, k: TableConstraint, c: CatalogData, pos: number): void {

@@ -295,7 +295,7 @@ export class Session implements SqlSession {
         return { command, rowCount: r.rowCount };
       }
       case "createTable":
-        return this.ddl(createTable(st, txn, pc, env));
+        return this.ddl(createTable(st, txn, pc, env, nextId));
       case "createIndex":
         return this.ddl(createIndex(st, txn));
       case "createView":

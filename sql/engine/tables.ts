@@ -4,7 +4,8 @@
 import { KodiakError, SqlState } from "../../util/index.js";
 import { type CatalogData, type IndexMeta, type TableMeta, findTable } from "../catalog/catalog.js";
 import { decodeRow, encodeRow } from "../catalog/rowcodec.js";
-import { encodeKey, prefixEnd } from "../kv/index.js";
+import { encodeKey, prefixEnd, tablePrefix } from "../kv/index.js";
+import type { DataType } from "../types/types.js";
 import type { Env, Fn } from "../plan/context.js";
 import type { Row, Value } from "../types/values.js";
 import type { Transaction } from "./txn.js";
@@ -13,12 +14,17 @@ export function primaryIndex(t: TableMeta): IndexMeta {
   return t.indexes.find((i) => i.primary)!;
 }
 
+export function colTypes(t: TableMeta, cols: readonly number[]): DataType[] {
+  return cols.map((c) => t.columns[c].type);
+}
+
 export function rowKey(t: TableMeta, row: readonly Value[]): Uint8Array {
   const pk = primaryIndex(t);
   return encodeKey(
     t.id,
     pk.id,
     pk.columns.map((c) => row[c]),
+    colTypes(t, pk.columns),
     pk.descending,
   );
 }
@@ -27,7 +33,7 @@ function indexKey(t: TableMeta, idx: IndexMeta, row: readonly Value[]): Uint8Arr
   const pk = primaryIndex(t);
   const vals = [...idx.columns.map((c) => row[c]), ...pk.columns.map((c) => row[c])];
   const desc = [...idx.descending, ...pk.columns.map(() => false)];
-  return encodeKey(t.id, idx.id, vals, desc);
+  return encodeKey(t.id, idx.id, vals, colTypes(t, [...idx.columns, ...pk.columns]), desc);
 }
 
 export interface TableChecks {
@@ -60,7 +66,7 @@ export function findConflict(
     }
     const vals = idx.columns.map((c) => row[c]);
     if (vals.some((v) => v === null)) continue;
-    const start = encodeKey(t.id, idx.id, vals, idx.descending);
+    const start = encodeKey(t.id, idx.id, vals, colTypes(t, idx.columns), idx.descending);
     for (const e of txn.scan({ start, end: prefixEnd(start) })) return { index: idx, existing: decodeRow(e.value) };
   }
   return undefined;
@@ -107,9 +113,9 @@ export function checkForeignKeys(txn: Transaction, catalog: CatalogData, t: Tabl
 
 function referencedRowExists(txn: Transaction, parent: TableMeta, cols: readonly number[], vals: readonly Value[]): boolean {
   const idx = parent.indexes.find((i) => i.columns.length === cols.length && i.columns.every((c, k) => c === cols[k]));
-  if (idx?.primary) return txn.get(encodeKey(parent.id, idx.id, vals as Value[], idx.descending)) !== undefined;
+  if (idx?.primary) return txn.get(encodeKey(parent.id, idx.id, vals as Value[], colTypes(parent, cols), idx.descending)) !== undefined;
   if (idx) {
-    const start = encodeKey(parent.id, idx.id, vals as Value[], idx.descending);
+    const start = encodeKey(parent.id, idx.id, vals as Value[], colTypes(parent, cols), idx.descending);
     for (const _e of txn.scan({ start, end: prefixEnd(start) })) return true;
     return false;
   }
@@ -140,7 +146,7 @@ export function checkNotReferenced(txn: Transaction, catalog: CatalogData, t: Ta
 
 export function scanTable(txn: Transaction, t: TableMeta): Row[] {
   const pk = primaryIndex(t);
-  const start = encodeKey(t.id, pk.id, []);
+  const start = encodeKey(t.id, pk.id, [], []);
   const out: Row[] = [];
   for (const e of txn.scan({ start, end: prefixEnd(start) })) out.push(decodeRow(e.value));
   return out;
@@ -177,7 +183,7 @@ export function buildIndex(txn: Transaction, t: TableMeta, idx: IndexMeta): void
     if (idx.unique) {
       const vals = idx.columns.map((c) => row[c]);
       if (!vals.some((v) => v === null)) {
-        const k = Buffer.from(encodeKey(t.id, idx.id, vals)).toString("latin1");
+        const k = Buffer.from(encodeKey(t.id, idx.id, vals, colTypes(t, idx.columns))).toString("latin1");
         if (seen.has(k)) throw uniqueViolation(t, idx, row);
         seen.add(k);
       }
@@ -188,7 +194,7 @@ export function buildIndex(txn: Transaction, t: TableMeta, idx: IndexMeta): void
 
 /** Deletes every key of an index (or of the whole table when indexId is undefined). */
 export function dropEntries(txn: Transaction, t: TableMeta, indexId?: number): void {
-  const start = indexId === undefined ? encodeKey(t.id, 0, []).subarray(0, 4) : encodeKey(t.id, indexId, []);
+  const start = indexId === undefined ? tablePrefix(t.id) : encodeKey(t.id, indexId, [], []);
   const keys: Uint8Array[] = [];
   for (const e of txn.scan({ start, end: prefixEnd(start) })) keys.push(e.key);
   for (const k of keys) txn.put(k, null);

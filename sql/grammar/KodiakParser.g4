@@ -243,7 +243,7 @@ expr
     | expr NOT? CONTAINS expr                                            # plContainsExpr
     | expr NOT? IN LPAREN (query | exprList)? RPAREN                     # inExpr
     | expr NOT? BETWEEN SYMMETRIC? bexpr AND expr                        # betweenExpr
-    | expr NOT? (LIKE | ILIKE) expr (ESCAPE expr)?                       # likeExpr
+    | expr NOT? (LIKE | ILIKE) bexpr (ESCAPE bexpr)?                     # likeExpr
     | expr NOT? SIMILAR TO expr                                          # similarExpr
     | expr op=(TILDE | NOT_TILDE) expr                                   # regexExpr
     | expr compOp (ANY | SOME | ALL) LPAREN (query | expr) RPAREN        # quantifiedExpr
@@ -283,8 +283,8 @@ primary
     | EXISTS LPAREN query RPAREN                                         # existsPrimary
     | ARRAY LPAREN query RPAREN                                          # arraySubqueryPrimary
     | ARRAY LBRACKET (expr (COMMA expr)*)? RBRACKET                      # arrayPrimary
-    | LPAREN expr RPAREN                                                 # parenPrimary
-    | ROW? LPAREN expr (COMMA expr)+ RPAREN                              # rowPrimary
+    | LPAREN expr (COMMA expr)* RPAREN                                   # parenPrimary
+    | ROW LPAREN (expr (COMMA expr)*)? RPAREN                            # rowPrimary
     | CASE expr? (WHEN expr THEN expr)+ (ELSE expr)? END                 # casePrimary
     | CAST LPAREN expr AS typeName RPAREN                                # castPrimary
     | typeName STRING                                                    # typedLiteralPrimary

@@ -1,4 +1,4 @@
 // The KV seam of the SQL layer: the interface the engine needs and an in-memory implementation.
 export type { CommitRequest, Key, KeyRange, KvEntry, KvStore } from "./kv.js";
-export { encodeKey, prefixEnd } from "./keys.js";
+export { encodeKey, keyPart, prefixEnd, tablePrefix } from "./keys.js";
 export { keyString, MemoryKvStore } from "./memory.js";

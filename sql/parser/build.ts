@@ -683,14 +683,14 @@ export class AstBuilder {
       };
     }
     if (ctx instanceof P.LikeExprContext) {
-      const esc = ctx.expr(2);
+      const esc = ctx.bexpr(1);
       const kw = ctx.LIKE() ?? ctx.ILIKE()!;
       return {
         kind: "like",
         pos: tpos(kw),
-        operand: this.expr(ctx.expr(0)!),
-        pattern: this.expr(ctx.expr(1)!),
-        escape: esc ? this.expr(esc) : undefined,
+        operand: this.expr(ctx.expr()),
+        pattern: this.bexpr(ctx.bexpr(0)!),
+        escape: esc ? this.bexpr(esc) : undefined,
         negated: ctx.NOT() !== null,
         caseInsensitive: ctx.ILIKE() !== null,
       };
@@ -812,7 +812,10 @@ export class AstBuilder {
     if (ctx instanceof P.ExistsPrimaryContext) return { kind: "exists", pos: p, query: this.query(ctx.query()) };
     if (ctx instanceof P.ArraySubqueryPrimaryContext) return { kind: "arrayQuery", pos: p, query: this.query(ctx.query()) };
     if (ctx instanceof P.ArrayPrimaryContext) return { kind: "array", pos: p, items: ctx.expr().map((e) => this.expr(e)) };
-    if (ctx instanceof P.ParenPrimaryContext) return this.expr(ctx.expr());
+    if (ctx instanceof P.ParenPrimaryContext) {
+      const items = ctx.expr();
+      return items.length === 1 ? this.expr(items[0]) : { kind: "row", pos: p, items: items.map((e) => this.expr(e)) };
+    }
     if (ctx instanceof P.RowPrimaryContext) return { kind: "row", pos: p, items: ctx.expr().map((e) => this.expr(e)) };
     if (ctx instanceof P.CasePrimaryContext) {
       const exprs = ctx.expr();

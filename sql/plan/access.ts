@@ -4,6 +4,8 @@
 import type { IndexMeta, TableMeta } from "../catalog/catalog.js";
 import { encodeKey, type KeyRange, prefixEnd } from "../kv/index.js";
 import type { Expr } from "../parser/ast.js";
+import { Decimal } from "../types/decimal.js";
+import { type DataType, isFloatType, isIntType } from "../types/types.js";
 import { castValue, compareValues, type Value } from "../types/values.js";
 import type { BoundExpr, Env } from "./context.js";
 
@@ -30,7 +32,7 @@ const FLIP: Record<string, string> = { "<": ">", ">": "<", "<=": ">=", ">=": "<=
 
 /** Full range of one index of a table. */
 export function fullRange(table: TableMeta, indexId: number): KeyRange {
-  const start = encodeKey(table.id, indexId, []);
+  const start = encodeKey(table.id, indexId, [], []);
   return { start, end: prefixEnd(start) };
 }
 
@@ -90,11 +92,11 @@ export function chooseAccessPath(
   if (!best) return undefined;
   const { index, pred } = best;
   const colType = table.columns[index.columns[0]].type;
+  const colTypes: DataType[] = [colType];
   const evalConst = (mk: () => BoundExpr, env: Env): Value | undefined => {
     try {
       const b = mk();
       const v = b.fn([], env);
-      // Keys order numbers by value whatever their representation; only untyped literals need a cast.
       return b.type.id === "unknown" ? castValue(v, b.type, colType) : v;
     } catch {
       return undefined; // let the filter raise the error, with its position
@@ -113,7 +115,10 @@ export function chooseAccessPath(
         for (const mk of eqs) {
           const v = evalConst(mk, env);
           if (v === undefined) return [all];
-          if (v !== null) vals.push(v);
+          if (v === null) continue;
+          const k = toColumnKey(v, colType, "eq");
+          if (k === undefined) return [all];
+          if (k !== NO_MATCH) vals.push(k.value);
         }
         vals.sort(compareValues);
         const out: KeyRange[] = [];
@@ -121,7 +126,7 @@ export function chooseAccessPath(
         for (const v of vals) {
           if (prev !== undefined && compareValues(prev, v) === 0) continue;
           prev = v;
-          const start = encodeKey(tid, iid, [v]);
+          const start = encodeKey(tid, iid, [v], colTypes);
           out.push({ start, end: prefixEnd(start) });
         }
         return out;
@@ -134,23 +139,77 @@ export function chooseAccessPath(
     describe: `${table.columns[index.columns[0]].name} range`,
     ranges: (env) => {
       // NULLs sort first; a range predicate never matches them, so start after the NULL keys.
-      let start = prefixEnd(encodeKey(tid, iid, [null]));
+      let start = prefixEnd(encodeKey(tid, iid, [null], colTypes));
       let end = all.end;
       if (lower) {
         const v = evalConst(lower.value, env);
         if (v === undefined) return [all];
         if (v === null) return [];
-        const k = encodeKey(tid, iid, [v]);
-        start = lower.inclusive ? k : prefixEnd(k);
+        const c = toColumnKey(v, colType, lower.inclusive ? "ge" : "gt");
+        if (c === undefined) return [all];
+        if (c === NO_MATCH) return [];
+        const k = encodeKey(tid, iid, [c.value], colTypes);
+        start = c.inclusive ? k : prefixEnd(k);
       }
       if (upper) {
         const v = evalConst(upper.value, env);
         if (v === undefined) return [all];
         if (v === null) return [];
-        const k = encodeKey(tid, iid, [v]);
-        end = upper.inclusive ? prefixEnd(k) : k;
+        const c = toColumnKey(v, colType, upper.inclusive ? "le" : "lt");
+        if (c === undefined) return [all];
+        if (c === NO_MATCH) return [];
+        const k = encodeKey(tid, iid, [c.value], colTypes);
+        end = c.inclusive ? prefixEnd(k) : k;
       }
       return Buffer.compare(start, end) < 0 ? [{ start, end }] : [];
     },
   };
+}
+
+const NO_MATCH = Symbol("no match");
+
+/**
+ * A probe value in the column's own representation (keys are typed), adjusting the bound when the
+ * conversion is inexact (e.g. `int_col > 1.5` becomes `int_col >= 2`). undefined: cannot tell,
+ * scan everything; NO_MATCH: the predicate can match no key.
+ */
+function toColumnKey(
+  v: Value,
+  colType: DataType,
+  op: "eq" | "gt" | "ge" | "lt" | "le",
+): { value: Value; inclusive: boolean } | typeof NO_MATCH | undefined {
+  const inclusive = op !== "gt" && op !== "lt";
+  if (isIntType(colType)) {
+    let d: Decimal;
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) return undefined;
+      if (Number.isInteger(v)) return { value: v, inclusive };
+      d = Decimal.fromNumber(v);
+    } else if (typeof v === "bigint") return { value: v, inclusive };
+    else if (v instanceof Decimal) d = v;
+    else return undefined;
+    const t = d.trunc();
+    if (d.sub(Decimal.fromBigInt(t)).isZero()) return { value: t, inclusive };
+    if (op === "eq") return NO_MATCH;
+    // Non-integral bound: x > 1.5 / x >= 1.5 → x >= 2 ; x < 1.5 / x <= 1.5 → x <= 1 (toward -inf for negatives).
+    const floor = d.sign() < 0 ? t - 1n : t;
+    return op === "gt" || op === "ge" ? { value: floor + 1n, inclusive: true } : { value: floor, inclusive: true };
+  }
+  if (isFloatType(colType)) {
+    if (typeof v === "number") return { value: v, inclusive };
+    const n = typeof v === "bigint" ? Number(v) : v instanceof Decimal ? v.toNumber() : undefined;
+    if (n === undefined) return undefined;
+    // Only exact conversions keep the bound precise.
+    const back = typeof v === "bigint" ? BigInt(Math.trunc(n)) === v : Decimal.fromNumber(n).compare(v as Decimal) === 0;
+    return back ? { value: n, inclusive } : undefined;
+  }
+  if (colType.id === "numeric") {
+    if (v instanceof Decimal) return { value: v, inclusive };
+    if (typeof v === "bigint") return { value: Decimal.fromBigInt(v), inclusive };
+    if (typeof v === "number") return Number.isFinite(v) ? { value: Decimal.fromNumber(v), inclusive } : undefined;
+    return undefined;
+  }
+  if (typeof v === "string" && (colType.id === "text" || colType.id === "varchar")) return { value: v, inclusive };
+  if (typeof v === "boolean" && colType.id === "bool") return { value: v, inclusive };
+  return undefined;
 }

@@ -18,6 +18,7 @@ import {
 import { castValue, checkInt4, checkInt8, compareValues, hashKey, type Row, type Value } from "../types/values.js";
 import { type BoundExpr, type Env, type Fn, type PlanNode, runNode } from "./context.js";
 import { isAggregateName, isWindowName, scalarFunction } from "./functions.js";
+import { bindOtherOperator } from "./operators.js";
 import { exprKey, Scope } from "./scope.js";
 import { bindPlCall, bindPlNode } from "../pl/sql-binding.js";
 
@@ -105,6 +106,18 @@ function windowRef(slot: number, e: FuncExpr, scope: Scope): BoundExpr {
 type Handler<K extends Expr["kind"]> = (e: Extract<Expr, { kind: K }>, scope: Scope, ctx: BindContext) => BoundExpr;
 
 const INT4_MAX = 2147483647;
+/** Keywords that are functions without parentheses in SQL. */
+const SQL_VALUE_FUNCTIONS = new Set([
+  "current_date",
+  "current_timestamp",
+  "current_time",
+  "localtimestamp",
+  "current_user",
+  "session_user",
+  "user",
+  "current_schema",
+  "current_catalog",
+]);
 
 const handlers: { [K in Expr["kind"]]: Handler<K> } = {
   literal(e) {
@@ -137,7 +150,11 @@ const handlers: { [K in Expr["kind"]]: Handler<K> } = {
     const inferType = (to: DataType): void => {
       if (ctx.paramTypes[i] === undefined || ctx.paramTypes[i]?.id === "unknown") ctx.paramTypes[i] = to;
     };
-    return { fn: (_r, env) => env.params[i] ?? null, type: t, constant: false, pos: e.pos, inferType };
+    const fn: Fn = (_r, env) => {
+      if (i >= env.params.length) throw err(SqlState.undefinedParameter, `there is no parameter $${e.index}`, e.pos);
+      return env.params[i];
+    };
+    return { fn, type: t, constant: false, pos: e.pos, inferType };
   },
   column(e, scope) {
     let level = 0;
@@ -169,6 +186,7 @@ const handlers: { [K in Expr["kind"]]: Handler<K> } = {
       return { fn: (_r, env) => env.outer[d][idx], type, constant: false, pos: e.pos };
     }
     const name = e.parts.join(".");
+    if (e.parts.length === 1 && SQL_VALUE_FUNCTIONS.has(name)) return scalarFunction(name, [], e.pos);
     if (e.parts.length > 1) {
       const rel = e.parts[e.parts.length - 2];
       let known = false;
@@ -497,11 +515,32 @@ const handlers: { [K in Expr["kind"]]: Handler<K> } = {
   },
   quantified(e, scope, ctx) {
     const a = bindExpr(e.left, scope, ctx);
-    if (!e.query) throw err(SqlState.featureNotSupported, "ANY/ALL over arrays is not supported", e.pos);
+    const all = e.quantifier === "all";
+    if (!e.query) {
+      const arr = bindExpr(e.array!, scope, ctx);
+      if (arr.type.id !== "array") throw err(SqlState.datatypeMismatch, `op ANY/ALL (array) requires array on right side`, e.pos);
+      const probe = bindBinary(e.op, a, { fn: (r) => r[r.length - 1], type: arr.type.elem ?? T.text, constant: false, pos: e.pos }, e.pos);
+      const fa = arr.fn;
+      return {
+        fn: (r, env) => {
+          const xs = fa(r, env);
+          if (xs === null) return null;
+          let sawNull = false;
+          for (const x of xs as Value[]) {
+            const v = probe.fn([...r, x], env);
+            if (v === null) sawNull = true;
+            else if (v === !all) return !all;
+          }
+          return sawNull ? null : all;
+        },
+        type: T.bool,
+        constant: false,
+        pos: e.pos,
+      };
+    }
     const sub = subquery(e.query, scope, ctx, e.pos);
     const st = sub.node.cols[0].type;
     const probe = bindBinary(e.op, a, { fn: (r) => r[r.length - 1], type: st, constant: false, pos: e.pos }, e.pos);
-    const all = e.quantifier === "all";
     const key = {};
     return {
       fn: (r, env) => {
@@ -724,7 +763,7 @@ export function bindBinary(op: string, l: BoundExpr, r: BoundExpr, pos: number):
       pos,
     });
   }
-  return arithmetic(op, l, r, pos);
+  return bindOtherOperator(op, l, r, pos, coerce) ?? arithmetic(op, l, r, pos);
 }
 
 function comparison(op: string, l: BoundExpr, r: BoundExpr, pos: number): BoundExpr {
@@ -814,12 +853,12 @@ function divZero(pos: number): KodiakError {
 }
 
 function arithmetic(op: string, l: BoundExpr, r: BoundExpr, pos: number): BoundExpr {
-  let lt = l;
-  let rt = r;
+  const lt = l;
+  const rt = r;
   if (lt.type.id === "unknown" && rt.type.id === "unknown") {
-    lt = coerce(lt, T.numeric);
-    rt = coerce(rt, T.numeric);
+    throw err("42725", `operator is not unique: unknown ${op} unknown`, pos);
   }
+
   if (op === "^") {
     const useNumeric = lt.type.id === "numeric" || rt.type.id === "numeric";
     const t = useNumeric ? T.numeric : T.float8;

@@ -131,9 +131,81 @@ function round(args: Value[], t: DataType): Value {
   return v;
 }
 
+/** Allowed argument counts [min, max] of the fixed-arity functions. */
+const ARITY: Record<string, [number, number]> = {
+  abs: [1, 1],
+  sign: [1, 1],
+  round: [1, 2],
+  trunc: [1, 2],
+  floor: [1, 1],
+  ceil: [1, 1],
+  ceiling: [1, 1],
+  sqrt: [1, 1],
+  exp: [1, 1],
+  ln: [1, 1],
+  log10: [1, 1],
+  sin: [1, 1],
+  cos: [1, 1],
+  tan: [1, 1],
+  asin: [1, 1],
+  acos: [1, 1],
+  atan: [1, 1],
+  cbrt: [1, 1],
+  degrees: [1, 1],
+  radians: [1, 1],
+  log: [1, 2],
+  power: [2, 2],
+  pow: [2, 2],
+  mod: [2, 2],
+  pi: [0, 0],
+  length: [1, 1],
+  char_length: [1, 1],
+  character_length: [1, 1],
+  octet_length: [1, 1],
+  lower: [1, 1],
+  upper: [1, 1],
+  substr: [2, 3],
+  substring: [2, 3],
+  trim: [1, 2],
+  btrim: [1, 2],
+  ltrim: [1, 2],
+  rtrim: [1, 2],
+  replace: [3, 3],
+  position: [2, 2],
+  strpos: [2, 2],
+  left: [2, 2],
+  right: [2, 2],
+  repeat: [2, 2],
+  reverse: [1, 1],
+  lpad: [2, 3],
+  rpad: [2, 3],
+  md5: [1, 1],
+  typeof: [1, 1],
+  pg_typeof: [1, 1],
+  to_char: [1, 2],
+  now: [0, 0],
+  current_timestamp: [0, 0],
+  statement_timestamp: [0, 0],
+  current_date: [0, 0],
+  localtimestamp: [0, 0],
+  current_time: [0, 0],
+  current_user: [0, 0],
+  session_user: [0, 0],
+  user: [0, 0],
+  current_catalog: [0, 0],
+  transaction_timestamp: [0, 0],
+  gen_random_uuid: [0, 0],
+  version: [0, 0],
+  current_database: [0, 0],
+  current_schema: [0, 0],
+  concat_ws: [1, 1000],
+};
+
 export function scalarFunction(name: string, rawArgs: readonly BoundExpr[], pos: number): BoundExpr {
   const args = rawArgs;
   const n = args.length;
+  const arity = ARITY[name];
+  if (arity && (n < arity[0] || n > arity[1])) throw noFunction(name, args, pos);
   switch (name) {
     case "coalesce": {
       if (n === 0) throw noFunction(name, args, pos);
@@ -442,6 +514,18 @@ export function scalarFunction(name: string, rawArgs: readonly BoundExpr[], pos:
       return make([], T.timestamptz, () => castValue(new Date().toISOString(), T.text, T.timestamptz), pos);
     case "gen_random_uuid":
       return { fn: () => crypto.randomUUID(), type: T.uuid, constant: false, pos };
+    case "current_date":
+      return make([], T.date, () => new Date().toISOString().slice(0, 10), pos);
+    case "localtimestamp":
+      return make([], T.timestamp, () => castValue(new Date().toISOString().replace("T", " ").replace("Z", ""), T.text, T.timestamp), pos);
+    case "current_time":
+      return make([], T.time, () => new Date().toISOString().slice(11, 23), pos);
+    case "current_user":
+    case "session_user":
+    case "user":
+      return make([], T.text, () => "kodiak", pos);
+    case "current_catalog":
+      return make([], T.text, () => "kodiak", pos);
     case "version":
       return make([], T.text, () => "PostgreSQL 15.0 (Kodiak 0.1.0)", pos);
     case "current_database":

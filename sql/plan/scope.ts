@@ -56,6 +56,8 @@ export class Scope {
     for (let i = 0; i < this.cols.length; i++) {
       const c = this.cols[i];
       if (c.name !== name || (rel !== undefined && c.rel !== rel)) continue;
+      // Hidden columns (row ids, columns merged by JOIN USING) are reachable only when qualified.
+      if (c.hidden && rel === undefined) continue;
       if (found !== undefined) {
         // The same relation and name twice (duplicate GROUP BY keys): the same value.
         if (this.cols[found].rel === c.rel) continue;

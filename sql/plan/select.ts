@@ -891,12 +891,10 @@ export function planSelect(core: SelectCore, orderBy: readonly SortItem[], outer
   // Projection (+ hidden sort keys).
   const ctx = bindCtx(pc, "SELECT");
   const bound = items.map((i) => bindExpr(i.expr, exprScope, ctx));
-  const outCols: Col[] = items.map((i, k) => ({
-    rel: undefined,
-    name: i.name,
-    type: bound[k].type.id === "unknown" ? T.text : bound[k].type,
-  }));
-  const fns: Fn[] = bound.map((b) => (b.type.id === "unknown" ? coerce(b, T.text).fn : b.fn));
+  // Untyped literals stay "unknown" here so set operations can resolve them against the other side;
+  // result columns report them as text.
+  const outCols: Col[] = items.map((i, k) => ({ rel: undefined, name: i.name, type: bound[k].type }));
+  const fns: Fn[] = bound.map((b) => b.fn);
   const keys: SortKey[] = [];
   const extraCols: Col[] = [];
   for (const s of orderBy) {
@@ -995,14 +993,13 @@ function aggSpec(f: FuncExpr, args: readonly BoundExpr[], filter: BoundExpr | un
   const ctx = bindCtx(pc, "aggregate ORDER BY");
   const ob = f.withinGroup[0] ?? f.orderBy[0];
   let fnArgs = args.map((a) => a.fn);
-  let argType = args[0]?.type;
+  const argType = args[0]?.type;
   if (name === "string_agg") {
     if (args.length !== 2) throw err(SqlState.undefinedFunction, "function string_agg requires two arguments", f.pos);
     fnArgs = [coerce(args[0], T.text).fn, coerce(args[1], T.text).fn];
   }
   if ((name === "sum" || name === "avg") && argType && argType.id === "unknown") {
-    fnArgs = [coerce(args[0], T.numeric).fn];
-    argType = T.numeric;
+    throw err("42725", `function ${name}(unknown) is not unique`, f.pos);
   }
   if (
     (name === "sum" || name === "avg") &&

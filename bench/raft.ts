@@ -1,0 +1,213 @@
+// `npm run bench -- raft`: replicated put throughput and latency of a 3-node Kodiak cluster versus
+// a 3-member etcd cluster (Debian etcd-server, installed if missing), same machine, same run, fsync
+// on; plus the disk's raw fsync rate and a loopback round trip as the floor. Not a test.
+//
+// options: --seconds N (measured seconds per case, default 5), --warmup N (default 1),
+//          --concurrency 1,16,256  --values 100,4096  --only etcd|kodiak  --keep (keep the temp dir)
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { measureFsyncRate, measureLoopbackRttMs } from "./support/disk.js";
+import { EtcdClient, ensureEtcdInstalled, startEtcdCluster } from "./support/etcd.js";
+import { KodiakClient, kodiakUnavailable, startKodiakCluster } from "./support/kodiak.js";
+import { Processes } from "./support/processes.js";
+import { formatTable, newResults, type ResultRow, round, row, writeResults } from "./support/results.js";
+import { type KvClient, runPuts, type WorkloadResult } from "./support/workload.js";
+
+const MEMBERS = 3;
+/** gRPC channels per benchmarked system: enough that one HTTP/2 connection is not the bottleneck. */
+const CHANNELS_MAX = 4;
+
+interface Options {
+  seconds: number;
+  warmup: number;
+  concurrency: number[];
+  values: number[];
+  only: "etcd" | "kodiak" | undefined;
+  keep: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = { seconds: 5, warmup: 1, concurrency: [1, 16, 256], values: [100, 4096], only: undefined, keep: false };
+  const list = (s: string | undefined, what: string) => {
+    const v = (s ?? "").split(",").map(Number);
+    if (v.length === 0 || v.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`${what} needs a list of positive integers`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => argv[++i];
+    if (a === "--seconds") o.seconds = Number(next());
+    else if (a === "--warmup") o.warmup = Number(next());
+    else if (a === "--concurrency") o.concurrency = list(next(), a);
+    else if (a === "--values") o.values = list(next(), a);
+    else if (a === "--only") {
+      const v = next();
+      if (v !== "etcd" && v !== "kodiak") throw new Error("--only takes etcd or kodiak");
+      o.only = v;
+    } else if (a === "--keep") o.keep = true;
+    else throw new Error(`unknown option ${a}`);
+  }
+  if (!(o.seconds > 0) || !(o.warmup >= 0)) throw new Error("--seconds must be > 0 and --warmup >= 0");
+  return o;
+}
+
+type Measured = Map<string, WorkloadResult>;
+
+function caseName(concurrency: number, valueBytes: number): string {
+  return `put ${valueBytes >= 1024 ? `${valueBytes / 1024} KiB` : `${valueBytes} B`} c=${concurrency}`;
+}
+
+async function measureAll(
+  system: string,
+  makeClient: () => KvClient,
+  o: Options,
+  log: (s: string) => void,
+  notes: string[],
+): Promise<Measured> {
+  const out: Measured = new Map();
+  for (const valueBytes of o.values) {
+    for (const concurrency of o.concurrency) {
+      const clients = Array.from({ length: Math.min(concurrency, CHANNELS_MAX) }, makeClient);
+      try {
+        const r = await runPuts(clients, { concurrency, valueBytes, seconds: o.seconds, warmupSeconds: o.warmup });
+        const name = caseName(concurrency, valueBytes);
+        out.set(name, r);
+        const errs = r.errors > 0 ? `, ${r.errors} errors (first: ${r.firstError})` : "";
+        if (r.errors > 0) notes.push(`${system} ${name}: ${r.errors} failed puts (not counted), first: ${r.firstError}`);
+        log(`${system} ${name}: ${r.opsPerSec.toFixed(0)} ops/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms${errs}`);
+      } finally {
+        for (const c of clients) c.close();
+      }
+    }
+  }
+  return out;
+}
+
+async function main(): Promise<number> {
+  const o = parseOptions(process.argv.slice(2));
+  const root = resolve(import.meta.dirname, "..", "..");
+  const log = (s: string) => process.stderr.write(`bench raft: ${s}\n`);
+  const results = newResults("raft", new Date());
+  results.notes.push(
+    `load average at start: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")} on ${results.machine.cpus} CPUs (shared machine: quote ratios, not absolutes)`,
+  );
+  const work = mkdtempSync(join(tmpdir(), "kodiak-bench-raft-"));
+  const procs = new Processes();
+  let etcd: Measured | undefined;
+  let kodiak: Measured | undefined;
+  try {
+    const fsync = measureFsyncRate(work, 2);
+    const rttMs = await measureLoopbackRttMs();
+    log(`disk: ${fsync.fsyncsPerSec.toFixed(0)} fsyncs/s (p50 ${fsync.p50Ms.toFixed(3)} ms); loopback RTT p50 ${rttMs.toFixed(3)} ms`);
+    results.rows.push(
+      row("disk raw fsync (4 KiB append + fdatasync)", "fsyncs/s", true, undefined, { disk: round(fsync.fsyncsPerSec, 0) }),
+    );
+    results.rows.push(row("floor: one fsync + one loopback RTT", "ms", false, undefined, { disk: round(fsync.p50Ms + rttMs, 3) }));
+
+    if (o.only !== "kodiak") {
+      try {
+        const version = ensureEtcdInstalled(log);
+        const cluster = await startEtcdCluster(procs, work, MEMBERS);
+        const url = cluster.clientUrls[cluster.leader] as string;
+        log(`${version}: ${MEMBERS} members up, leader at ${url}`);
+        results.notes.push(`etcd: ${version}, ${MEMBERS} members on 127.0.0.1, default settings (fsync on), puts sent to the leader`);
+        etcd = await measureAll("etcd", () => new EtcdClient(url), o, log, results.notes);
+      } catch (e) {
+        results.notes.push(`etcd not measured: ${e instanceof Error ? e.message : String(e)}`);
+        log(`etcd not measured: ${String(e)}`);
+      }
+      await procs.stopAll();
+    }
+
+    if (o.only !== "etcd") {
+      const why = kodiakUnavailable(root);
+      if (why !== undefined) {
+        results.notes.push(`TODO kodiak not measured: ${why}`);
+        log(`TODO kodiak not measured: ${why}`);
+      } else {
+        try {
+          const cluster = await startKodiakCluster(procs, root, work, MEMBERS);
+          const address = cluster.addresses[cluster.leader] as string;
+          log(`kodiak: ${MEMBERS} nodes up, leader at ${address}`);
+          results.notes.push(`kodiak: ${MEMBERS} \`kodiak node\` processes on 127.0.0.1, default settings, puts sent to the leader`);
+          kodiak = await measureAll("kodiak", () => new KodiakClient(root, address), o, log, results.notes);
+        } catch (e) {
+          results.notes.push(`kodiak not measured: ${e instanceof Error ? e.message : String(e)}`);
+          log(`kodiak not measured: ${String(e)}`);
+        }
+        await procs.stopAll();
+      }
+    }
+
+    results.rows.push(...workloadRows(o, kodiak, etcd));
+    results.notes.push(
+      `load average at end: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
+    );
+    const p50c1 = kodiak?.get(caseName(1, o.values[0] as number))?.p50Ms;
+    if (p50c1 !== undefined) {
+      const target = 1.5 * (fsync.p50Ms + rttMs);
+      results.notes.push(`target p50 at c=1 <= 1.5 x (fsync + RTT) = ${target.toFixed(3)} ms; kodiak ${p50c1.toFixed(3)} ms`);
+    }
+    process.stdout.write(`\n${formatTable(results.rows)}\n\n${results.notes.map((n) => `- ${n}`).join("\n")}\n`);
+    log(`results written to ${writeResults(root, results)}`);
+    return etcd === undefined && kodiak === undefined ? 1 : 0;
+  } finally {
+    await procs.stopAll();
+    if (o.keep) log(`kept ${work}`);
+    else rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function workloadRows(o: Options, kodiak: Measured | undefined, etcd: Measured | undefined): ResultRow[] {
+  const rows: ResultRow[] = [];
+  for (const valueBytes of o.values) {
+    for (const concurrency of o.concurrency) {
+      const name = caseName(concurrency, valueBytes);
+      const k = kodiak?.get(name);
+      const e = etcd?.get(name);
+      const peers = (f: (r: WorkloadResult) => number): Record<string, number> => (e === undefined ? {} : { etcd: round(f(e), 3) });
+      rows.push(
+        row(
+          `${name} throughput`,
+          "ops/s",
+          true,
+          k?.opsPerSec,
+          peers((r) => r.opsPerSec),
+        ),
+      );
+      rows.push(
+        row(
+          `${name} p50`,
+          "ms",
+          false,
+          k?.p50Ms,
+          peers((r) => r.p50Ms),
+        ),
+      );
+      rows.push(
+        row(
+          `${name} p99`,
+          "ms",
+          false,
+          k?.p99Ms,
+          peers((r) => r.p99Ms),
+        ),
+      );
+    }
+  }
+  return rows;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`bench raft: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);

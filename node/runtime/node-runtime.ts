@@ -1,0 +1,488 @@
+// The node's Ready loop: ticks the Raft core on a Clock timer, steps inbound messages, and
+// drains Ready in the order Raft requires — persist (Wal.save, fsync) BEFORE sending, then send,
+// then apply committed entries, then advance. Client requests resolve only after their entry is
+// applied. It must never acknowledge anything that is not durable on a majority.
+
+import { ConfChangeContext, Proposal, RuntimeSnapshot } from "../../proto/gen/raft.js";
+import type { Wal } from "../log/api.js";
+import type { ConfChange, ConfState, Entry, Message, RawNodeApi, ReadState, Snapshot, SoftState } from "../raft/types.js";
+import { isDurable, type StateMachine } from "../state-machine/index.js";
+import type { RaftTransport } from "../transport/index.js";
+import { type Clock, KodiakError, type Logger, type Random, SqlState, type TimerHandle, toKodiakError } from "../../util/index.js";
+import { NotLeaderError, outcomeUnknown } from "./errors.js";
+import { MAX_PENDING_REQUESTS, PendingRequests } from "./pending.js";
+import { RequestIds, requestKey } from "./request-id.js";
+import type { SnapshotStore } from "./snapshot-store.js";
+
+export interface RuntimeOptions {
+  id: number;
+  clusterId: string;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  wal: Wal;
+  snapshots: SnapshotStore;
+  stateMachine: StateMachine;
+  /** Builds a Raft core over the durable state: at start, and again to step down after a failed append. */
+  createRawNode: (applied: number) => RawNodeApi;
+  decodeConfChange: (data: Uint8Array) => ConfChange;
+  /** Index the state machine already reflects (from the loaded snapshot). */
+  applied: number;
+  appliedTerm: number;
+  peers: Map<number, string>;
+  tickIntervalMs: number;
+  /** Take a snapshot every this many applied entries, then compact the log. */
+  snapshotEveryEntries: number;
+  /** Entries kept below the snapshot index for lagging followers. */
+  snapshotCatchupEntries: number;
+  requestTimeoutMs: number;
+  /** Bound on requests waiting for apply (default MAX_PENDING_REQUESTS); beyond it 53300. */
+  maxPendingRequests?: number;
+  /** Called when the loop hits a failure it cannot serve through (the entry point exits). */
+  onFatal: (e: unknown) => void;
+}
+
+export interface MemberStatus {
+  id: number;
+  address: string;
+  role: "voter" | "learner";
+  match: number;
+}
+
+export interface NodeStatus {
+  id: number;
+  clusterId: string;
+  role: string;
+  term: number;
+  leader: number;
+  leaderAddress: string;
+  commit: number;
+  applied: number;
+  members: MemberStatus[];
+  firstIndex: number;
+  lastIndex: number;
+}
+
+/** Bound on waiting for a leadership transfer to complete. */
+const TRANSFER_TIMEOUT_MS = 5000;
+/** Bound on stopping: an fsync in flight gets this long to finish. */
+const STOP_TIMEOUT_MS = 3000;
+
+export class NodeRuntime {
+  private rawNode: RawNodeApi;
+  private transport: RaftTransport | undefined;
+  private readonly ids: RequestIds;
+  private readonly proposals: PendingRequests<Uint8Array>;
+  private readonly reads: PendingRequests<void>;
+  private readonly confChanges: PendingRequests<void>;
+  private readonly readIndexes = new Map<string, number>();
+  private readonly leaderWaiters = new Set<{ to: number; done: () => void }>();
+  private applied: number;
+  private appliedTerm: number;
+  private lastSnapshotIndex: number;
+  private soft: SoftState = { leader: 0, role: "follower" };
+  private tickTimer: TimerHandle | undefined;
+  private loopScheduled = false;
+  private loopRunning: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+
+  constructor(private readonly o: RuntimeOptions) {
+    this.applied = o.applied;
+    this.appliedTerm = o.appliedTerm;
+    this.lastSnapshotIndex = o.applied;
+    this.rawNode = o.createRawNode(o.applied);
+    this.ids = new RequestIds(o.id, o.random);
+    const max = o.maxPendingRequests ?? MAX_PENDING_REQUESTS;
+    this.proposals = new PendingRequests(o.clock, "proposal", max);
+    this.reads = new PendingRequests(o.clock, "read", max);
+    this.confChanges = new PendingRequests(o.clock, "membership change", max);
+  }
+
+  /** Starts ticking and processing; the transport delivers inbound messages via step(). */
+  start(transport: RaftTransport): void {
+    this.transport = transport;
+    for (const [id, addr] of this.o.peers) transport.setPeer(id, addr);
+    this.tickTimer = this.o.clock.setInterval(() => {
+      this.rawNode.tick();
+      this.schedule();
+    }, this.o.tickIntervalMs);
+    this.schedule();
+  }
+
+  /** A single-voter cluster (or tests) can campaign right away instead of waiting a timeout. */
+  campaign(): void {
+    this.rawNode.campaign();
+    this.schedule();
+  }
+
+  step(msgs: Message[]): void {
+    if (this.stopped) return;
+    for (const m of msgs) {
+      try {
+        this.rawNode.step(m);
+      } catch (e) {
+        this.o.logger.warn({ from: m.from, type: m.type, err: toKodiakError(e).message }, "raft refused a message");
+      }
+    }
+    this.schedule();
+  }
+
+  reportUnreachable(id: number): void {
+    if (!this.stopped) this.rawNode.reportUnreachable(id);
+  }
+
+  reportSnapshot(id: number, ok: boolean): void {
+    if (this.stopped) return;
+    this.rawNode.reportSnapshot(id, ok);
+    this.schedule();
+  }
+
+  // ---- client-facing operations ----
+
+  /** Proposes a state machine command; resolves with its apply result. */
+  async propose(command: Uint8Array): Promise<Uint8Array> {
+    this.requireLeader();
+    const id = this.ids.next();
+    const done = this.proposals.add(requestKey(id), this.o.requestTimeoutMs);
+    try {
+      this.rawNode.propose(Proposal.encode({ requestId: Buffer.from(id), command: Buffer.from(command) }).finish());
+    } catch (e) {
+      this.proposals.reject(requestKey(id), toKodiakError(e));
+    }
+    this.schedule();
+    return done;
+  }
+
+  /** Resolves once the state machine reflects every write committed before the call (ReadIndex). */
+  async readBarrier(): Promise<void> {
+    this.requireLeader();
+    const id = this.ids.next();
+    const done = this.reads.add(requestKey(id), this.o.requestTimeoutMs);
+    this.rawNode.readIndex(id);
+    this.schedule();
+    return done;
+  }
+
+  async changeMember(action: string, nodeId: number, address: string): Promise<void> {
+    this.requireLeader();
+    const types: Record<string, ConfChange["type"]> = {
+      "add-learner": "addLearner",
+      "add-voter": "addVoter",
+      promote: "addVoter",
+      remove: "removeNode",
+    };
+    const type = types[action];
+    if (type === undefined) throw new KodiakError(SqlState.invalidParameterValue, `unknown membership action '${action}'`);
+    if (!Number.isSafeInteger(nodeId) || nodeId <= 0) throw new KodiakError(SqlState.invalidParameterValue, `invalid node id ${nodeId}`);
+    const conf = this.rawNode.status().conf;
+    if (action === "promote" && !conf.learners.includes(nodeId)) {
+      throw new KodiakError(SqlState.objectNotInPrerequisiteState, `node ${nodeId} is not a learner`);
+    }
+    if (action === "remove" && !conf.learners.includes(nodeId) && !conf.voters.includes(nodeId)) {
+      throw new KodiakError(SqlState.undefinedObject, `node ${nodeId} is not a member`);
+    }
+    const addr = address !== "" ? address : (this.o.peers.get(nodeId) ?? "");
+    if (type !== "removeNode" && addr === "")
+      throw new KodiakError(SqlState.invalidParameterValue, `an address is needed to add node ${nodeId}`);
+    const id = this.ids.next();
+    const done = this.confChanges.add(requestKey(id), this.o.requestTimeoutMs);
+    const context = ConfChangeContext.encode({ address: addr, requestId: Buffer.from(id) }).finish();
+    try {
+      this.rawNode.proposeConfChange({ type, nodeId, context });
+    } catch (e) {
+      this.confChanges.reject(requestKey(id), toKodiakError(e));
+    }
+    this.schedule();
+    return done;
+  }
+
+  async transferLeader(to: number): Promise<void> {
+    this.requireLeader();
+    if (!this.rawNode.status().conf.voters.includes(to)) throw new KodiakError(SqlState.undefinedObject, `node ${to} is not a voter`);
+    if (this.soft.leader === to) return;
+    const done = new Promise<void>((resolve, reject) => {
+      const w = {
+        to,
+        done: () => {
+          timer.cancel();
+          resolve();
+        },
+      };
+      const timer = this.o.clock.setTimeout(() => {
+        this.leaderWaiters.delete(w);
+        reject(new KodiakError(SqlState.queryCanceled, `leadership did not move to node ${to} within ${TRANSFER_TIMEOUT_MS} ms`));
+      }, TRANSFER_TIMEOUT_MS);
+      this.leaderWaiters.add(w);
+    });
+    this.rawNode.transferLeader(to);
+    this.schedule();
+    return done;
+  }
+
+  status(): NodeStatus {
+    const s = this.rawNode.status();
+    const stats = this.o.wal.stats();
+    const members: MemberStatus[] = [];
+    for (const [ids, role] of [
+      [s.conf.voters, "voter"],
+      [s.conf.learners, "learner"],
+    ] as const) {
+      for (const id of ids) {
+        members.push({ id, address: this.addressOf(id) ?? "", role, match: s.progress?.get(id)?.match ?? 0 });
+      }
+    }
+    return {
+      id: this.o.id,
+      clusterId: this.o.clusterId,
+      role: s.role,
+      term: s.term,
+      leader: s.lead,
+      leaderAddress: this.addressOf(s.lead) ?? "",
+      commit: s.commit,
+      applied: this.applied,
+      members,
+      firstIndex: stats.firstIndex,
+      lastIndex: stats.lastIndex,
+    };
+  }
+
+  /** Whether `id` is a peer this node has an address for (members, and nodes being added). */
+  knowsPeer(id: number): boolean {
+    return this.o.peers.has(id);
+  }
+
+  appliedIndex(): number {
+    return this.applied;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.tickTimer?.cancel();
+    const shutdown = new KodiakError(SqlState.adminShutdown, "node is shutting down");
+    this.proposals.rejectAll(shutdown);
+    this.reads.rejectAll(shutdown);
+    this.confChanges.rejectAll(shutdown);
+    if (this.loopRunning !== undefined) {
+      let timer: TimerHandle | undefined;
+      await Promise.race([this.loopRunning, new Promise<void>((r) => (timer = this.o.clock.setTimeout(r, STOP_TIMEOUT_MS)))]);
+      timer?.cancel();
+    }
+    this.transport?.close();
+    await this.o.wal.close();
+  }
+
+  // ---- the Ready loop ----
+
+  private addressOf(id: number): string | undefined {
+    return this.o.peers.get(id);
+  }
+
+  private requireLeader(): void {
+    if (this.stopped) throw new KodiakError(SqlState.adminShutdown, "node is shutting down");
+    const s = this.rawNode.status();
+    if (s.role !== "leader") throw new NotLeaderError(s.lead, this.addressOf(s.lead));
+  }
+
+  private schedule(): void {
+    if (this.loopScheduled || this.stopped) return;
+    if (this.loopRunning !== undefined) {
+      this.again = true;
+      return;
+    }
+    this.loopScheduled = true;
+    setImmediate(() => {
+      this.loopScheduled = false;
+      this.loopRunning = this.runLoop().finally(() => {
+        this.loopRunning = undefined;
+        if (this.again) {
+          this.again = false;
+          this.schedule();
+        }
+      });
+    });
+  }
+
+  private async runLoop(): Promise<void> {
+    try {
+      while (!this.stopped && this.rawNode.hasReady()) {
+        await this.handleReady();
+      }
+    } catch (e) {
+      // A bug or an unexpected I/O failure outside the append path: do not keep serving from
+      // a state we cannot vouch for.
+      this.o.logger.error({ err: String(e), stack: e instanceof Error ? e.stack : undefined }, "ready loop failed");
+      this.stopped = true;
+      this.tickTimer?.cancel();
+      this.o.onFatal(e);
+    }
+  }
+
+  private async handleReady(): Promise<void> {
+    const rd = this.rawNode.ready();
+    if (rd.softState !== undefined) this.onSoftState(rd.softState);
+    if (rd.snapshot !== undefined && rd.snapshot.metadata.index > 0) await this.installSnapshot(rd.snapshot);
+    if (rd.hardState !== undefined || rd.entries.length > 0) {
+      try {
+        await this.o.wal.save(rd.hardState, rd.entries);
+      } catch (e) {
+        this.onAppendFailed(e);
+        return;
+      }
+    }
+    this.transport?.send(rd.messages);
+    for (const rs of rd.readStates) this.onReadState(rs);
+    for (const e of rd.committedEntries) this.applyEntry(e);
+    this.rawNode.advance();
+    this.releaseReads();
+    await this.maybeSnapshot();
+  }
+
+  /**
+   * The append failed (e.g. disk full): nothing of it may be acknowledged or sent. Fail waiting
+   * clients and rebuild the core from durable state, which makes this node a follower.
+   */
+  private onAppendFailed(e: unknown): void {
+    const err = toKodiakError(e);
+    this.o.logger.error({ code: err.code, err: err.message }, "log append failed; failing pending requests and stepping down");
+    const failure = new KodiakError(err.code, `write not acknowledged: log append failed: ${err.message}`);
+    this.proposals.rejectAll(failure);
+    this.confChanges.rejectAll(failure);
+    this.reads.rejectAll(failure);
+    this.readIndexes.clear();
+    this.rawNode = this.o.createRawNode(this.applied);
+    this.soft = { leader: 0, role: "follower" };
+  }
+
+  private onSoftState(s: SoftState): void {
+    const wasLeader = this.soft.role === "leader";
+    this.soft = s;
+    this.o.logger.info({ role: s.role, leader: s.leader }, "raft role changed");
+    if (wasLeader && s.role !== "leader") {
+      this.proposals.rejectAll(outcomeUnknown("this node lost leadership before the write was applied"));
+      this.confChanges.rejectAll(outcomeUnknown("this node lost leadership before the change was applied"));
+      this.reads.rejectAll(new NotLeaderError(s.leader, this.addressOf(s.leader)));
+      this.readIndexes.clear();
+    }
+    for (const w of this.leaderWaiters) {
+      if (s.leader === w.to) {
+        this.leaderWaiters.delete(w);
+        w.done();
+      }
+    }
+  }
+
+  private onReadState(rs: ReadState): void {
+    const key = requestKey(rs.context);
+    if (this.reads.has(key)) this.readIndexes.set(key, rs.index);
+  }
+
+  private releaseReads(): void {
+    for (const [key, index] of this.readIndexes) {
+      if (index <= this.applied) {
+        this.readIndexes.delete(key);
+        this.reads.resolve(key, undefined);
+      }
+    }
+  }
+
+  private applyEntry(e: Entry): void {
+    if (e.index <= this.applied) return; // already reflected by a restored snapshot
+    if (e.type === "confChange") this.applyConfChange(e);
+    else if (e.data.byteLength > 0) {
+      let p: Proposal | undefined;
+      try {
+        p = Proposal.decode(e.data);
+      } catch {
+        // Deterministic on every replica: a malformed entry is skipped everywhere.
+        this.o.logger.error({ index: e.index }, "skipping a committed entry that is not a Proposal");
+      }
+      if (p !== undefined) {
+        const result = this.o.stateMachine.apply({ index: e.index, term: e.term, command: p.command });
+        this.proposals.resolve(requestKey(p.requestId), result);
+      }
+    }
+    this.applied = e.index;
+    this.appliedTerm = e.term;
+  }
+
+  private applyConfChange(e: Entry): void {
+    const cc = this.o.decodeConfChange(e.data);
+    const ctx = cc.context !== undefined && cc.context.byteLength > 0 ? ConfChangeContext.decode(cc.context) : undefined;
+    if (cc.type === "removeNode") {
+      this.o.peers.delete(cc.nodeId);
+      if (cc.nodeId !== this.o.id) this.transport?.removePeer(cc.nodeId);
+      else this.o.logger.warn({}, "this node was removed from the cluster");
+    } else if (ctx !== undefined && ctx.address !== "") {
+      this.o.peers.set(cc.nodeId, ctx.address);
+      this.transport?.setPeer(cc.nodeId, ctx.address);
+    }
+    const conf: ConfState = this.rawNode.applyConfChange(cc);
+    this.o.logger.info({ change: cc.type, node: cc.nodeId, voters: conf.voters, learners: conf.learners }, "membership changed");
+    if (ctx !== undefined) this.confChanges.resolve(requestKey(ctx.requestId), undefined);
+  }
+
+  private async installSnapshot(s: Snapshot): Promise<void> {
+    // Our snapshot file first: if we crash after the log dropped its prefix, the image survives.
+    await this.o.snapshots.save(s);
+    await this.o.wal.applySnapshot(s);
+    await this.restoreImage(s.data);
+    this.applied = s.metadata.index;
+    this.appliedTerm = s.metadata.term;
+    this.lastSnapshotIndex = s.metadata.index;
+    this.o.logger.info({ index: s.metadata.index, term: s.metadata.term }, "installed snapshot from leader");
+  }
+
+  /**
+   * Restores the state machine and peer addresses from a RuntimeSnapshot image. peersOnly: at
+   * startup of a durable state machine that is already at or past the image's index.
+   */
+  async restoreImage(data: Uint8Array, options: { peersOnly?: boolean } = {}): Promise<void> {
+    const img = RuntimeSnapshot.decode(data);
+    if (!options.peersOnly) await this.o.stateMachine.restore(img.state);
+    for (const p of img.peers) {
+      this.o.peers.set(p.id, p.address);
+      this.transport?.setPeer(p.id, p.address);
+    }
+  }
+
+  /**
+   * The state at the applied index as a Raft snapshot (peers + state machine image). For a
+   * durable state machine this is what a lagging follower is sent; built only when asked.
+   */
+  currentSnapshot(): Snapshot {
+    const peers = [...this.o.peers].map(([id, address]) => ({ id, address }));
+    const data = RuntimeSnapshot.encode({ peers, state: Buffer.from(this.o.stateMachine.snapshot()) }).finish();
+    const conf = this.rawNode.status().conf;
+    const metadata = { index: this.applied, term: this.appliedTerm, conf: { voters: [...conf.voters], learners: [...conf.learners] } };
+    return { metadata, data };
+  }
+
+  private async maybeSnapshot(): Promise<void> {
+    if (this.applied - this.lastSnapshotIndex < this.o.snapshotEveryEntries) return;
+    const sm = this.o.stateMachine;
+    let snapshot: Snapshot;
+    if (isDurable(sm)) {
+      // The storage engine is its own image: checkpoint it, and keep only peers + metadata in
+      // the snapshot file. Followers that need a snapshot get currentSnapshot() on demand.
+      await sm.checkpoint(this.applied);
+      const peers = [...this.o.peers].map(([id, address]) => ({ id, address }));
+      const conf = this.rawNode.status().conf;
+      const metadata = { index: this.applied, term: this.appliedTerm, conf: { voters: [...conf.voters], learners: [...conf.learners] } };
+      snapshot = { metadata, data: RuntimeSnapshot.encode({ peers, state: Buffer.alloc(0) }).finish() };
+    } else {
+      snapshot = this.currentSnapshot();
+    }
+    const { metadata, data } = snapshot;
+    await this.o.snapshots.save({ metadata, data });
+    this.lastSnapshotIndex = this.applied;
+    await this.o.wal.compact(Math.max(0, this.applied - this.o.snapshotCatchupEntries), metadata);
+    this.o.logger.info({ index: this.applied, bytes: data.byteLength }, "took snapshot and compacted the log");
+  }
+}
+
+/** Encodes a runtime snapshot image (used at bootstrap and by tests). */
+export function encodeRuntimeImage(peers: Map<number, string>, state: Uint8Array): Uint8Array {
+  return RuntimeSnapshot.encode({ peers: [...peers].map(([id, address]) => ({ id, address })), state: Buffer.from(state) }).finish();
+}

@@ -1,0 +1,5 @@
+// Public API of the state machine layer: the interface, the storage-engine-backed transactional
+// state machine (production) and the in-memory KV fixture (tests).
+export { type AppliedCommand, type DurableStateMachine, isDurable, type StateMachine } from "./api.js";
+export { MAX_SCAN_ROWS, MemoryKvStateMachine } from "./memory-kv.js";
+export { MAX_TXN_OPS, TxnStoreStateMachine } from "./txn-store.js";

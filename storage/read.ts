@@ -1,0 +1,294 @@
+// Read path of the tree: point lookups and "windows" (one leaf's key range merged with the
+// buffered messages of its ancestors) resolved into per-key version events. It never modifies
+// a page, and copies every byte it returns out of page buffers (pages may be evicted later).
+
+import { CELL_HEADER_BYTES, Kind, MAX_TS, PageType } from "./format.js";
+import { rdEnd, userBound } from "./nodes.js";
+import {
+  cellKeyLen,
+  cellKind,
+  cellTs,
+  cellValue,
+  compareKeyToCell,
+  countA,
+  countB,
+  countC,
+  link1,
+  link2,
+  lowerBound,
+  pageType,
+  routeBefore,
+  slotOffset,
+  upperBound,
+} from "./slotted.js";
+import { childAt, type Tree } from "./tree.js";
+
+/** One write event on a key: a version, or a range delete covering it. rank 0 = root level. */
+export interface Event {
+  ts: number;
+  kind: Kind;
+  value: Buffer;
+  rank: number;
+}
+
+export interface KeyEvents {
+  key: Buffer;
+  /** Newest first: ts desc, then higher level first, then point before range delete. */
+  events: Event[];
+}
+
+export interface Window {
+  /** Key range of the leaf: [lo, hi), undefined = open. */
+  lo: Buffer | undefined;
+  hi: Buffer | undefined;
+  keys: KeyEvents[];
+  leafNext: number;
+  leafPrev: number;
+}
+
+function keyOf(p: Buffer, o: number): Buffer {
+  return p.subarray(o + CELL_HEADER_BYTES, o + CELL_HEADER_BYTES + cellKeyLen(p, o));
+}
+
+/** User bound (nodes.userBound) of pivot i of an internal page. */
+function pivotBound(p: Buffer, i: number): Buffer {
+  const o = slotOffset(p, i);
+  return userBound({ key: Buffer.from(keyOf(p, o)), ts: cellTs(p, o) });
+}
+
+/** The value visible at snapshot ts for a key, or undefined (absent or deleted). */
+export function getAt(tree: Tree, key: Buffer, ts: number): Buffer | undefined {
+  let lid = tree.root;
+  if (lid === 0) return undefined;
+  for (;;) {
+    const p = tree.pager.get(lid);
+    const na = countA(p);
+    if (pageType(p) === PageType.Leaf) return leafGet(tree, p, key, ts);
+    const nb = countB(p);
+    let pointTs = -1;
+    let pointKind: Kind = Kind.Tombstone;
+    let pointOff = 0;
+    if (nb > 0) {
+      const at = lowerBound(p, na, na + nb, key, ts);
+      if (at < na + nb) {
+        const o = slotOffset(p, at);
+        if (compareKeyToCell(key, p, o) === 0) {
+          pointTs = cellTs(p, o);
+          pointKind = cellKind(p, o);
+          pointOff = o;
+        }
+      }
+    }
+    const rdTs = coveringRdTs(p, na + nb, na + nb + countC(p), key, ts);
+    if (pointTs >= 0 || rdTs >= 0) {
+      if (pointTs >= rdTs && pointKind === Kind.Put) return Buffer.from(cellValue(p, pointOff));
+      return undefined;
+    }
+    lid = childAt(p, upperBound(p, 0, na, key, ts));
+  }
+}
+
+/**
+ * The newest version <= ts of key, starting in leaf p. When p ends first, the key's older
+ * versions may continue in the next leaf (a split inside one key, tree.ts invariant 1); no
+ * buffered message can be for them, so following the leaf link is enough.
+ */
+function leafGet(tree: Tree, first: Buffer, key: Buffer, ts: number): Buffer | undefined {
+  let p = first;
+  for (;;) {
+    const na = countA(p);
+    const at = lowerBound(p, 0, na, key, ts);
+    if (at < na) {
+      const o = slotOffset(p, at);
+      if (compareKeyToCell(key, p, o) !== 0 || cellKind(p, o) !== Kind.Put) return undefined;
+      return Buffer.from(cellValue(p, o));
+    }
+    const next = link1(p);
+    if (next === 0) return undefined;
+    p = tree.pager.get(next);
+  }
+}
+
+/** Newest timestamp <= ts of a range delete in slots [from, to) covering key; -1 if none. */
+function coveringRdTs(p: Buffer, from: number, to: number, key: Buffer, ts: number): number {
+  let best = -1;
+  for (let i = from; i < to; i++) {
+    const o = slotOffset(p, i);
+    const t = cellTs(p, o);
+    if (t > ts || t <= best || compareKeyToCell(key, p, o) < 0) continue;
+    const end = rdEnd(cellValue(p, o));
+    if (end === undefined || Buffer.compare(key, end) < 0) best = t;
+  }
+  return best;
+}
+
+function compareEvents(a: Event, b: Event): number {
+  if (a.ts !== b.ts) return b.ts - a.ts;
+  if (a.rank !== b.rank) return a.rank - b.rank;
+  return (a.kind === Kind.RangeDelete ? 1 : 0) - (b.kind === Kind.RangeDelete ? 1 : 0);
+}
+
+interface RawRd {
+  start: Buffer;
+  end: Buffer | undefined;
+  ts: number;
+  rank: number;
+}
+
+/**
+ * The window holding `seek`. Forward: the leaf whose range contains seek (undefined = first
+ * leaf). Reverse: the leaf holding the largest keys < seek (undefined = last leaf).
+ */
+export function loadWindow(tree: Tree, seek: Buffer | undefined, reverse: boolean): Window | undefined {
+  let lid = tree.root;
+  if (lid === 0) return undefined;
+  let lo: Buffer | undefined;
+  let hi: Buffer | undefined;
+  const ancestors: Buffer[] = [];
+  let p = tree.pager.get(lid);
+  while (pageType(p) === PageType.Internal) {
+    const na = countA(p);
+    let i: number;
+    if (seek === undefined) i = reverse ? na : 0;
+    else i = reverse ? routeBefore(p, na, seek) : upperBound(p, 0, na, seek, MAX_TS);
+    if (i > 0) lo = pivotBound(p, i - 1);
+    if (i < na) hi = pivotBound(p, i);
+    ancestors.push(p);
+    lid = childAt(p, i);
+    p = tree.pager.get(lid);
+  }
+  const byKey = new Map<string, KeyEvents>();
+  const ordered: KeyEvents[] = [];
+  const add = (key: Buffer, ev: Event) => {
+    const s = key.toString("latin1");
+    let ke = byKey.get(s);
+    if (ke === undefined) {
+      ke = { key: Buffer.from(key), events: [] };
+      byKey.set(s, ke);
+      ordered.push(ke);
+    }
+    ke.events.push(ev);
+  };
+  const rds: RawRd[] = [];
+  ancestors.forEach((a, rank) => {
+    const na = countA(a);
+    const nb = countB(a);
+    const from = lo === undefined ? na : lowerBound(a, na, na + nb, lo, MAX_TS);
+    for (let i = from; i < na + nb; i++) {
+      const o = slotOffset(a, i);
+      if (hi !== undefined && compareKeyToCell(hi, a, o) <= 0) break;
+      add(keyOf(a, o), { ts: cellTs(a, o), kind: cellKind(a, o), value: Buffer.from(cellValue(a, o)), rank });
+    }
+    for (let i = na + nb; i < na + nb + countC(a); i++) {
+      const o = slotOffset(a, i);
+      const start = Buffer.from(keyOf(a, o));
+      const end = rdEnd(cellValue(a, o));
+      if (hi !== undefined && Buffer.compare(start, hi) >= 0) continue;
+      if (lo !== undefined && end !== undefined && Buffer.compare(end, lo) <= 0) continue;
+      rds.push({ start, end: end === undefined ? undefined : Buffer.from(end), ts: cellTs(a, o), rank });
+    }
+  });
+  const leafRank = ancestors.length;
+  const n = countA(p);
+  let lastIn: Buffer | undefined;
+  for (let i = lo === undefined ? 0 : lowerBound(p, 0, n, lo, MAX_TS); i < n; i++) {
+    const o = slotOffset(p, i);
+    if (hi !== undefined && compareKeyToCell(hi, p, o) <= 0) break;
+    lastIn = keyOf(p, o);
+    add(lastIn, { ts: cellTs(p, o), kind: cellKind(p, o), value: Buffer.from(cellValue(p, o)), rank: leafRank });
+  }
+  // The last key's older versions may continue in the following leaves (split inside a key).
+  let next = link1(p);
+  while (lastIn !== undefined && next !== 0) {
+    const q = tree.pager.get(next);
+    const m = countA(q);
+    let i = 0;
+    for (; i < m; i++) {
+      const o = slotOffset(q, i);
+      if (compareKeyToCell(lastIn, q, o) !== 0) break;
+      add(lastIn, { ts: cellTs(q, o), kind: cellKind(q, o), value: Buffer.from(cellValue(q, o)), rank: leafRank });
+    }
+    if (i < m) break;
+    next = link1(q);
+  }
+  if (ancestors.length > 0) ordered.sort((a, b) => Buffer.compare(a.key, b.key));
+  for (const ke of ordered) {
+    for (const r of rds) {
+      if (Buffer.compare(ke.key, r.start) >= 0 && (r.end === undefined || Buffer.compare(ke.key, r.end) < 0)) {
+        ke.events.push({ ts: r.ts, kind: Kind.RangeDelete, value: EMPTY, rank: r.rank });
+      }
+    }
+    if (ancestors.length > 0) ke.events.sort(compareEvents);
+  }
+  return { lo, hi, keys: ordered, leafNext: link1(p), leafPrev: link2(p) };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** The value visible at ts given a key's events (newest first), or undefined. */
+export function visibleAt(events: readonly Event[], ts: number): Buffer | undefined {
+  for (const e of events) {
+    if (e.ts > ts) continue;
+    return e.kind === Kind.Put ? e.value : undefined;
+  }
+  return undefined;
+}
+
+/** A key's real versions, newest first: range deletes become tombstones on live keys only. */
+export function effectiveVersions(events: readonly Event[]): { ts: number; kind: Kind; value: Buffer }[] {
+  const out: { ts: number; kind: Kind; value: Buffer }[] = [];
+  let live = false;
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i] as Event;
+    let v: { ts: number; kind: Kind; value: Buffer } | undefined;
+    if (e.kind === Kind.RangeDelete) {
+      if (live) v = { ts: e.ts, kind: Kind.Tombstone, value: EMPTY };
+      live = false;
+    } else {
+      v = { ts: e.ts, kind: e.kind, value: e.value };
+      live = e.kind === Kind.Put;
+    }
+    if (v === undefined) continue;
+    const last = out[out.length - 1];
+    if (last !== undefined && last.ts === v.ts) out[out.length - 1] = v;
+    else out.push(v);
+  }
+  return out.reverse();
+}
+
+/** Events of one key from root to leaf (for latestCommitTs). */
+export function keyEvents(tree: Tree, key: Buffer): Event[] {
+  const events: Event[] = [];
+  let lid = tree.root;
+  if (lid === 0) return events;
+  let rank = 0;
+  for (;;) {
+    const p = tree.pager.get(lid);
+    const na = countA(p);
+    const leaf = pageType(p) === PageType.Leaf;
+    const from = leaf ? 0 : na;
+    const to = leaf ? na : na + countB(p);
+    let i = lowerBound(p, from, to, key, MAX_TS);
+    for (; i < to; i++) {
+      const o = slotOffset(p, i);
+      if (compareKeyToCell(key, p, o) !== 0) break;
+      events.push({ ts: cellTs(p, o), kind: cellKind(p, o), value: EMPTY, rank });
+    }
+    if (leaf) {
+      if (i < to || link1(p) === 0) break;
+      lid = link1(p);
+      continue;
+    }
+    const nb = countB(p);
+    for (let i = na + nb; i < na + nb + countC(p); i++) {
+      const o = slotOffset(p, i);
+      if (compareKeyToCell(key, p, o) < 0) continue;
+      const end = rdEnd(cellValue(p, o));
+      if (end === undefined || Buffer.compare(key, end) < 0) events.push({ ts: cellTs(p, o), kind: Kind.RangeDelete, value: EMPTY, rank });
+    }
+    lid = childAt(p, upperBound(p, 0, na, key, MAX_TS));
+    rank++;
+  }
+  events.sort(compareEvents);
+  return events;
+}
