@@ -187,7 +187,7 @@ export type TopStmt =
       readonly sql: SqlText;
       readonly text: string;
       /** Set for a FROM-less `SELECT e1, e2 …`: evaluated by PL-Grizzly itself. */
-      readonly select?: readonly { readonly e: Expr; readonly name: string }[];
+      readonly select?: readonly { readonly e: Expr; readonly name: string; readonly plSyntax: boolean }[];
     });
 
 export type TopStmtKind = TopStmt["kind"];

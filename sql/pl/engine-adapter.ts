@@ -59,7 +59,7 @@ export class PlEngineAdapter {
         yield { command: "SET", rowCount: 0 };
         continue;
       }
-      if (top.kind === "sql" && top.select === undefined) {
+      if (top.kind === "sql" && (top.select === undefined || !top.select.some((i) => i.plSyntax))) {
         const { text, params } = this.pl.bindSql(top);
         const { values, types } = toEngine(params);
         yield await runStatement(parseStatement(text).statement, values, types);

@@ -182,6 +182,11 @@ export class PlSession {
       const scope = new Scope(null);
       const values: PlValue[] = [];
       for (const item of s.select) {
+        if (item.e.kind === "range")
+          throw new PlError(
+            SqlState.syntaxError,
+            "a range is allowed only as a FOR source, MATCH pattern, pipeline source or array argument",
+          );
         const v = drive(evalExpr(item.e, scope, ctx));
         // Called from SQL, an ASYNC function is awaited at the call site (section 8).
         if (v.t.k === "future" && v.v !== null) {

@@ -80,7 +80,7 @@ export class PlBuilder {
   }
 
   /** `SELECT e1 [AS a], …` with no FROM or other clause: PL-Grizzly evaluates it directly. */
-  private simpleSelect(q: P.QueryContext): { e: Expr; name: string }[] | undefined {
+  private simpleSelect(q: P.QueryContext): { e: Expr; name: string; plSyntax: boolean }[] | undefined {
     if (q.withClause() !== null || q.orderByClause() !== null || q.limitClause() !== null) return undefined;
     const body = q.selectBody();
     if (!(body instanceof P.PrimarySelectContext)) return undefined;
@@ -89,6 +89,7 @@ export class PlBuilder {
     if (core.havingClause() !== null || core.windowClause() !== null || core.setQuantifier() !== null) return undefined;
     const items = core.selectList().selectItem();
     if (!items.every((i) => i instanceof P.ExprItemContext)) return undefined;
+    const plSyntax = items.some((i) => hasPlSyntax(i));
     return (items as P.ExprItemContext[]).map((i) => {
       const alias = i.columnAlias();
       const e = this.expr(i.expr());
@@ -104,7 +105,7 @@ export class PlBuilder {
           : alias.identifier() !== null
             ? this.ident(alias.identifier()!)
             : unquote(alias.STRING()!.getText());
-      return { e, name };
+      return { e, name, plSyntax };
     });
   }
 
@@ -469,8 +470,8 @@ export class PlBuilder {
       return {
         kind: "like",
         at: p,
-        e: this.expr(ctx.expr(0)!),
-        pattern: this.expr(ctx.expr(1)!),
+        e: this.expr(ctx.expr()),
+        pattern: this.bexpr(ctx.bexpr(0)!),
         not: ctx.NOT() !== null,
         ci: ctx.ILIKE() !== null,
       };
@@ -629,7 +630,10 @@ export class PlBuilder {
     if (ctx instanceof P.SubqueryPrimaryContext) return { kind: "query", at: p, sql: this.sqlText(ctx.query()), mode: "scalar" };
     if (ctx instanceof P.ArraySubqueryPrimaryContext) return { kind: "query", at: p, sql: this.sqlText(ctx.query()), mode: "array" };
     if (ctx instanceof P.ArrayPrimaryContext) return { kind: "array", at: p, items: ctx.expr().map((e) => this.expr(e)) };
-    if (ctx instanceof P.ParenPrimaryContext) return this.expr(ctx.expr());
+    if (ctx instanceof P.ParenPrimaryContext) {
+      const es = ctx.expr();
+      return es.length === 1 ? this.expr(es[0]!) : this.viaSql(ctx);
+    }
     if (ctx instanceof P.CasePrimaryContext) return this.caseExpr(ctx, p);
     if (ctx instanceof P.CastPrimaryContext) return { kind: "cast", at: p, e: this.expr(ctx.expr()), type: this.typeName(ctx.typeName()) };
     if (ctx instanceof P.TypedLiteralPrimaryContext) {
@@ -740,6 +744,30 @@ export class PlBuilder {
     const name = this.ident((ctx as P.PlBindPatternContext).identifier());
     return name === "_" ? { kind: "pAny" } : { kind: "pBind", name };
   }
+}
+
+const PL_SYNTAX = [
+  P.PlMemberExprContext,
+  P.PlRangeExprContext,
+  P.PlContainsExprContext,
+  P.PlAmpAmpExprContext,
+  P.PlPipelineExprContext,
+  P.PlTryExprContext,
+  P.PlAwaitExprContext,
+  P.PlStructPrimaryContext,
+  P.PlArrayPrimaryContext,
+  P.PlIfPrimaryContext,
+  P.PlMatchPrimaryContext,
+];
+
+/** Does a subtree use PL-Grizzly-only expression syntax (interpolation does not count)? */
+function hasPlSyntax(ctx: ParserRuleContext): boolean {
+  if (PL_SYNTAX.some((k) => ctx instanceof k)) return true;
+  for (let i = 0; i < ctx.getChildCount(); i++) {
+    const c = ctx.getChild(i);
+    if (c !== null && "children" in c && hasPlSyntax(c as ParserRuleContext)) return true;
+  }
+  return false;
 }
 
 function collectInterpolations(ctx: ParserRuleContext): P.PlInterpolationContext[] {
