@@ -2,22 +2,23 @@
 // decides durability and replication; the engine holds no data of its own.
 import type { SessionOptions, SqlEngine, SqlSession } from "../api.js";
 import type { KvStore } from "../kv/index.js";
-import { MemoryCatalog } from "../pl/catalog.js";
+import { PlEngineServices } from "../pl/engine-services.js";
 import { Session } from "./session.js";
 
 export class KvSqlEngine implements SqlEngine {
   private readonly sessions = new Set<SqlSession>();
-  /** PL-Grizzly definitions (types, functions, triggers, cron jobs), shared by all sessions. */
-  readonly plCatalog = new MemoryCatalog();
+  /** PL-Grizzly definitions (types, functions, triggers, cron jobs) and the cron scheduler. */
+  readonly pl = new PlEngineServices((options) => this.openSession(options));
   constructor(readonly store: KvStore) {}
 
   async openSession(options: SessionOptions): Promise<SqlSession> {
-    const s = new Session(this.store, options, this.plCatalog);
+    const s = new Session(this.store, options, this.pl);
     this.sessions.add(s);
     return s;
   }
 
   async close(): Promise<void> {
+    this.pl.stop();
     for (const s of this.sessions) await s.close();
     this.sessions.clear();
   }

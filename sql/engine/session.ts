@@ -31,7 +31,7 @@ import { describeReturning, executeDelete, executeInsert, executeUpdate } from "
 import { explainLines } from "./explain.js";
 import { Settings } from "./settings.js";
 import { Transaction } from "./txn.js";
-import { MemoryCatalog } from "../pl/catalog.js";
+import { PlEngineServices } from "../pl/engine-services.js";
 import { PlEngineAdapter } from "../pl/engine-adapter.js";
 
 /** Bound on statements prepared by name in one session (PREPARE and the extended protocol). */
@@ -72,10 +72,12 @@ export class Session implements SqlSession {
   constructor(
     private readonly store: KvStore,
     options: SessionOptions,
-    plCatalog: MemoryCatalog = new MemoryCatalog(),
+    plServices: PlEngineServices = new PlEngineServices(async () => {
+      throw new KodiakError(SqlState.featureNotSupported, "cron jobs need a SqlEngine");
+    }),
   ) {
     this.settings = new Settings(options.settings);
-    this.pl = new PlEngineAdapter(plCatalog, this.noHost());
+    this.pl = new PlEngineAdapter(plServices, this.noHost());
   }
 
   /** PL code only runs inside executeIn, which supplies a host over the transaction. */

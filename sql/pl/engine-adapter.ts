@@ -12,7 +12,7 @@ import type { DataType } from "../types/types.js";
 import type { Value } from "../types/values.js";
 import type { TopStmt } from "./ast.js";
 import { Budget } from "./budget.js";
-import type { MemoryCatalog } from "./catalog.js";
+import type { PlEngineServices } from "./engine-services.js";
 import { type ActivePl, withActivePl } from "./engine-bridge.js";
 import type { BoundParam, HostResult, SqlHost } from "./host.js";
 import { rowTypeOf } from "./dml-triggers.js";
@@ -37,9 +37,9 @@ export class PlEngineAdapter {
   readonly pl: PlSession;
   private readonly triggers: TriggerRuntime;
 
-  constructor(catalog: MemoryCatalog, host: SqlHost) {
-    this.pl = new PlSession({ host, catalog, clock: systemClock });
-    this.triggers = new TriggerRuntime(catalog);
+  constructor(services: PlEngineServices, host: SqlHost) {
+    this.pl = new PlSession({ host, catalog: services.catalog, clock: systemClock, runCronAction: (name) => services.runNow(name) });
+    this.triggers = new TriggerRuntime(services.catalog);
   }
 
   /** Session.run: each statement of the script, PL or SQL, through the engine's runStatement. */

@@ -356,4 +356,28 @@ export const tableItems: readonly Item[] = [
     rows: [[0]],
   },
   { id: "PLG-077", script: "CREATE TABLE r (n INT32); DROP TRIGGER IF EXISTS nope ON r; DROP TRIGGER nope ON r;", error: "42704" },
+  {
+    id: "PLG-078",
+    script:
+      "CREATE TABLE c (n INT32); CREATE CRON JOB nightly SCHEDULE '0 3 * * *' DO { DELETE FROM c }; SELECT name, schedule, timezone, on_missed, paused FROM kodiak_cron_jobs;",
+    rows: [["nightly", "0 3 * * *", "UTC", "SKIP", false]],
+  },
+  {
+    id: "PLG-080",
+    script:
+      "CREATE CRON JOB j SCHEDULE '@hourly' TIMEZONE 'Europe/Paris' ON MISSED RUN ONCE DO { }; ALTER CRON JOB j PAUSE; SELECT timezone, on_missed, paused, next_run IS NULL FROM kodiak_cron_jobs WHERE name = 'j';",
+    rows: [["Europe/Paris", "RUN ONCE", true, true]],
+  },
+  {
+    id: "PLG-082",
+    script:
+      "CREATE TABLE c (n INT32); CREATE CRON JOB j SCHEDULE '0 0 1 1 *' DO { INSERT INTO c VALUES (7) }; ALTER CRON JOB j RUN NOW; SELECT (SELECT count(*) FROM c), status, error, scheduled_for FROM kodiak_cron_runs WHERE job = 'j';",
+    rows: [[1, "succeeded", null, null]],
+  },
+  {
+    id: "PLG-083",
+    script:
+      "CREATE CRON JOB j SCHEDULE '0 0 1 1 *' DO { LET z = 1 / 0 }; ALTER CRON JOB j RUN NOW; SELECT status, error LIKE '22012%' FROM kodiak_cron_runs WHERE job = 'j';",
+    rows: [["failed", true]],
+  },
 ];
