@@ -322,9 +322,11 @@ const exprHandlers: { [K in ExprKind]: EH<K> } = {
   },
   call: (c, e, env) => c.call(e.name, e.args, env),
   method: (c, e, env) => {
-    c.expr(e.obj, env);
+    const self = c.expr(e.obj, env);
     for (const a of e.args) if (a.value.kind !== "lambda") c.expr(a.value, env);
-    return null;
+    const receiver = self?.k === "struct" || self?.k === "exception" ? self.name : null;
+    const fn = receiver === null ? undefined : c.o.catalog.func(e.name.toLowerCase(), receiver);
+    return fn === undefined ? null : fn.def.async ? { k: "future", inner: fn.returnType } : fn.returnType;
   },
   unary: (c, e, env) => {
     const t = c.expr(e.e, env);

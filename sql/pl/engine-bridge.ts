@@ -7,12 +7,14 @@ import type { SqlValue } from "../api.js";
 import { KodiakError, SqlState } from "../../util/index.js";
 import { hasBuiltin, callBuiltin } from "./builtins.js";
 import { callFunction, callMethod } from "./call.js";
+import { cast } from "./cast.js";
 import { inferType } from "./check.js";
 import { Ctx, type PlEnv } from "./context.js";
 import { evalExpr } from "./expr.js";
 import { drive } from "./gen.js";
 import type { Expr } from "./ast.js";
 import { PlBuilder } from "./parse/build.js";
+import { setPlStructLookup } from "./type-hook.js";
 import { parseTree } from "./parse/tree.js";
 import { Scope } from "./scope.js";
 import { fromSqlValue, plTypeOf, sqlTypeOf } from "./sqlconv.js";
@@ -26,6 +28,8 @@ export interface ActivePl {
 }
 
 const active: ActivePl[] = [];
+
+setPlStructLookup((name) => activePl()?.env.catalog.type(name)?.k === "struct");
 
 /** Runs `fn` with `pl` as the active PL context (nesting: PL → SQL → PL restores on exit). */
 export function withActivePl<R>(pl: ActivePl, fn: () => R): R {
@@ -45,10 +49,12 @@ export function activePl(): ActivePl | undefined {
 export interface SqlArg {
   readonly sqlType: import("../api.js").SqlType;
   readonly value: () => SqlValue;
+  /** The PL type when SQL's type is less precise (a STRUCT stored as jsonb). */
+  readonly plType?: PlType;
 }
 
 function toPl(a: SqlArg): PlValue {
-  return fromSqlValue(a.value(), plTypeOf(a.sqlType));
+  return fromSqlValue(a.value(), a.plType ?? plTypeOf(a.sqlType));
 }
 
 function awaited(v: PlValue): PlValue {
@@ -147,10 +153,10 @@ export interface PlExprBinding {
 }
 
 /** Compiles a PL expression for SQL: `columns` maps each free name to a column of the row. */
-export function bindPlExprForSql(text: string, columnTypes: ReadonlyMap<string, import("../api.js").SqlType>): PlExprBinding {
+export function bindPlExprForSql(text: string, columnTypes: ReadonlyMap<string, import("../api.js").SqlType | PlType>): PlExprBinding {
   const e = parsePlExpr(text);
   const pl = activePl();
-  const params = new Map<string, PlType | null>([...columnTypes].map(([k, t]) => [k, plTypeOf(t)]));
+  const params = new Map<string, PlType | null>([...columnTypes].map(([k, t]) => [k, "k" in t ? t : plTypeOf(t)]));
   let t: PlType | null = null;
   if (pl !== undefined) {
     try {
@@ -167,9 +173,27 @@ export function bindPlExprForSql(text: string, columnTypes: ReadonlyMap<string, 
       const scope = new Scope(null);
       for (const [k, a] of columns) scope.declare(k, { type: null, value: toPl(a) });
       const v = awaited(drive(evalExpr(e, scope, new Ctx(cur.env))));
+      if (v.t.k === "struct" && v.v !== null) return toSqlValue(cast(v, { k: "json" })); // stored as jsonb
       return toSqlValue(v.t.k === "unknown" && v.v !== null ? { t: { k: "text" }, v: v.v } : v);
     },
   };
+}
+
+/** Calls receiver method `fn` on `self` (NULL receiver → NULL) and returns the SqlValue. */
+export function callMethodValue(self: PlValue, fn: import("./host.js").PlFunction, args: readonly PlValue[]): SqlValue {
+  const pl = activePl();
+  if (pl === undefined) throw new KodiakError(SqlState.undefinedFunction, `function ${fn.def.name} does not exist`);
+  if (self.v === null) return null;
+  const v = drive(
+    callFunction(
+      fn,
+      args.map((value) => ({ name: null, value })),
+      new Ctx(pl.env),
+      self,
+      true,
+    ),
+  );
+  return toSqlValue(awaited(v));
 }
 
 /** `column.method(args)` written in SQL (parsed by SQL as a qualified function name). */

@@ -20,7 +20,7 @@ import { type BoundExpr, type Env, type Fn, type PlanNode, runNode } from "./con
 import { isAggregateName, isWindowName, scalarFunction } from "./functions.js";
 import { bindOtherOperator } from "./operators.js";
 import { exprKey, Scope } from "./scope.js";
-import { bindPlCall, bindPlNode } from "../pl/sql-binding.js";
+import { bindPlCall, bindPlField, bindPlMethod, bindPlNode } from "../pl/sql-binding.js";
 
 export interface BindContext {
   /** Plans a subquery whose outer scope is `scope`. */
@@ -156,7 +156,7 @@ const handlers: { [K in Expr["kind"]]: Handler<K> } = {
     };
     return { fn, type: t, constant: false, pos: e.pos, inferType };
   },
-  column(e, scope) {
+  column(e, scope, ctx) {
     let level = 0;
     for (let s: Scope | undefined = scope; s; s = s.parent) {
       if (s.boundary) {
@@ -187,6 +187,8 @@ const handlers: { [K in Expr["kind"]]: Handler<K> } = {
     }
     const name = e.parts.join(".");
     if (e.parts.length === 1 && SQL_VALUE_FUNCTIONS.has(name)) return scalarFunction(name, [], e.pos);
+    const plField = e.parts.length > 1 ? bindPlField(e, scope, ctx) : undefined; // PL-Grizzly: STRUCT column field (sql/pl)
+    if (plField) return plField;
     if (e.parts.length > 1) {
       const rel = e.parts[e.parts.length - 2];
       let known = false;
@@ -481,7 +483,7 @@ const handlers: { [K in Expr["kind"]]: Handler<K> } = {
     if (isAggregateName(name)) return bindAggregateRef(e, scope, ctx);
     const args = e.args.map((a) => bindExpr(a, scope, ctx));
     // PL-Grizzly: user functions first, then SQL built-ins, then PL-only built-ins (sql/pl).
-    const pl = bindPlCall(e, name, args, false);
+    const pl = bindPlCall(e, name, args, false) ?? bindPlMethod(e, args, scope, ctx);
     if (pl) return pl;
     try {
       return scalarFunction(name, args, e.pos);

@@ -380,4 +380,16 @@ export const tableItems: readonly Item[] = [
       "CREATE CRON JOB j SCHEDULE '0 0 1 1 *' DO { LET z = 1 / 0 }; ALTER CRON JOB j RUN NOW; SELECT status, error LIKE '22012%' FROM kodiak_cron_runs WHERE job = 'j';",
     rows: [["failed", true]],
   },
+  {
+    id: "PLG-026",
+    script:
+      "CREATE TYPE pt AS STRUCT(x: INT64, y: INT64); CREATE TABLE s (id INT32, p pt); INSERT INTO s VALUES (1, {x: 3, y: 4}); CREATE FUNCTION mk() RETURNS pt { {x: 1, y: 2} }; SELECT p.x + p.y, mk().y FROM s;",
+    rows: [[7, 2]],
+  },
+  {
+    id: "PLG-037",
+    script:
+      "CREATE TYPE pt AS STRUCT(x: INT64, y: INT64); CREATE FUNCTION [pt] sum2(self) RETURNS INT64 { self.x + self.y }; CREATE TABLE s (p pt); INSERT INTO s VALUES ({x: 2, y: 5}), (NULL); SELECT p.sum2() FROM s ORDER BY 1;",
+    rows: [[7], [null]],
+  },
 ];
