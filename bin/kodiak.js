@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const commands = {
-  node: ["node/main.js", "run a storage node (Raft replica + storage engine + node gRPC service)"],
+  node: ["coordinator/sql-host/node-main.js", "run a storage node (Raft replica + storage engine + node gRPC service)"],
   kv: ["client/kv-cli.js", "talk to a node's replicated KV API (put, get, cas, del, status)"],
   sql: ["client/sql-cli.js", "SQL shell: REPL, -c/-f one-shot, --format table|csv|json|jsonl|line|arrow"],
   coordinator: ["coordinator/main.js", "run a coordinator (client gRPC API, pgwire, HTTP health and metrics)"],

@@ -8,3 +8,11 @@ export type { CommitRequest, KeyRange, KvEntry, KvStore } from "./kv/index.js";
 export { MemoryKvStore } from "./kv/index.js";
 export type { ParsedStatement, Statement } from "./parser/ast.js";
 export { parseSql, parseStatement } from "./parser/parse.js";
+export { formatSqlValue as formatSqlValueText } from "./engine/convert.js";
+import { typeOfSqlType, toSqlValue } from "./engine/convert.js";
+import { parseText as parseValueText } from "./types/values.js";
+import type { SqlType, SqlValue } from "./api.js";
+/** Parses PostgreSQL text input for a type (what SqlSession.parseText does, without a session). */
+export function parseSqlValueText(text: string, type: SqlType): SqlValue {
+  return toSqlValue(parseValueText(text, typeOfSqlType(type)));
+}

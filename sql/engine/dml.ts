@@ -433,3 +433,43 @@ export function describeReturning(s: InsertStmt | UpdateStmt | DeleteStmt, pc: P
   };
   return [...planSelectOver(source, core, new Scope(cols, undefined, new Map()), pc).cols];
 }
+
+/** Inserts rows given as PostgreSQL text fields (COPY FROM): parses each field with its column's type. */
+export function insertTextRows(
+  t: TableMeta,
+  columns: readonly string[],
+  rows: readonly (readonly (string | null)[])[],
+  pc: PlanContext,
+  env: Env,
+  nextId: () => bigint,
+): number {
+  const targets = columns.map((n) => {
+    const i = t.columns.findIndex((c) => c.name === n && !c.hidden);
+    if (i < 0) throw new KodiakError(SqlState.undefinedColumn, `column "${n}" of relation "${t.name}" does not exist`);
+    return i;
+  });
+  const defaults = columnDefaults(t, pc, nextId);
+  const checks = tableChecks(t, pc, env);
+  let line = 0;
+  for (const fields of rows) {
+    line++;
+    if (fields.length !== targets.length) {
+      throw new KodiakError(
+        "22P04",
+        `${fields.length < targets.length ? "missing data" : "extra data after last expected column"} (COPY line ${line})`,
+      );
+    }
+    const row: Row = new Array(t.columns.length);
+    const set = new Array<boolean>(t.columns.length).fill(false);
+    for (let k = 0; k < targets.length; k++) {
+      const f = fields[k];
+      row[targets[k]] = f === null ? null : castValue(f, T.text, t.columns[targets[k]].type);
+      set[targets[k]] = true;
+    }
+    for (let i = 0; i < t.columns.length; i++) if (!set[i]) row[i] = defaults[i](env);
+    checkRow(t, row, checks);
+    checkForeignKeys(env.txn, pc.catalog, t, row);
+    insertRow(env.txn, t, row);
+  }
+  return rows.length;
+}

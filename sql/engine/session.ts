@@ -27,8 +27,9 @@ import { castValue, formatValue, parseText, type Row, type Value } from "../type
 import { fromSqlValue, formatSqlValue, toSqlValue, typeOfSqlType } from "./convert.js";
 import { copyFormat, parseCopy, renderCopyRow } from "./copy.js";
 import { alterTable, createIndex, createSchema, createTable, createView, drop } from "./ddl.js";
-import { describeReturning, executeDelete, executeInsert, executeUpdate } from "./dml.js";
+import { describeReturning, executeDelete, executeInsert, executeUpdate, insertTextRows } from "./dml.js";
 import { explainLines } from "./explain.js";
+import { analyzeTables } from "./analyze.js";
 import { Settings } from "./settings.js";
 import { Transaction } from "./txn.js";
 import { PlEngineServices } from "../pl/engine-services.js";
@@ -78,6 +79,15 @@ export class Session implements SqlSession {
   ) {
     this.settings = new Settings(options.settings);
     this.pl = new PlEngineAdapter(plServices, this.noHost());
+  }
+
+  /** A SqlHost for PL code over `txn` (embedded SQL runs through executeIn). */
+  private plHost(txn: Transaction, signal: AbortSignal | undefined): import("../pl/host.js").SqlHost {
+    return this.pl.hostFor(
+      (s, p, t) => this.executeIn(parseStatement(s).statement, txn, p, t, signal),
+      () => txn.mark(),
+      (m) => txn.restore(m as ReturnType<Transaction["mark"]>),
+    );
   }
 
   /** PL code only runs inside executeIn, which supplies a host over the transaction. */
@@ -228,18 +238,21 @@ export class Session implements SqlSession {
       default:
         break;
     }
+    // PL-Grizzly: the session's PL context is active while the statement runs (sql/pl).
+    return this.runStatementWith(st, (txn) =>
+      this.pl.active(signal, this.plHost(txn, signal), () => this.executeIn(st, txn, params, paramTypes, signal)),
+    );
+  }
+
+  /** Runs one non-transaction-control statement with autocommit or inside the open transaction. */
+  private async runStatementWith(_st: Statement, body: (txn: Transaction) => StatementResult): Promise<StatementResult> {
     if (this.failed) throw this.abortedError();
     const auto = !this.explicit;
     if (auto) this.txn = new Transaction(this.store);
     const txn = this.txn!;
     const mark = auto ? undefined : txn.mark();
     try {
-      const host = this.pl.hostFor(
-        (s, p, t) => this.executeIn(parseStatement(s).statement, txn, p, t, signal),
-        () => txn.mark(),
-        (m) => txn.restore(m as ReturnType<Transaction["mark"]>),
-      );
-      const result = this.pl.active(signal, host, () => this.executeIn(st, txn, params, paramTypes, signal));
+      const result = body(txn);
       if (auto) {
         this.txn = undefined;
         await txn.commit();
@@ -264,7 +277,9 @@ export class Session implements SqlSession {
   }
 
   private env(txn: Transaction, params: Value[], signal: AbortSignal | undefined, stats?: Env["stats"]): Env {
-    return { params, outer: [], txn, catalog: readCatalog(txn), cache: new Map(), signal, stats };
+    const timeoutMs = parseTimeoutMs(this.settings.get("statement_timeout") ?? "0");
+    const deadline = timeoutMs > 0 ? performance.now() + timeoutMs : undefined;
+    return { params, outer: [], txn, catalog: readCatalog(txn), cache: new Map(), signal, stats, deadline };
   }
 
   private executeIn(
@@ -310,9 +325,13 @@ export class Session implements SqlSession {
         return this.ddl(alterTable(st, txn, pc, env));
       case "explain":
         return this.explain(st.statement, st.analyze, txn, params, pc, signal);
-      case "analyze":
-        if (st.table) requireTable(env.catalog, st.table.schema, st.table.name, st.table.pos + 1);
+      case "analyze": {
+        const tables = st.table
+          ? [requireTable(env.catalog, st.table.schema, st.table.name, st.table.pos + 1)]
+          : Object.values(env.catalog.tables);
+        analyzeTables(txn, tables);
         return { command: "ANALYZE", rowCount: 0 };
+      }
       case "set":
         if (st.name === "transaction") return { command: "SET", rowCount: 0 };
         this.settings.set(st.name, st.value);
@@ -379,6 +398,20 @@ export class Session implements SqlSession {
       default:
         throw new KodiakError(SqlState.featureNotSupported, `${st.kind} is not supported here`, { position: st.pos + 1 });
     }
+  }
+
+  /** Runs the insert of COPY FROM data as its own statement (autocommit or inside the open transaction). */
+  private async copyRows(schema: string, table: string, columns: readonly string[], fields: (string | null)[][]): Promise<number> {
+    let n = 0;
+    const st: Statement = { kind: "analyze", pos: 0, table: { schema, name: table, pos: 0 } };
+    await this.runStatementWith(st, (txn) => {
+      const env = this.env(txn, [], undefined);
+      const pc: PlanContext = { catalog: env.catalog, paramTypes: [], depth: 0 };
+      const t = requireTable(env.catalog, schema, table);
+      n = insertTextRows(t, columns, fields, pc, env, () => this.store.allocateId());
+      return { command: "COPY", rowCount: n };
+    });
+    return n;
   }
 
   private ddl(r: { command: string; rowCount: number; notice?: string }): StatementResult {
@@ -487,17 +520,21 @@ export class Session implements SqlSession {
       finish: async () => {
         if (aborted) throw new KodiakError(SqlState.queryCanceled, "COPY from stdin failed");
         const fields = parseCopy(Buffer.concat(chunks).toString("utf8"), fmt);
-        const values = fields.map((f) => `(${f.map((v) => (v === null ? "NULL" : `'${v.replace(/'/g, "''")}'`)).join(", ")})`).join(", ");
-        if (fields.length === 0) return 0;
-        const sql = `INSERT INTO "${t.schema}"."${t.name}" (${colNames.map((c) => `"${c}"`).join(", ")}) VALUES ${values}`;
-        let n = 0;
-        for await (const r of this.run(sql)) n = r.rowCount;
-        return n;
+        return this.copyRows(t.schema, t.name, colNames, fields);
       },
     };
     void txn;
     return { command: "COPY", rowCount: 0, copyIn: { format: fmt.csv ? "csv" : "text", columnCount: colNames.length, sink } };
   }
+}
+
+/** statement_timeout as PostgreSQL accepts it: milliseconds, or a number with ms/s/min units. */
+function parseTimeoutMs(v: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min)?\s*$/i.exec(v);
+  if (!m) return 0;
+  const n = Number(m[1]);
+  const unit = (m[2] ?? "ms").toLowerCase();
+  return unit === "s" ? n * 1000 : unit === "min" ? n * 60_000 : n;
 }
 
 function asKodiakError(e: unknown): KodiakError {

@@ -2,7 +2,7 @@
 // own writes), the read set and scanned ranges for commit-time validation, and savepoints.
 // Nothing reaches the store before commit, so ROLLBACK is simply dropping this object.
 import { KodiakError } from "../../util/index.js";
-import { type Key, type KeyRange, type KvStore, keyString } from "../kv/index.js";
+import { type Key, type KeyRange, type KvStore, keyString, SortedStringSet } from "../kv/index.js";
 
 interface BufferedWrite {
   readonly key: Key;
@@ -15,8 +15,8 @@ export class Transaction {
   private readonly reads = new Map<string, { key: Key; version: bigint }>();
   private readonly ranges: KeyRange[] = [];
   private readonly savepoints: { name: string; writes: Map<string, BufferedWrite> }[] = [];
-  /** Sorted view of buffered write keys, rebuilt lazily for scans. */
-  private sortedWrites: string[] | undefined;
+  /** Buffered write keys in byte order (maintained on every new key; rebuilt after restores). */
+  private sortedWrites = new SortedStringSet();
 
   constructor(private readonly store: KvStore) {
     this.readTs = store.snapshotTimestamp();
@@ -44,8 +44,7 @@ export class Transaction {
     }
     const start = keyString(range.start);
     const end = keyString(range.end);
-    if (!this.sortedWrites) this.sortedWrites = [...this.writes.keys()].sort();
-    const mine = this.sortedWrites.filter((k) => k >= start && k < end);
+    const mine = this.sortedWrites.slice(start, end);
     let i = 0;
     for (const e of this.store.scan(range, this.readTs)) {
       const ks = keyString(e.key);
@@ -68,7 +67,7 @@ export class Transaction {
 
   put(key: Key, value: Uint8Array | null): void {
     const ks = keyString(key);
-    if (!this.writes.has(ks)) this.sortedWrites = undefined;
+    if (!this.writes.has(ks)) this.sortedWrites.add(ks);
     this.writes.set(ks, { key, value });
   }
 
@@ -84,7 +83,7 @@ export class Transaction {
   rollbackTo(name: string): void {
     const i = this.findSavepoint(name);
     this.writes = new Map(this.savepoints[i].writes);
-    this.sortedWrites = undefined;
+    this.sortedWrites = SortedStringSet.from(this.writes.keys());
     this.savepoints.length = i + 1;
   }
 
@@ -98,7 +97,7 @@ export class Transaction {
   }
   restore(mark: Map<string, BufferedWrite>): void {
     this.writes = mark;
-    this.sortedWrites = undefined;
+    this.sortedWrites = SortedStringSet.from(this.writes.keys());
   }
 
   async commit(): Promise<void> {

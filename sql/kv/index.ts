@@ -2,3 +2,4 @@
 export type { CommitRequest, Key, KeyRange, KvEntry, KvStore } from "./kv.js";
 export { encodeKey, keyPart, prefixEnd, tablePrefix } from "./keys.js";
 export { keyString, MemoryKvStore } from "./memory.js";
+export { SortedStringSet } from "./sorted-set.js";

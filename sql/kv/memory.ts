@@ -3,6 +3,7 @@
 // it must never hand out a version that a later commit could change.
 import { KodiakError, SqlState } from "../../util/index.js";
 import type { CommitRequest, Key, KeyRange, KvEntry, KvStore } from "./kv.js";
+import { SortedStringSet } from "./sorted-set.js";
 
 interface Version {
   readonly ts: bigint;
@@ -16,8 +17,8 @@ export const keyString = (k: Key): string => Buffer.from(k.buffer, k.byteOffset,
 
 export class MemoryKvStore implements KvStore {
   private readonly data = new Map<string, { key: Key; versions: Version[] }>();
-  private sorted: string[] = [];
-  private sortedDirty = false;
+  /** All keys ever written, in byte order. */
+  private readonly sorted = new SortedStringSet();
   private ts = 1n;
   private nextId = 1n;
 
@@ -36,32 +37,8 @@ export class MemoryKvStore implements KvStore {
     return v?.value ? { key: e.key, value: v.value, version: v.ts } : undefined;
   }
 
-  private keys(): string[] {
-    if (this.sortedDirty) {
-      this.sorted.sort();
-      this.sortedDirty = false;
-    }
-    return this.sorted;
-  }
-
-  private lowerBound(s: string): number {
-    const keys = this.keys();
-    let lo = 0;
-    let hi = keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (keys[mid] < s) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
   *scan(range: KeyRange, ts: bigint): Iterable<KvEntry> {
-    const end = keyString(range.end);
-    const keys = this.keys();
-    for (let i = this.lowerBound(keyString(range.start)); i < keys.length; i++) {
-      const k = keys[i];
-      if (k >= end) break;
+    for (const k of this.sorted.range(keyString(range.start), keyString(range.end))) {
       const e = this.data.get(k)!;
       const v = visible(e.versions, ts);
       if (v?.value) yield { key: e.key, value: v.value, version: v.ts };
@@ -72,17 +49,18 @@ export class MemoryKvStore implements KvStore {
     this.validate(req);
     if (req.writes.size === 0) return this.ts;
     const ts = ++this.ts;
+    const fresh: string[] = [];
     for (const [ks, w] of req.writes) {
       let e = this.data.get(ks);
       if (!e) {
         e = { key: w.key, versions: [] };
         this.data.set(ks, e);
-        this.sorted.push(ks);
-        this.sortedDirty = true;
+        fresh.push(ks);
       }
       e.versions.push({ ts, value: w.value });
       if (e.versions.length > VERSIONS_PER_KEY_MAX) e.versions.shift();
     }
+    for (const k of fresh) this.sorted.add(k);
     return ts;
   }
 
@@ -92,11 +70,9 @@ export class MemoryKvStore implements KvStore {
       if (e && e.versions[e.versions.length - 1].ts > req.readTs) throw conflict();
     }
     if (req.ranges.length === 0) return;
-    const keys = this.keys();
     for (const r of req.ranges) {
-      const end = keyString(r.end);
-      for (let i = this.lowerBound(keyString(r.start)); i < keys.length && keys[i] < end; i++) {
-        const e = this.data.get(keys[i])!;
+      for (const k of this.sorted.range(keyString(r.start), keyString(r.end))) {
+        const e = this.data.get(k)!;
         if (e.versions[e.versions.length - 1].ts > req.readTs) throw conflict();
       }
     }

@@ -10,7 +10,7 @@ import { commonType, type DataType, T } from "../types/types.js";
 import { castValue, type Row } from "../types/values.js";
 import { chooseAccessPath, fullRange } from "./access.js";
 import { type AggSpec, AggregateNode } from "./aggregate.js";
-import type { BoundExpr, Col, Env, Fn, PlanNode } from "./context.js";
+import { type BoundExpr, type Col, checkInterrupt, type Env, type Fn, type PlanNode } from "./context.js";
 import { aggregateResultType, type BindContext, bindExpr, boolOperand, coerce } from "./expr.js";
 import { isAggregateName, isWindowName } from "./functions.js";
 import {
@@ -147,6 +147,7 @@ function planRecursiveCte(
     };
     let frontier = addAll(seedNode.run(env));
     for (let i = 0; frontier.length > 0; i++) {
+      checkInterrupt(env);
       if (i > MAX_ITERATIONS || out.length > 10_000_000)
         throw new KodiakError(SqlState.programLimitExceeded, `recursive query "${name}" exceeded ${MAX_ITERATIONS} iterations`);
       env.cache.set(workKey, frontier);
@@ -504,6 +505,14 @@ function planJoin(item: Extract<FromItem, { kind: "join" }>, scope: Scope, pc: P
   return { node, cols };
 }
 
+/** Estimated rows of a FROM item: ANALYZE row count (1000 if never analyzed), reduced per pushed filter. */
+function estimateRows(rel: Rel, pc: PlanContext, filters: number): number {
+  const DEFAULT_ROWS = 1000;
+  const FILTER_SELECTIVITY = 0.3;
+  const base = rel.table ? (pc.catalog.stats?.[`${rel.table.schema}.${rel.table.name}`]?.rows ?? DEFAULT_ROWS) : DEFAULT_ROWS;
+  return Math.max(1, base * FILTER_SELECTIVITY ** filters);
+}
+
 function andAll(preds: readonly BoundExpr[]): Fn | undefined {
   if (preds.length === 0) return undefined;
   if (preds.length === 1) return preds[0].fn;
@@ -633,8 +642,10 @@ function planFrom(items: readonly FromItem[], where: Expr | undefined, scope: Sc
     return { expr: c, rels: refs ? new Set([...refs].map(relOf)) : undefined };
   });
   // Push single-relation predicates into their relation (scan filter + index selection).
+  const pushedCount = rels.map(() => 0);
   for (let k = 0; k < rels.length; k++) {
     const mine = pending.filter((p) => p.rels && p.rels.size === 1 && p.rels.has(k));
+    pushedCount[k] = mine.length;
     if (mine.length === 0) continue;
     const rel = rels[k];
     const relScope = new Scope(rel.cols, scope, new Map());
@@ -655,18 +666,31 @@ function planFrom(items: readonly FromItem[], where: Expr | undefined, scope: Sc
     for (const p of mine) pending.splice(pending.indexOf(p), 1);
   }
   if (pending.length === 0 && rels.length === 1) return { node: rels[0].node, cols: rels[0].cols };
-  // Greedy left-deep join order: next relation connected by an equality, else the next one in order.
-  const joined = [0];
-  let node = rels[0].node;
-  let cols = [...rels[0].cols];
-  const remaining = rels.map((_r, i) => i).slice(1);
+  // Join order by estimated cost (greedy, left-deep): start from the smallest relation, then add the
+  // connected relation (an equality with the joined set) giving the smallest estimated result.
+  const est = rels.map((rel, k) => estimateRows(rel, pc, conj.length > 0 ? pushedCount[k] : 0));
+  const first = est.indexOf(Math.min(...est));
+  const joined = [first];
+  let node = rels[first].node;
+  let cols = [...rels[first].cols];
+  let current = est[first];
+  const remaining = rels.map((_r, i) => i).filter((i) => i !== first);
   while (remaining.length > 0) {
-    let pick = remaining.findIndex((k) =>
+    const connected = (k: number): boolean =>
       pending.some(
         (p) => p.rels?.has(k) && [...p.rels].every((x) => x === k || joined.includes(x)) && p.expr.kind === "binary" && p.expr.op === "=",
-      ),
-    );
-    if (pick < 0) pick = 0;
+      );
+    let pick = -1;
+    let best = Number.POSITIVE_INFINITY;
+    remaining.forEach((k, i) => {
+      const out = connected(k) ? Math.max(current, est[k]) : current * est[k] * 10;
+      if (out < best) {
+        best = out;
+        pick = i;
+      }
+    });
+    const prevEstimate = current;
+    current = best;
     const k = remaining.splice(pick, 1)[0];
     const right = rels[k];
     const nl = cols.length;
@@ -686,9 +710,10 @@ function planFrom(items: readonly FromItem[], where: Expr | undefined, scope: Sc
       } else residual.push(boolOperand(bindExpr(p.expr, jScope, ctx), "WHERE"));
       pending.splice(pending.indexOf(p), 1);
     }
+    const buildLeft = prevEstimate < est[k];
     node =
       lk.length > 0
-        ? new HashJoinNode(node, right.node, "inner", lk, rk, andAll(residual), "")
+        ? new HashJoinNode(node, right.node, "inner", lk, rk, andAll(residual), "", buildLeft)
         : new NestedLoopJoinNode(node, right.node, "inner", andAll(residual), "");
     cols = newCols;
     joined.push(k);

@@ -116,7 +116,20 @@ function numExpr(c: Ctx, d = 0): string {
 function boolExpr(c: Ctx, d = 0): string {
   const r = c.r;
   if (d > 2) return `${intExpr(c, 3)} ${pick(r, ["=", "<", ">", "<=", ">=", "<>"])} ${intExpr(c, 3)}`;
-  switch (r.int(14)) {
+  switch (r.int(17)) {
+    case 14: {
+      const t = pick(r, c.tables);
+      const outer = colOf(c, "int") ?? "0";
+      return `${intExpr(c, d + 1)} ${pick(r, ["", "NOT "])}IN (SELECT s.b FROM ${t.name} s WHERE s.a = ${outer})`;
+    }
+    case 15: {
+      const t = pick(r, c.tables);
+      return `${intExpr(c, d + 1)} ${pick(r, ["<", ">", "="])} (SELECT ${pick(r, ["max", "min", "count", "sum"])}(s.a) FROM ${t.name} s)`;
+    }
+    case 16: {
+      const t = pick(r, c.tables);
+      return `${intExpr(c, d + 1)} ${pick(r, ["<", "=", ">"])} ${pick(r, ["ANY", "ALL"])} (SELECT s.b FROM ${t.name} s)`;
+    }
     case 0:
     case 1:
     case 2:
@@ -190,7 +203,20 @@ export function genQuery(r: Random, tables: readonly Table[]): GenQuery {
   const c: Ctx = { r, cols: [], tables, depth: 0 };
   const from = fromClause(c);
   const where = r.int(4) ? ` WHERE ${boolExpr(c)}` : "";
-  const shape = r.int(10);
+  const shape = r.int(12);
+  if (shape === 10) {
+    const t = pick(r, tables);
+    const inner: Ctx = { r, cols: t.cols.map((x) => ({ ref: `s.${x.name}`, type: x.type })), tables, depth: 0 };
+    return {
+      sql: `WITH w AS (SELECT s.a, s.b, s.c FROM ${t.name} s WHERE ${boolExpr(inner)}) SELECT w.a, count(*), max(w.b) FROM w GROUP BY w.a`,
+      ordered: false,
+    };
+  }
+  if (shape === 11) {
+    const items = [colOf(c, "text") ?? intExpr(c), intExpr(c)];
+    const order = `${pick(r, ["1", "2"])}${pick(r, ["", " DESC"])}, ${items.map((_x, i) => `${i + 1}`).join(", ")}`;
+    return { sql: `SELECT DISTINCT ${items.join(", ")} FROM ${from}${where} ORDER BY ${order} LIMIT ${1 + r.int(5)}`, ordered: true };
+  }
   if (shape < 4) {
     const n = 1 + r.int(3);
     const items = Array.from({ length: n }, () => pick(r, [intExpr, textExpr, intExpr, numExpr])(c));

@@ -196,3 +196,37 @@ test("index ranges with bounds of another numeric type give the same rows as a f
     assert.deepEqual(indexed, scanned, p);
   }
 });
+
+test("ANALYZE statistics drive join order; every FROM order gives the same rows", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  await exec(s, "CREATE TABLE big (id INT PRIMARY KEY, g INT); CREATE TABLE mid (g INT, h INT); CREATE TABLE small (h INT, name TEXT)");
+  await exec(s, `INSERT INTO big VALUES ${Array.from({ length: 300 }, (_v, i) => `(${i}, ${i % 30})`).join(",")}`);
+  await exec(s, `INSERT INTO mid VALUES ${Array.from({ length: 30 }, (_v, i) => `(${i}, ${i % 3})`).join(",")}`);
+  await exec(s, "INSERT INTO small VALUES (0, 'zero'), (1, 'one')");
+  await exec(s, "ANALYZE");
+  const orders = ["big, mid, small", "small, mid, big", "mid, big, small"];
+  const results = [];
+  for (const o of orders) {
+    results.push(await rows(s, `SELECT name, count(*) FROM ${o} WHERE big.g = mid.g AND mid.h = small.h GROUP BY name ORDER BY name`));
+  }
+  assert.deepEqual(results[0], [
+    ["one", 100n],
+    ["zero", 100n],
+  ]);
+  assert.deepEqual(results[1], results[0]);
+  assert.deepEqual(results[2], results[0]);
+  const plan = (await rows(s, "EXPLAIN SELECT * FROM big, mid, small WHERE big.g = mid.g AND mid.h = small.h")).map((r) => String(r[0]));
+  const scans = plan.filter((l) => l.includes("Scan on"));
+  assert.match(scans[0], /small/, plan.join("\n"));
+});
+
+test("statement_timeout cancels a long statement with 57014 and the session stays usable", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  await exec(s, "SET statement_timeout = 20");
+  const e = await failure(s, "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r");
+  assert.equal(e.code, "57014");
+  await exec(s, "SET statement_timeout = 0");
+  assert.deepEqual(await rows(s, "SELECT 1"), [[1]]);
+});

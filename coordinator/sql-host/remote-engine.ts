@@ -1,0 +1,455 @@
+// Coordinator side of SqlHost: an SqlEngine whose sessions run on the Raft leader's SQL engine,
+// one bidirectional stream per session. Finds the leader (following not-leader hints), and when
+// leadership moves while a session is idle, reconnects it to the new leader on its next call
+// (session settings changed with SET are not carried over). Values are formatted locally.
+
+import * as grpc from "@grpc/grpc-js";
+import { type SessionRequest, type SessionResponse, SqlHostClient } from "../../proto/gen/sqlhost.js";
+import {
+  type CopyInSink,
+  type ExecuteOptions,
+  formatSqlValueText,
+  parseSqlValueText,
+  type PreparedStatement,
+  type ResultColumn,
+  type SessionOptions,
+  type SqlEngine,
+  type SqlSession,
+  type SqlType,
+  type SqlValue,
+  type StatementResult,
+  type TransactionStatus,
+} from "../../sql/index.js";
+import { type Clock, KodiakError, type Logger, SqlState, systemClock } from "../../util/index.js";
+import { decodeRows, encodeParams } from "./value-codec.js";
+
+/** Bound on finding a leader and opening a session there. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+/** Bound on one node answering a session open. */
+const OPEN_ATTEMPT_MS = 2000;
+const RETRY_PAUSE_MS = 100;
+/** Bound on responses buffered for one call (rows arrive per statement, so this stays small). */
+const MAX_BUFFERED_RESPONSES = 10_000;
+const GRPC_CHANNEL_OPTIONS = { "grpc.max_receive_message_length": 256 * 1024 * 1024, "grpc.max_send_message_length": 256 * 1024 * 1024 };
+
+export interface RemoteEngineOptions {
+  /** Node id -> host:port of each node's gRPC server. */
+  nodes: Map<number, string>;
+  clock?: Clock;
+  logger: Logger;
+}
+
+type Stream = grpc.ClientDuplexStream<SessionRequest, SessionResponse>;
+
+/** The responses of one call, in order, with waiters. */
+class CallQueue {
+  private readonly items: SessionResponse[] = [];
+  private waiter: ((r: SessionResponse | KodiakError) => void) | undefined;
+  private failure: KodiakError | undefined;
+
+  push(r: SessionResponse): void {
+    if (this.waiter !== undefined) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      w(r);
+      return;
+    }
+    if (this.items.length >= MAX_BUFFERED_RESPONSES) {
+      this.fail(new KodiakError(SqlState.programLimitExceeded, "too many responses buffered for one call"));
+      return;
+    }
+    this.items.push(r);
+  }
+
+  fail(e: KodiakError): void {
+    this.failure = e;
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.(e);
+  }
+
+  async next(): Promise<SessionResponse> {
+    const head = this.items.shift();
+    if (head !== undefined) return head;
+    if (this.failure !== undefined) throw this.failure;
+    const r = await new Promise<SessionResponse | KodiakError>((resolve) => {
+      this.waiter = resolve;
+    });
+    if (r instanceof KodiakError) throw r;
+    return r;
+  }
+}
+
+class Connection {
+  private nextCallId = 1;
+  private readonly calls = new Map<number, CallQueue>();
+  broken: KodiakError | undefined;
+
+  constructor(
+    readonly address: string,
+    private readonly stream: Stream,
+  ) {
+    stream.on("data", (r: SessionResponse) => this.calls.get(r.callId)?.push(r));
+    const lost = (why: string) => {
+      this.broken ??= new KodiakError(SqlState.connectionFailure, `lost the session on node ${address}: ${why}`);
+      for (const q of this.calls.values()) q.fail(this.broken);
+    };
+    stream.on("error", (e: Error) => lost(e.message));
+    stream.on("end", () => lost("the node closed the stream"));
+  }
+
+  call(req: Omit<SessionRequest, "callId">): { id: number; responses: CallQueue } {
+    if (this.broken !== undefined) throw this.broken;
+    const id = this.nextCallId++;
+    const responses = new CallQueue();
+    this.calls.set(id, responses);
+    this.stream.write({ ...req, callId: id } as SessionRequest);
+    return { id, responses };
+  }
+
+  send(req: SessionRequest): void {
+    if (this.broken === undefined) this.stream.write(req);
+  }
+
+  finish(id: number): void {
+    this.calls.delete(id);
+  }
+
+  close(): void {
+    this.broken ??= new KodiakError(SqlState.connectionFailure, "session closed");
+    this.stream.end();
+  }
+}
+
+function errorOf(r: SessionResponse): KodiakError & { leaderAddress?: string } {
+  const e = r.error;
+  if (e === undefined) return new KodiakError(SqlState.protocolViolation, "unexpected SQL host response");
+  const fields: { position?: number; detail?: string; hint?: string } = {};
+  if (e.position > 0) fields.position = e.position;
+  if (e.detail !== "") fields.detail = e.detail;
+  if (e.hint !== "") fields.hint = e.hint;
+  const err: KodiakError & { leaderAddress?: string } = new KodiakError(e.code, e.message, fields);
+  if (e.leaderAddress !== "") err.leaderAddress = e.leaderAddress;
+  return err;
+}
+
+const typeOf = (t: { name: string; oid: number; typmod: number } | undefined): SqlType => ({
+  name: t?.name ?? "text",
+  oid: t?.oid ?? 25,
+  typmod: t?.typmod ?? -1,
+});
+const columnsOf = (cs: { name: string; type?: { name: string; oid: number; typmod: number } }[]): ResultColumn[] =>
+  cs.map((c) => ({ name: c.name, type: typeOf(c.type) }));
+
+export class RemoteSqlEngine implements SqlEngine {
+  private readonly clients = new Map<string, SqlHostClient>();
+  private leaderHint: string | undefined;
+  private readonly clock: Clock;
+  private readonly sessions = new Set<RemoteSession>();
+
+  constructor(private readonly o: RemoteEngineOptions) {
+    this.clock = o.clock ?? systemClock;
+  }
+
+  async openSession(options: SessionOptions): Promise<SqlSession> {
+    const s = new RemoteSession(this, options);
+    await s.reconnect();
+    this.sessions.add(s);
+    return s;
+  }
+
+  forget(s: RemoteSession): void {
+    this.sessions.delete(s);
+  }
+
+  private client(address: string): SqlHostClient {
+    let c = this.clients.get(address);
+    if (c === undefined) {
+      c = new SqlHostClient(address, grpc.credentials.createInsecure(), GRPC_CHANNEL_OPTIONS);
+      this.clients.set(address, c);
+    }
+    return c;
+  }
+
+  /** Opens a session stream on the leader: the hinted node first, then every node, until one accepts. */
+  async connect(options: SessionOptions): Promise<Connection> {
+    const deadline = this.clock.monotonicMs() + CONNECT_TIMEOUT_MS;
+    let last: KodiakError = new KodiakError(SqlState.cannotConnectNow, "no node is reachable");
+    while (this.clock.monotonicMs() < deadline) {
+      const candidates = [...new Set([...(this.leaderHint !== undefined ? [this.leaderHint] : []), ...this.o.nodes.values()])];
+      for (const address of candidates) {
+        try {
+          const conn = await this.tryOpen(address, options);
+          this.leaderHint = address;
+          return conn;
+        } catch (e) {
+          last = e instanceof KodiakError ? e : new KodiakError(SqlState.connectionFailure, String(e));
+          const hint = (e as { leaderAddress?: string }).leaderAddress;
+          if (hint !== undefined && hint !== address) {
+            this.leaderHint = hint;
+            break;
+          }
+          if (this.leaderHint === address) this.leaderHint = undefined;
+        }
+      }
+      await new Promise<void>((r) => this.clock.setTimeout(r, RETRY_PAUSE_MS));
+    }
+    throw new KodiakError(SqlState.cannotConnectNow, `no leader accepted the session within ${CONNECT_TIMEOUT_MS} ms: ${last.message}`, {
+      hint: "retry",
+    });
+  }
+
+  private async tryOpen(address: string, options: SessionOptions): Promise<Connection> {
+    const stream = this.client(address).session();
+    const conn = new Connection(address, stream);
+    const timer = this.clock.setTimeout(() => stream.cancel(), OPEN_ATTEMPT_MS);
+    try {
+      const { id, responses } = conn.call({ open: { user: options.user, database: options.database, settings: options.settings ?? {} } });
+      let failure: KodiakError | undefined;
+      for (;;) {
+        const r = await responses.next();
+        if (r.error !== undefined) failure = errorOf(r);
+        if (r.done !== undefined) break;
+      }
+      conn.finish(id);
+      if (failure !== undefined) throw failure;
+      return conn;
+    } catch (e) {
+      conn.close();
+      throw e;
+    } finally {
+      timer.cancel();
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const s of [...this.sessions]) await s.close();
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+  }
+}
+
+interface RemotePrepared extends PreparedStatement {
+  readonly paramTypeOids: number[];
+  statementId: number;
+  connection: Connection | undefined;
+}
+
+class RemoteSession implements SqlSession {
+  private conn: Connection | undefined;
+  private status: TransactionStatus = "idle";
+  private settings: Record<string, string> = {};
+
+  constructor(
+    private readonly engine: RemoteSqlEngine,
+    private readonly options: SessionOptions,
+  ) {}
+
+  async reconnect(): Promise<void> {
+    this.conn?.close();
+    this.conn = await this.engine.connect(this.options);
+    this.status = "idle";
+  }
+
+  /** The live connection; an idle session whose node went away moves to the current leader. */
+  private async connection(): Promise<Connection> {
+    if (this.conn === undefined || (this.conn.broken !== undefined && this.status === "idle")) await this.reconnect();
+    const c = this.conn as Connection;
+    if (c.broken !== undefined) {
+      this.status = "idle";
+      this.conn = undefined;
+      throw new KodiakError(SqlState.connectionFailure, `${c.broken.message}; the open transaction was rolled back`);
+    }
+    return c;
+  }
+
+  private onDone(r: SessionResponse): void {
+    const d = r.done;
+    if (d === undefined) return;
+    this.status = (d.transactionStatus as TransactionStatus) || "idle";
+    this.settings = { ...this.settings, ...d.settings };
+  }
+
+  run(sql: string, options?: ExecuteOptions): AsyncIterable<StatementResult> {
+    const self = this;
+    return (async function* () {
+      let yielded = false;
+      for (let attempt = 0; ; attempt++) {
+        const conn = await self.connection();
+        const idleBefore = self.status === "idle";
+        const { id, responses } = conn.call({ run: { sql } });
+        const onAbort = () => conn.send({ callId: 0, cancel: id } as SessionRequest);
+        options?.signal?.addEventListener("abort", onAbort, { once: true });
+        let failure: (KodiakError & { leaderAddress?: string }) | undefined;
+        try {
+          for (;;) {
+            const r = await responses.next();
+            if (r.done !== undefined) {
+              self.onDone(r);
+              break;
+            }
+            if (r.error !== undefined) {
+              failure = errorOf(r);
+              continue;
+            }
+            const res = r.result;
+            if (res === undefined) continue;
+            if (res.copyInFormat !== "") {
+              yielded = true;
+              yield self.copyIn(conn, id, responses, res.copyInFormat, res.copyColumns);
+              continue;
+            }
+            if (res.copyOutFormat !== "") {
+              yielded = true;
+              yield {
+                command: "COPY",
+                rowCount: 0,
+                copyOut: { format: res.copyOutFormat as "text", columnCount: res.copyColumns, data: copyOutData(responses) },
+              };
+              continue;
+            }
+            yielded = true;
+            const out: StatementResult = {
+              command: res.command,
+              rowCount: res.rowCount,
+              notices: res.notices.map((n) => ({ ...n, severity: n.severity as "NOTICE" })),
+            };
+            if (res.hasRows) {
+              out.columns = columnsOf(res.columns);
+              out.rows = decodeRows(res.rowsJson);
+            }
+            yield out;
+          }
+        } finally {
+          options?.signal?.removeEventListener("abort", onAbort);
+          conn.finish(id);
+        }
+        if (failure === undefined) return;
+        // A not-leader answer before anything ran moves the idle session to the leader, once.
+        if (failure.code === SqlState.cannotConnectNow && !yielded && idleBefore && attempt === 0) {
+          await self.reconnect();
+          continue;
+        }
+        throw failure;
+      }
+    })();
+  }
+
+  private copyIn(conn: Connection, id: number, responses: CallQueue, format: string, columnCount: number): StatementResult {
+    const sink: CopyInSink = {
+      write: (chunk) => conn.send({ callId: id, copyData: { data: Buffer.from(chunk) } } as SessionRequest),
+      finish: async () => {
+        conn.send({ callId: id, copyDone: {} } as SessionRequest);
+        const r = await responses.next();
+        if (r.error !== undefined) throw errorOf(r);
+        return r.result?.rowCount ?? 0;
+      },
+      abort: (reason) => conn.send({ callId: id, copyFail: { reason } } as SessionRequest),
+    };
+    return { command: "COPY", rowCount: 0, copyIn: { format: format as "text", columnCount, sink } };
+  }
+
+  async prepare(sql: string, paramTypeOids: number[]): Promise<PreparedStatement> {
+    const p: RemotePrepared = { sql, paramTypeOids, paramTypes: [], columns: undefined, statementId: 0, connection: undefined };
+    await this.prepareOn(p, await this.connection());
+    return p;
+  }
+
+  private async prepareOn(p: RemotePrepared, conn: Connection): Promise<void> {
+    const { id, responses } = conn.call({ prepare: { sql: p.sql, paramTypeOids: p.paramTypeOids } });
+    let failure: KodiakError | undefined;
+    try {
+      for (;;) {
+        const r = await responses.next();
+        if (r.error !== undefined) failure = errorOf(r);
+        if (r.prepared !== undefined) {
+          const m = p as { paramTypes: SqlType[]; columns: ResultColumn[] | undefined };
+          m.paramTypes = r.prepared.paramTypes.map(typeOf);
+          m.columns = r.prepared.hasColumns ? columnsOf(r.prepared.columns) : undefined;
+          p.statementId = r.prepared.statementId;
+          p.connection = conn;
+        }
+        if (r.done !== undefined) {
+          this.onDone(r);
+          break;
+        }
+      }
+    } finally {
+      conn.finish(id);
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  async execute(statement: PreparedStatement, params: SqlValue[], options?: ExecuteOptions): Promise<StatementResult> {
+    const p = statement as RemotePrepared;
+    const conn = await this.connection();
+    if (p.connection !== conn) await this.prepareOn(p, conn);
+    const { id, responses } = conn.call({ execute: { statementId: p.statementId, paramsJson: encodeParams(params) } });
+    const onAbort = () => conn.send({ callId: 0, cancel: id } as SessionRequest);
+    options?.signal?.addEventListener("abort", onAbort, { once: true });
+    let failure: KodiakError | undefined;
+    let out: StatementResult | undefined;
+    try {
+      for (;;) {
+        const r = await responses.next();
+        if (r.error !== undefined) failure = errorOf(r);
+        const res = r.result;
+        if (res !== undefined) {
+          if (res.copyInFormat !== "") out = this.copyIn(conn, id, responses, res.copyInFormat, res.copyColumns);
+          else {
+            out = {
+              command: res.command,
+              rowCount: res.rowCount,
+              notices: res.notices.map((n) => ({ ...n, severity: n.severity as "NOTICE" })),
+            };
+            if (res.hasRows) {
+              out.columns = columnsOf(res.columns);
+              out.rows = decodeRows(res.rowsJson);
+            }
+          }
+        }
+        if (r.done !== undefined) {
+          this.onDone(r);
+          break;
+        }
+      }
+    } finally {
+      options?.signal?.removeEventListener("abort", onAbort);
+      conn.finish(id);
+    }
+    if (failure !== undefined) throw failure;
+    return out ?? { command: "", rowCount: 0 };
+  }
+
+  transactionStatus(): TransactionStatus {
+    return this.status;
+  }
+
+  setting(name: string): string | undefined {
+    return this.settings[name];
+  }
+
+  formatText(value: SqlValue, type: SqlType): string | null {
+    return formatSqlValueText(value, type);
+  }
+
+  parseText(text: string, type: SqlType): SqlValue {
+    return parseSqlValueText(text, type);
+  }
+
+  async close(): Promise<void> {
+    this.conn?.close();
+    this.conn = undefined;
+    this.engine.forget(this);
+  }
+}
+
+async function* copyOutData(responses: CallQueue): AsyncIterable<Uint8Array> {
+  for (;;) {
+    const r = await responses.next();
+    if (r.error !== undefined) throw errorOf(r);
+    const res = r.result;
+    if (res === undefined || res.copyOutEnd) return;
+    if (res.copyOutData.byteLength > 0) yield res.copyOutData;
+  }
+}

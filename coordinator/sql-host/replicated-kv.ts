@@ -1,0 +1,91 @@
+// The SQL engine's KvStore over one local Raft replica: snapshot reads come from the local
+// storage engine at a timestamp (= a log index), commits are TxnCommit proposals validated at
+// apply on every replica. Linearizability is the caller's job: await barrier() (ReadIndex)
+// before starting a transaction, so its snapshot includes every write acknowledged before.
+
+import { TxnCommit, TxnResult } from "../../proto/gen/txn.js";
+import type { CommitRequest, KeyRange, KvEntry, KvStore } from "../../sql/index.js";
+import type { Store } from "../../storage/index.js";
+import { assert, KodiakError, SqlState } from "../../util/index.js";
+
+/** What this store needs from the replica's runtime. */
+export interface ReplicaHandle {
+  propose(command: Uint8Array): Promise<Uint8Array>;
+  readBarrier(): Promise<void>;
+  appliedIndex(): number;
+  status(): { role: string; term: number };
+}
+
+/** Ids allocated per leader term before the counter would overflow its 32 bits. */
+const IDS_PER_TERM = 2 ** 32;
+const EMPTY = Buffer.alloc(0);
+
+export class ReplicatedKvStore implements KvStore {
+  private idTerm = -1;
+  private idCounter = 0;
+
+  constructor(
+    private readonly replica: ReplicaHandle,
+    private readonly store: Store,
+  ) {}
+
+  /** Waits until this replica reflects every write committed before the call (leader only). */
+  barrier(): Promise<void> {
+    return this.replica.readBarrier();
+  }
+
+  snapshotTimestamp(): bigint {
+    // Every entry up to the applied index is reflected in the store, so a snapshot at it is a
+    // consistent prefix of the log.
+    return BigInt(this.replica.appliedIndex());
+  }
+
+  get(key: Uint8Array, ts: bigint): KvEntry | undefined {
+    const value = this.store.get(key, Number(ts));
+    // The version is reported as the snapshot timestamp: apply-time validation compares the
+    // key's newest commit timestamp with readTs, so the exact older version never matters.
+    return value === undefined ? undefined : { key, value, version: ts };
+  }
+
+  *scan(range: KeyRange, ts: bigint): Iterable<KvEntry> {
+    for (const e of this.store.scan({ start: Buffer.from(range.start), end: Buffer.from(range.end) }, Number(ts))) {
+      yield { key: e.key, value: e.value, version: ts };
+    }
+  }
+
+  async commit(request: CommitRequest): Promise<bigint> {
+    const command = TxnCommit.encode({
+      readTs: Number(request.readTs),
+      reads: [...request.reads.values()].map((r) => ({ key: Buffer.from(r.key), version: Number(r.version) })),
+      ranges: request.ranges.map((r) => ({ start: Buffer.from(r.start), end: Buffer.from(r.end) })),
+      writes: [...request.writes.values()].map((w) => ({
+        key: Buffer.from(w.key),
+        value: w.value === null ? EMPTY : Buffer.from(w.value),
+        delete: w.value === null,
+      })),
+      conditions: [],
+    }).finish();
+    const result = TxnResult.decode(await this.replica.propose(command));
+    if (!result.committed) throw new KodiakError(result.code, result.message);
+    return BigInt(result.commitTs);
+  }
+
+  /**
+   * (leader term << 32) | counter. Unique without a Raft round: at most one node is leader in a
+   * term, a node leads a term only once (a restart makes it a follower), and only the leader of a
+   * term allocates with it.
+   */
+  allocateId(): bigint {
+    const s = this.replica.status();
+    if (s.role !== "leader") {
+      throw new KodiakError(SqlState.cannotConnectNow, "this node is no longer the leader; retry the statement", { hint: "retry" });
+    }
+    if (s.term !== this.idTerm) {
+      this.idTerm = s.term;
+      this.idCounter = 0;
+    }
+    assert(this.idCounter < IDS_PER_TERM - 1, "row ids of one leader term exhausted");
+    this.idCounter++;
+    return (BigInt(s.term) << 32n) | BigInt(this.idCounter);
+  }
+}
