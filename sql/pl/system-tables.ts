@@ -1,21 +1,42 @@
 // Read-only system relations of PL-Grizzly for the planner (called from sql/plan/select.ts):
-// kodiak_cron_jobs and kodiak_cron_runs, produced from the active session's PL catalog.
+// kodiak_cron_jobs, kodiak_cron_runs, kodiak_functions, kodiak_types and kodiak_triggers,
+// produced from the active session's PL catalog.
 
 import { fromSqlValue } from "../engine/convert.js";
 import type { Col, PlanNode } from "../plan/context.js";
 import { typeOfSqlType } from "../engine/convert.js";
 import { systemClock } from "../../util/index.js";
 import { MemoryCatalog } from "./catalog.js";
-import { CRON_JOBS_COLUMNS, CRON_RUNS_COLUMNS, cronJobsRows, cronRunsRows } from "./cron-tables.js";
+import type { ResultColumn, SqlValue } from "../api.js";
+import {
+  CRON_JOBS_COLUMNS,
+  CRON_RUNS_COLUMNS,
+  cronJobsRows,
+  cronRunsRows,
+  FUNCTIONS_COLUMNS,
+  functionsRows,
+  TRIGGERS_COLUMNS,
+  TYPES_COLUMNS,
+  triggersRows,
+  typesRows,
+} from "./cron-tables.js";
 import { activePl } from "./engine-bridge.js";
 
-export const PL_SYSTEM_TABLES: ReadonlySet<string> = new Set(["kodiak_cron_jobs", "kodiak_cron_runs"]);
+const TABLES: Record<string, { columns: readonly ResultColumn[]; rows: (c: MemoryCatalog) => SqlValue[][] }> = {
+  kodiak_cron_jobs: { columns: CRON_JOBS_COLUMNS, rows: (c) => cronJobsRows(c, systemClock.nowMs()) },
+  kodiak_cron_runs: { columns: CRON_RUNS_COLUMNS, rows: cronRunsRows },
+  kodiak_functions: { columns: FUNCTIONS_COLUMNS, rows: functionsRows },
+  kodiak_types: { columns: TYPES_COLUMNS, rows: typesRows },
+  kodiak_triggers: { columns: TRIGGERS_COLUMNS, rows: triggersRows },
+};
+
+export const PL_SYSTEM_TABLES: ReadonlySet<string> = new Set(Object.keys(TABLES));
 
 /** A plan node scanning a PL system table, or undefined when `name` is not one. */
 export function plSystemTable(name: string, alias: string): PlanNode | undefined {
-  if (!PL_SYSTEM_TABLES.has(name)) return undefined;
-  const columns = name === "kodiak_cron_jobs" ? CRON_JOBS_COLUMNS : CRON_RUNS_COLUMNS;
-  const cols: Col[] = columns.map((c) => ({ rel: alias, name: c.name, type: typeOfSqlType(c.type) }));
+  const table = Object.hasOwn(TABLES, name) ? TABLES[name] : undefined;
+  if (table === undefined) return undefined;
+  const cols: Col[] = table.columns.map((c) => ({ rel: alias, name: c.name, type: typeOfSqlType(c.type) }));
   return {
     label: "System Scan",
     detail: `on ${name}`,
@@ -24,8 +45,7 @@ export function plSystemTable(name: string, alias: string): PlanNode | undefined
     run: () => {
       const catalog = activePl()?.env.catalog;
       if (!(catalog instanceof MemoryCatalog)) return [];
-      const rows = name === "kodiak_cron_jobs" ? cronJobsRows(catalog, systemClock.nowMs()) : cronRunsRows(catalog);
-      return rows.map((r) => r.map((v, i) => fromSqlValue(v, cols[i]!.type)));
+      return table.rows(catalog).map((r) => r.map((v, i) => fromSqlValue(v, cols[i]!.type)));
     },
   };
 }
