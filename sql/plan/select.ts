@@ -408,6 +408,17 @@ function scanNode(
         }
       },
       (e) => bindExpr(e, new Scope([], scope, new Map()), bindCtx(pc, "WHERE")),
+      (e) => {
+        // A column of an enclosing query (correlated subquery): fixed for one execution of this scan.
+        if (e.kind !== "column") return false;
+        try {
+          if (relScope.lookup(e.parts, e.pos) !== undefined) return false;
+          bindExpr(e, new Scope([], scope, new Map()), bindCtx(pc, "WHERE"));
+          return true;
+        } catch {
+          return false;
+        }
+      },
     );
   }
   const index = path?.index ?? pk;

@@ -263,11 +263,34 @@ export function genQuery(r: Random, tables: readonly Table[]): GenQuery {
       ordered: false,
     };
   }
-  const w = pick(r, ["row_number()", "rank()", "dense_rank()", `sum(${colOf(c, "int") ?? "1"})`, "count(*)"]);
+  const ic = colOf(c, "int") ?? "1";
+  const w = pick(r, [
+    "row_number()",
+    "rank()",
+    "dense_rank()",
+    `sum(${ic})`,
+    "count(*)",
+    `lag(${ic})`,
+    `lead(${ic}, 2)`,
+    `first_value(${ic})`,
+    `last_value(${ic})`,
+    `max(${ic})`,
+    "ntile(3)",
+  ]);
+  const framed = /^(sum|count|max|first_value|last_value)/.test(w);
+  const frame = framed
+    ? pick(r, [
+        "",
+        " ROWS BETWEEN 1 PRECEDING AND CURRENT ROW",
+        " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 FOLLOWING",
+        " ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING",
+        " RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING",
+      ])
+    : "";
   const part = colOf(c, "int") ?? "1";
   const allCols = c.cols.filter((x) => x.type === "int").map((x) => x.ref);
   return {
-    sql: `SELECT ${part}, ${w} OVER (PARTITION BY ${part} ORDER BY ${allCols.join(", ")}) FROM ${from}${where}`,
+    sql: `SELECT ${part}, ${w} OVER (PARTITION BY ${part} ORDER BY ${allCols.join(", ")}${frame}) FROM ${from}${where}`,
     ordered: false,
   };
 }

@@ -230,3 +230,16 @@ test("statement_timeout cancels a long statement with 57014 and the session stay
   await exec(s, "SET statement_timeout = 0");
   assert.deepEqual(await rows(s, "SELECT 1"), [[1]]);
 });
+
+test("a correlated subquery probes an index with the outer value (index nested loop)", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  await exec(s, "CREATE TABLE o (id INT PRIMARY KEY, k INT); CREATE TABLE i (k INT, v INT); CREATE INDEX i_k ON i (k)");
+  await exec(s, `INSERT INTO o VALUES ${Array.from({ length: 50 }, (_v, n) => `(${n}, ${n % 7})`).join(",")}`);
+  await exec(s, `INSERT INTO i VALUES ${Array.from({ length: 70 }, (_v, n) => `(${n % 10}, ${n})`).join(",")}`);
+  const q = "SELECT id, (SELECT sum(v) FROM i WHERE i.k = o.k) FROM o ORDER BY id";
+  const expected = await rows(s, "SELECT id, (SELECT sum(v) FROM i WHERE i.k + 0 = o.k) FROM o ORDER BY id");
+  assert.deepEqual(await rows(s, q), expected);
+  assert.equal(expected.length, 50);
+  assert.ok(expected.every((r) => r[1] !== null));
+});
