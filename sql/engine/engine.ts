@@ -2,13 +2,18 @@
 // decides durability and replication; the engine holds no data of its own.
 import type { SessionOptions, SqlEngine, SqlSession } from "../api.js";
 import type { KvStore } from "../kv/index.js";
+import { readCatalog } from "../catalog/catalog.js";
 import { PlEngineServices } from "../pl/engine-services.js";
+import { Transaction } from "./txn.js";
 import { Session } from "./session.js";
 
 export class KvSqlEngine implements SqlEngine {
   private readonly sessions = new Set<SqlSession>();
   /** PL-Grizzly definitions (types, functions, triggers, cron jobs) and the cron scheduler. */
-  readonly pl = new PlEngineServices((options) => this.openSession(options));
+  readonly pl = new PlEngineServices(
+    (options) => this.openSession(options),
+    () => readCatalog(new Transaction(this.store)),
+  );
   constructor(readonly store: KvStore) {}
 
   async openSession(options: SessionOptions): Promise<SqlSession> {

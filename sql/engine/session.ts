@@ -14,7 +14,7 @@ import type {
   StatementResult,
   TransactionStatus,
 } from "../api.js";
-import { findTable, readCatalog, requireTable } from "../catalog/catalog.js";
+import { findTable, readCatalog, requireTable, updateCatalog } from "../catalog/catalog.js";
 import type { KvStore } from "../kv/index.js";
 import type { CopyStmt, Statement } from "../parser/ast.js";
 import { parseStatement } from "../parser/parse.js";
@@ -240,7 +240,7 @@ export class Session implements SqlSession {
     }
     // PL-Grizzly: the session's PL context is active while the statement runs (sql/pl).
     return this.runStatementWith(st, (txn) =>
-      this.pl.active(signal, this.plHost(txn, signal), () => this.executeIn(st, txn, params, paramTypes, signal)),
+      this.pl.active(signal, this.plHost(txn, signal), readCatalog(txn), () => this.executeIn(st, txn, params, paramTypes, signal)),
     );
   }
 
@@ -389,6 +389,12 @@ export class Session implements SqlSession {
           (m) => txn.restore(m as ReturnType<Transaction["mark"]>),
           signal,
           (name) => findTable(env.catalog, undefined, name)?.columns.filter((c) => !c.hidden),
+          env.catalog,
+          (change) =>
+            updateCatalog(txn, (c) => {
+              c.pl ??= {};
+              change(c.pl);
+            }),
         );
       case "deallocate":
         if (st.name === undefined) this.named.clear();

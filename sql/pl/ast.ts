@@ -62,6 +62,8 @@ export interface CatchArm {
 interface N<K extends string> {
   readonly kind: K;
   readonly at?: Pos;
+  /** Source text (top-level PL statements: what the catalog stores). */
+  readonly src?: string;
 }
 
 export type Expr =

@@ -45,7 +45,12 @@ export class MemoryCatalog implements PlCatalog {
   readonly functions = new Map<string, PlFunction>();
   readonly triggers = new Map<string, TriggerDef>();
   readonly cronJobs = new Map<string, CronJobDef>();
-  readonly cronRuns: CronRun[] = [];
+  /** Run history; shared by the catalogs an engine rebuilds from its stored definitions. */
+  readonly cronRuns: CronRun[];
+
+  constructor(cronRuns: CronRun[] = []) {
+    this.cronRuns = cronRuns;
+  }
 
   type(name: string): PlType | undefined {
     return this.types.get(name);

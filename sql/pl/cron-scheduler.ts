@@ -48,11 +48,19 @@ export class CronScheduler {
   private readonly cursors = new Map<string, number>();
   private busy = false;
 
+  private readonly catalogOf: () => MemoryCatalog;
+
   constructor(
-    private readonly catalog: MemoryCatalog,
+    catalog: MemoryCatalog | (() => MemoryCatalog),
     private readonly clock: Clock,
     private readonly host: CronHost,
-  ) {}
+  ) {
+    this.catalogOf = typeof catalog === "function" ? catalog : () => catalog;
+  }
+
+  private get catalog(): MemoryCatalog {
+    return this.catalogOf();
+  }
 
   /** Starts polling; rows left 'running' by a previous scheduler become 'abandoned'. */
   async start(): Promise<void> {

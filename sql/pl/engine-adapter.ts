@@ -4,7 +4,7 @@
 // Session keeps transaction control; this file never commits or rolls back.
 
 import type { SqlValue, StatementResult } from "../api.js";
-import { systemClock } from "../../util/index.js";
+import { SqlState, systemClock } from "../../util/index.js";
 import { fromSqlValue, typeOfSqlType } from "../engine/convert.js";
 import type { PlNode, Statement } from "../parser/ast.js";
 import { parseStatement } from "../parser/parse.js";
@@ -12,10 +12,14 @@ import type { DataType } from "../types/types.js";
 import type { Value } from "../types/values.js";
 import type { TopStmt } from "./ast.js";
 import { Budget } from "./budget.js";
+import type { CatalogData } from "../catalog/catalog.js";
+import type { MemoryCatalog } from "./catalog.js";
 import type { PlEngineServices } from "./engine-services.js";
+import { definitionChange, type StoredDefinitions } from "./stored-definitions.js";
 import { type ActivePl, withActivePl } from "./engine-bridge.js";
 import type { BoundParam, HostResult, SqlHost } from "./host.js";
 import { rowTypeOf } from "./dml-triggers.js";
+import { PlError } from "./errors.js";
 import { CONFIG_PARAMETERS, PlSession } from "./session.js";
 import { TriggerRuntime } from "./triggers.js";
 
@@ -23,6 +27,18 @@ import { TriggerRuntime } from "./triggers.js";
 export interface PlStatementNode extends PlNode {
   readonly top: TopStmt;
 }
+
+const DDL_KINDS: ReadonlySet<TopStmt["kind"]> = new Set([
+  "createType",
+  "dropType",
+  "createFunction",
+  "dropFunction",
+  "createTrigger",
+  "dropTrigger",
+  "createCron",
+  "dropCron",
+  "alterCron",
+]);
 
 export type RunStatement = (st: Statement, params: Value[], types: DataType[]) => Promise<StatementResult>;
 /** Runs SQL text synchronously in the current transaction (the engine's executeIn). */
@@ -37,16 +53,31 @@ export class PlEngineAdapter {
   readonly pl: PlSession;
   private readonly triggers: TriggerRuntime;
 
-  constructor(services: PlEngineServices, host: SqlHost) {
-    this.pl = new PlSession({ host, catalog: services.catalog, clock: systemClock, runCronAction: (name) => services.runNow(name) });
-    this.triggers = new TriggerRuntime(services.catalog);
+  constructor(
+    private readonly services: PlEngineServices,
+    host: SqlHost,
+  ) {
+    const catalog = services.catalogFor(undefined);
+    this.pl = new PlSession({ host, catalog, clock: systemClock, runCronAction: (name) => services.runNow(name) });
+    this.triggers = new TriggerRuntime(catalog);
+  }
+
+  /** Puts the definitions of `data` (the statement's catalog version) in effect. */
+  private use(catalog: MemoryCatalog): void {
+    this.pl.catalog = catalog;
+    this.triggers.catalog = catalog;
   }
 
   /** Session.run: each statement of the script, PL or SQL, through the engine's runStatement. */
   async *run(script: string, signal: AbortSignal | undefined, runStatement: RunStatement): AsyncIterable<StatementResult> {
     for (const top of this.pl.parse(script)) {
       if (top.kind === "alterCron" && top.op === "RUN NOW") {
-        yield await this.pl.runNow(top.name);
+        // Runs outside this session's transaction, against the committed definitions.
+        if (!this.services.latest().cronJobs.has(top.name)) {
+          throw new PlError(SqlState.undefinedObject, `cron job "${top.name}" does not exist`);
+        }
+        await this.services.runNow(top.name);
+        yield { command: "ALTER CRON JOB", rowCount: 0 };
         continue;
       }
       if (top.kind === "setVar" && top.target.length === 1 && CONFIG_PARAMETERS.has(top.target[0]!)) {
@@ -84,13 +115,28 @@ export class PlEngineAdapter {
     restore: (m: unknown) => void,
     signal: AbortSignal | undefined,
     tableColumns: (table: string) => readonly { name: string; type: DataType }[] | undefined,
+    catalogData: CatalogData,
+    store: (change: (defs: StoredDefinitions) => void) => void,
   ): StatementResult {
     const top = (st as PlStatementNode).top;
     const rowType = (table: string) => {
       const cols = tableColumns(table);
       return cols === undefined ? undefined : rowTypeOf(cols);
     };
-    return this.pl.executeTop(top, signal, this.hostFor(exec, mark, restore), rowType);
+    // PL DDL runs against a private copy; its effect is stored in the engine's catalog (same
+    // transaction), from which later statements rebuild their definitions.
+    const ddl = DDL_KINDS.has(top.kind);
+    const catalog = ddl ? this.services.fresh(catalogData) : this.services.catalogFor(catalogData);
+    const saved = this.pl.catalog;
+    this.use(catalog);
+    try {
+      const r = this.pl.executeTop(top, signal, this.hostFor(exec, mark, restore), rowType);
+      const change = ddl ? definitionChange(top, catalog) : undefined;
+      if (change !== undefined) store(change);
+      return r;
+    } finally {
+      this.use(saved);
+    }
   }
 
   /** A SqlHost over the engine's current transaction. */
@@ -123,7 +169,8 @@ export class PlEngineAdapter {
   }
 
   /** Makes this session's PL context active while the engine executes a statement. */
-  active<R>(signal: AbortSignal | undefined, host: SqlHost, fn: () => R): R {
+  active<R>(signal: AbortSignal | undefined, host: SqlHost, catalogData: CatalogData, fn: () => R): R {
+    this.use(this.services.catalogFor(catalogData));
     const ctx: ActivePl = {
       env: this.pl.env(Budget.fromTimeout(systemClock, this.pl.statementTimeoutMs, signal), host),
       triggers: this.triggers,

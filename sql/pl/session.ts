@@ -83,10 +83,13 @@ export class PlSession {
 
   private host: SqlHost;
   private rowType: ((table: string) => PlType | undefined) | undefined;
+  /** The definitions in effect (the engine swaps it per statement, see executeTop). */
+  catalog: MemoryCatalog;
 
   constructor(private readonly o: PlSessionOptions) {
     this.host = o.host;
     this.rowType = o.tableRowType;
+    this.catalog = o.catalog;
   }
 
   transactionStatus(): "idle" | "inTransaction" | "failed" {
@@ -96,7 +99,7 @@ export class PlSession {
   env(budget: Budget, host: SqlHost = this.host): PlEnv {
     return {
       host,
-      catalog: this.o.catalog,
+      catalog: this.catalog,
       session: this.vars,
       budget,
       maxCallDepth: this.maxCallDepth,
@@ -105,7 +108,7 @@ export class PlSession {
   }
 
   defs(): DefinitionContext {
-    const base = { catalog: this.o.catalog, sessionVar: (n: string) => this.vars.get(n)?.t, nowMs: () => this.o.clock.nowMs() };
+    const base = { catalog: this.catalog, sessionVar: (n: string) => this.vars.get(n)?.t, nowMs: () => this.o.clock.nowMs() };
     return this.rowType === undefined ? base : { ...base, tableRowType: this.rowType };
   }
 
@@ -307,7 +310,7 @@ export class PlSession {
 
   /** Engine hook: calls a user function from SQL (`SELECT f(x)`); ASYNC is awaited here. */
   callFromSql(name: string, args: readonly PlValue[], budget?: Budget): PlValue {
-    const fn = this.o.catalog.func(name, null);
+    const fn = this.catalog.func(name, null);
     if (fn === undefined) throw new KodiakError(SqlState.undefinedFunction, `function ${name} does not exist`);
     const b = budget ?? Budget.fromTimeout(this.o.clock, this.statementTimeoutMs);
     return drive(

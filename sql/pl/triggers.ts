@@ -29,7 +29,10 @@ export interface RowChange {
 export class TriggerRuntime {
   private depth = 0;
 
-  constructor(private readonly catalog: MemoryCatalog) {}
+  constructor(
+    /** The definitions in effect; the engine swaps it per statement. */
+    public catalog: MemoryCatalog,
+  ) {}
 
   /** Triggers of a table for an event and timing, in name order. */
   triggersFor(table: string, op: TriggerOp, timing: "BEFORE" | "AFTER"): TriggerDef[] {

@@ -66,7 +66,7 @@ export class PlBuilder {
 
   /** A top-level statement: PL statement, session SET, or SQL (with interpolations). */
   top(ctx: P.StatementContext): TopStmt {
-    if (ctx instanceof P.PlStatementAltContext) return this.plStatement(ctx.plStatement());
+    if (ctx instanceof P.PlStatementAltContext) return { ...this.plStatement(ctx.plStatement()), src: this.source(ctx) };
     if (ctx instanceof P.SetStatementContext && ctx.setValue().expr().length === 1 && ctx.SESSION() === null && ctx.LOCAL() === null) {
       const target = ctx
         .setTarget()

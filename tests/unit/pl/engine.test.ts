@@ -3,6 +3,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { PlError } from "../../../sql/pl/index.js";
+import { KvSqlEngine } from "../../../sql/engine/engine.js";
+import { MemoryKvStore } from "../../../sql/kv/index.js";
 import { engineSession, runOnEngine } from "./engine-harness.js";
 
 describe("PL-Grizzly on the SQL engine", () => {
@@ -60,5 +62,33 @@ describe("PL-Grizzly on the SQL engine", () => {
       "CREATE TABLE t (a INT32); DO { INSERT INTO t VALUES (1); INSERT INTO t VALUES (2); LET z = 1 / 0 }; SELECT count(*) FROM t;",
     );
     assert.deepEqual(out.slice(1), [{ error: "22012", message: "division by zero" }, { rows: [[0]] }]);
+  });
+});
+
+describe("PL-Grizzly definitions live in the engine's catalog", () => {
+  it("PL DDL is transactional: a rolled-back CREATE FUNCTION leaves nothing", async () => {
+    const out = await runOnEngine("BEGIN; CREATE FUNCTION f() RETURNS INT64 { 1 }; SELECT f(); ROLLBACK; SELECT f();");
+    assert.deepEqual(out.slice(2), [{ rows: [[1]] }, { rows: [] }, { error: "42883", message: "function f() does not exist" }]);
+  });
+  it("definitions survive reopening an engine on the same store", async () => {
+    const store = new MemoryKvStore();
+    const first = new KvSqlEngine(store);
+    const s1 = await first.openSession({ user: "a", database: "d" });
+    for await (const _ of s1.run(
+      "CREATE TYPE pt AS STRUCT(x: INT64, y: INT64); CREATE FUNCTION [pt] norm1(self) RETURNS INT64 { abs(self.x) + abs(self.y) }; CREATE FUNCTION mk(a: INT64) RETURNS pt { {x: a, y: -a} }; CREATE CRON JOB j SCHEDULE '@daily' DO { }; ALTER CRON JOB j PAUSE;",
+    )) {
+      // drain
+    }
+    await first.close();
+    const second = new KvSqlEngine(store);
+    try {
+      const s2 = await second.openSession({ user: "a", database: "d" });
+      const rows: unknown[] = [];
+      for await (const r of s2.run("SELECT mk(3).norm1(), (SELECT paused FROM kodiak_cron_jobs WHERE name = 'j');"))
+        rows.push(...(r.rows ?? []));
+      assert.deepEqual(rows, [[6n, true]]);
+    } finally {
+      await second.close();
+    }
   });
 });
