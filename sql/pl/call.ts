@@ -2,7 +2,7 @@
 // conversions, return type, call-depth limit 54001, ASYNC → FUTURE with structured concurrency),
 // receiver methods, and built-in functions.
 
-import { type Gen, sub } from "./gen.js";
+import type { Gen } from "./gen.js";
 import { KodiakError, SqlState } from "../../util/index.js";
 import type { Arg } from "./ast.js";
 import { callBuiltin, hasBuiltin } from "./builtins.js";
@@ -24,8 +24,8 @@ export interface CallArg {
 export function* callNamed(name: string, args: readonly Arg[], star: boolean, s: Scope, c: Ctx): Gen<PlValue> {
   const lower = name.toLowerCase();
   const fn = c.env.catalog.func(lower, null);
-  const values = yield* sub(evalArgs(args, s, c));
-  if (fn !== undefined) return yield* sub(callFunction(fn, values, c, null));
+  const values = (yield evalArgs(args, s, c)) as { name: string | null; value: PlValue }[];
+  if (fn !== undefined) return (yield callFunction(fn, values, c, null)) as PlValue;
   if (hasBuiltin(lower))
     return callBuiltin(
       lower,
@@ -41,9 +41,9 @@ export function* callMethod(self: PlValue, name: string, args: readonly Arg[], s
   const receiver = t.k === "struct" || t.k === "exception" ? t.name : null;
   const fn = receiver === null ? undefined : c.env.catalog.func(name.toLowerCase(), receiver);
   if (fn === undefined) throw new PlError(SqlState.undefinedFunction, `method ${name} of type ${typeName(t)} does not exist`);
-  const values = yield* sub(evalArgs(args, s, c));
+  const values = (yield evalArgs(args, s, c)) as { name: string | null; value: PlValue }[];
   if (self.v === null) return nullOf(fn.returnType);
-  return yield* sub(callFunction(fn, values, c, self));
+  return (yield callFunction(fn, values, c, self)) as PlValue;
 }
 
 /** Binds arguments to parameters: positional first, then named; defaults evaluated per call. */
@@ -71,7 +71,7 @@ function* bindArgs(fn: PlFunction, args: readonly CallArg[], scope: Scope, c: Ct
     if (v === undefined) {
       if (p.default === null)
         throw new PlError(SqlState.undefinedFunction, `function ${fn.def.name} takes ${params.length} arguments, got ${args.length}`);
-      v = yield* sub(evalExpr(p.default, scope, c));
+      v = (yield evalExpr(p.default, scope, c)) as PlValue;
     }
     if (v.t.k === "future") throw new PlError(SqlState.datatypeMismatch, "a FUTURE must be awaited before it is passed");
     let converted: PlValue;
@@ -94,10 +94,10 @@ function* runBody(fn: PlFunction, args: readonly CallArg[], c: Ctx, self: PlValu
   const outerFutures = c.futures;
   c.futures = [];
   try {
-    yield* sub(bindArgs(fn, args, scope, c));
+    (yield bindArgs(fn, args, scope, c)) as undefined;
     let result: PlValue;
     try {
-      result = yield* sub(execBlock(fn.def.body, new Scope(scope), c));
+      result = (yield execBlock(fn.def.body, new Scope(scope), c)) as PlValue;
     } catch (e) {
       if (!(e instanceof Signal) || e.kind !== "return") throw e;
       result = e.value ?? NO_VALUE;
@@ -136,7 +136,7 @@ export function* callFunction(fn: PlFunction, args: readonly CallArg[], c: Ctx, 
     const saved = target.depth;
     target.depth = c.depth + 1;
     try {
-      return yield* sub(runBody(fn, args, target, self));
+      return (yield runBody(fn, args, target, self)) as PlValue;
     } finally {
       target.depth = saved;
     }
@@ -146,7 +146,7 @@ export function* callFunction(fn: PlFunction, args: readonly CallArg[], c: Ctx, 
   let value: PlValue | null = null;
   let error: unknown;
   try {
-    value = yield* sub(runBody(fn, args, ac, self));
+    value = (yield runBody(fn, args, ac, self)) as PlValue;
   } catch (e) {
     if (!(e instanceof KodiakError)) throw e;
     error = e;

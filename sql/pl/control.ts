@@ -2,7 +2,7 @@
 // (typed arms, SQLSTATE arms, savepoint rollback of the TRY part) and RAISE.
 // query_canceled (57014) is caught only by an arm that names it.
 
-import { type Gen, sub } from "./gen.js";
+import type { Gen } from "./gen.js";
 import { KodiakError, SqlState } from "../../util/index.js";
 import type { CatchArm, Expr, Pattern, Stmt } from "./ast.js";
 import type { Ctx } from "./context.js";
@@ -22,14 +22,14 @@ function* matches(p: Pattern, v: PlValue, bindings: Map<string, PlValue>, s: Sco
       bindings.set(p.name, v);
       return true;
     case "pLit": {
-      const lit = yield* sub(evalExpr(p.value, s, c));
+      const lit = (yield evalExpr(p.value, s, c)) as PlValue;
       const [a, b] = resolveUnknown(v, lit);
       return notDistinct(a, b);
     }
     case "pRange": {
       if (v.v === null) return false;
-      const lo = binary(">=", v, yield* sub(evalExpr(p.lo, s, c)));
-      const hi = binary("<=", v, yield* sub(evalExpr(p.hi, s, c)));
+      const lo = binary(">=", v, (yield evalExpr(p.lo, s, c)) as PlValue);
+      const hi = binary("<=", v, (yield evalExpr(p.hi, s, c)) as PlValue);
       return lo.v === true && hi.v === true;
     }
     case "pStruct": {
@@ -38,7 +38,7 @@ function* matches(p: Pattern, v: PlValue, bindings: Map<string, PlValue>, s: Sco
       for (const f of p.fields) {
         const fv = fields.get(f.name);
         if (fv === undefined) throw new PlError(SqlState.undefinedColumn, `field "${f.name}" does not exist`);
-        if (!(yield* sub(matches(f.pattern, fv, bindings, s, c)))) return false;
+        if (!((yield matches(f.pattern, fv, bindings, s, c)) as boolean)) return false;
       }
       return true;
     }
@@ -46,15 +46,15 @@ function* matches(p: Pattern, v: PlValue, bindings: Map<string, PlValue>, s: Sco
 }
 
 export function* evalMatch(e: Extract<Expr, { kind: "match" }>, s: Scope, c: Ctx): Gen<PlValue> {
-  const v = yield* sub(evalExpr(e.subject, s, c));
+  const v = (yield evalExpr(e.subject, s, c)) as PlValue;
   for (const arm of e.arms) {
     for (const p of arm.patterns) {
       const bindings = new Map<string, PlValue>();
-      if (!(yield* sub(matches(p, v, bindings, s, c)))) continue;
+      if (!((yield matches(p, v, bindings, s, c)) as boolean)) continue;
       const armScope = new Scope(s);
       for (const [k, b] of bindings) armScope.declare(k, { type: b.t, value: b });
-      if (arm.guard !== null && requireBool(yield* sub(evalExpr(arm.guard, armScope, c)), "a MATCH guard") !== true) continue;
-      return yield* sub(evalBody(arm.body, armScope, c));
+      if (arm.guard !== null && requireBool((yield evalExpr(arm.guard, armScope, c)) as PlValue, "a MATCH guard") !== true) continue;
+      return (yield evalBody(arm.body, armScope, c)) as PlValue;
     }
   }
   throw new PlError("20000", "case not found: no MATCH arm matches the value");
@@ -106,7 +106,7 @@ export function* evalTry(e: Extract<Expr, { kind: "try" }>, s: Scope, c: Ctx): G
   }
   const sp = needsSavepoint && !c.readOnly ? c.env.host.savepoint() : null;
   try {
-    const v = yield* sub(evalBody(e.body, s, c));
+    const v = (yield evalBody(e.body, s, c)) as PlValue;
     if (sp !== null) c.env.host.releaseSavepoint(sp);
     return v;
   } catch (err) {
@@ -115,12 +115,12 @@ export function* evalTry(e: Extract<Expr, { kind: "try" }>, s: Scope, c: Ctx): G
     const arm = e.arms === null ? null : e.arms.find((a) => armMatches(a, err, exc));
     if (e.arms === null ? err.code === SqlState.queryCanceled : arm === undefined) throw err;
     if (sp !== null) c.env.host.rollbackToSavepoint(sp);
-    if (arm === null || arm === undefined) return yield* sub(evalExpr(e.fallback!, s, c));
+    if (arm === null || arm === undefined) return (yield evalExpr(e.fallback!, s, c)) as PlValue;
     const armScope = new Scope(s);
     if (arm.bind !== null) armScope.declare(arm.bind, { type: exc.t, value: exc });
     c.handling.push(exc);
     try {
-      return yield* sub(evalBody(arm.body, armScope, c));
+      return (yield evalBody(arm.body, armScope, c)) as PlValue;
     } finally {
       c.handling.pop();
     }
@@ -144,14 +144,14 @@ export function* raiseStmt(st: Extract<Stmt, { kind: "raise" }>, s: Scope, c: Ct
   if (def === undefined || def === null) throw new PlError(SqlState.undefinedObject, `exception type "${st.name}" does not exist`);
   let message = def.defaultMessage;
   if (st.message !== null) {
-    const m = yield* sub(evalExpr(st.message, s, c));
+    const m = (yield evalExpr(st.message, s, c)) as PlValue;
     message = m.v === null ? "" : isText(m.t) || m.t.k === "unknown" ? String(m.v) : formatValue(m);
   }
   const fields = new Map<string, PlValue>(def.fields.map((f) => [f.name, mk(f.type, null)]));
   for (const f of st.fields) {
     const fd = def.fields.find((x) => x.name === f.name);
     if (fd === undefined) throw new PlError(SqlState.undefinedColumn, `exception ${def.name} has no field "${f.name}"`);
-    fields.set(f.name, assign(yield* sub(evalExpr(f.value, s, c)), fd.type));
+    fields.set(f.name, assign((yield evalExpr(f.value, s, c)) as PlValue, fd.type));
   }
   const raw: ExceptionRaw = { def, message, fields, sqlstate: def.sqlstate, line, column, stack: c.stack() };
   const exc = mk(userType ?? { k: "exception", name: def.name, def }, raw);

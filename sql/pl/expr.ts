@@ -145,17 +145,17 @@ function likeRegex(pattern: string, ci: boolean): RegExp {
 }
 
 function* evalAnd(l: Expr, r: Expr, s: Scope, c: Ctx): Gen<PlValue> {
-  const a = requireBool(yield* sub(evalExpr(l, s, c)), "AND");
+  const a = requireBool((yield evalExpr(l, s, c)) as PlValue, "AND");
   if (a === false) return bool(false);
-  const b = requireBool(yield* sub(evalExpr(r, s, c)), "AND");
+  const b = requireBool((yield evalExpr(r, s, c)) as PlValue, "AND");
   if (b === false) return bool(false);
   return bool(a === null || b === null ? null : true);
 }
 
 function* evalOr(l: Expr, r: Expr, s: Scope, c: Ctx): Gen<PlValue> {
-  const a = requireBool(yield* sub(evalExpr(l, s, c)), "OR");
+  const a = requireBool((yield evalExpr(l, s, c)) as PlValue, "OR");
   if (a === true) return bool(true);
-  const b = requireBool(yield* sub(evalExpr(r, s, c)), "OR");
+  const b = requireBool((yield evalExpr(r, s, c)) as PlValue, "OR");
   if (b === true) return bool(true);
   return bool(a === null || b === null ? null : false);
 }
@@ -164,7 +164,7 @@ export function* evalArgs(args: readonly Arg[], s: Scope, c: Ctx): Gen<{ name: s
   const out: { name: string | null; value: PlValue }[] = [];
   for (const a of args) {
     if (a.value.kind === "lambda") throw new PlError(SqlState.syntaxError, "a lambda is allowed only as an argument of a pipeline stage");
-    out.push({ name: a.name, value: yield* sub(evalExpr(a.value, s, c)) });
+    out.push({ name: a.name, value: (yield evalExpr(a.value, s, c)) as PlValue });
   }
   return out;
 }
@@ -186,37 +186,37 @@ const handlers: Handlers = {
     return v;
   },
   field: function* (e, s, c) {
-    return fieldOf(yield* sub(evalExpr(e.obj, s, c)), e.name);
+    return fieldOf((yield evalExpr(e.obj, s, c)) as PlValue, e.name);
   },
   index: function* (e, s, c) {
-    return indexOf(yield* sub(evalExpr(e.obj, s, c)), yield* sub(evalExpr(e.index, s, c)));
+    return indexOf((yield evalExpr(e.obj, s, c)) as PlValue, (yield evalExpr(e.index, s, c)) as PlValue);
   },
   call: (e, s, c) => callNamed(e.name, e.args, e.star === true, s, c),
   method: function* (e, s, c) {
-    return yield* sub(callMethod(yield* sub(evalExpr(e.obj, s, c)), e.name, e.args, s, c));
+    return (yield callMethod(yield* sub(evalExpr(e.obj, s, c)), e.name, e.args, s, c)) as PlValue;
   },
   unary: function* (e, s, c) {
-    const v = yield* sub(evalExpr(e.e, s, c));
+    const v = (yield evalExpr(e.e, s, c)) as PlValue;
     if (e.op === "NOT") return not(v);
     if (e.op === "-") return negate(v);
     return v;
   },
   binary: function* (e, s, c) {
-    const l = yield* sub(evalExpr(e.l, s, c));
+    const l = (yield evalExpr(e.l, s, c)) as PlValue;
     if (e.op === "&&" && (l.t.k === "bool" || (l.t.k === "unknown" && l.v === null))) {
-      const r0 = yield* sub(evalAnd({ kind: "lit", value: l }, e.r, s, c));
+      const r0 = (yield evalAnd({ kind: "lit", value: l }, e.r, s, c)) as PlValue;
       return r0;
     }
-    const r = yield* sub(evalExpr(e.r, s, c));
+    const r = (yield evalExpr(e.r, s, c)) as PlValue;
     if (l.t.k === "future" || r.t.k === "future")
       throw new PlError(SqlState.datatypeMismatch, "a FUTURE must be awaited before it is used as a value");
     return binary(e.op, l, r);
   },
   logic: function* (e, s, c) {
-    return e.op === "AND" ? yield* sub(evalAnd(e.l, e.r, s, c)) : yield* sub(evalOr(e.l, e.r, s, c));
+    return e.op === "AND" ? ((yield evalAnd(e.l, e.r, s, c)) as PlValue) : ((yield evalOr(e.l, e.r, s, c)) as PlValue);
   },
   is: function* (e, s, c) {
-    const v = yield* sub(evalExpr(e.e, s, c));
+    const v = (yield evalExpr(e.e, s, c)) as PlValue;
     let r: boolean;
     if (e.test === "NULL") r = v.v === null;
     else {
@@ -226,35 +226,35 @@ const handlers: Handlers = {
     return bool(e.not ? !r : r);
   },
   between: function* (e, s, c) {
-    const v = yield* sub(evalExpr(e.e, s, c));
-    const lo = binary(">=", v, yield* sub(evalExpr(e.lo, s, c)));
-    const hi = binary("<=", v, yield* sub(evalExpr(e.hi, s, c)));
+    const v = (yield evalExpr(e.e, s, c)) as PlValue;
+    const lo = binary(">=", v, (yield evalExpr(e.lo, s, c)) as PlValue);
+    const hi = binary("<=", v, (yield evalExpr(e.hi, s, c)) as PlValue);
     const r = lo.v === false || hi.v === false ? false : lo.v === null || hi.v === null ? null : true;
     return bool(r === null ? null : e.not ? !r : r);
   },
   in: function* (e, s, c) {
-    const v = yield* sub(evalExpr(e.e, s, c));
+    const v = (yield evalExpr(e.e, s, c)) as PlValue;
     let sawNull = false;
     for (const x of e.list) {
-      const r = binary("=", v, yield* sub(evalExpr(x, s, c)));
+      const r = binary("=", v, (yield evalExpr(x, s, c)) as PlValue);
       if (r.v === true) return bool(!e.not);
       if (r.v === null) sawNull = true;
     }
     return bool(sawNull ? null : e.not);
   },
   like: function* (e, s, c) {
-    const v = yield* sub(evalExpr(e.e, s, c));
-    const p = yield* sub(evalExpr(e.pattern, s, c));
+    const v = (yield evalExpr(e.e, s, c)) as PlValue;
+    const p = (yield evalExpr(e.pattern, s, c)) as PlValue;
     if (v.v === null || p.v === null) return bool(null);
     const r = likeRegex(String(p.v), e.ci).test(String(v.v));
     return bool(e.not ? !r : r);
   },
   cast: function* (e, s, c) {
-    return cast(yield* sub(evalExpr(e.e, s, c)), resolveType(e.type, c.env.catalog));
+    return cast((yield evalExpr(e.e, s, c)) as PlValue, resolveType(e.type, c.env.catalog));
   },
   range: function* (e, s, c) {
-    const lo = yield* sub(evalExpr(e.lo, s, c));
-    const hi = yield* sub(evalExpr(e.hi, s, c));
+    const lo = (yield evalExpr(e.lo, s, c)) as PlValue;
+    const hi = (yield evalExpr(e.hi, s, c)) as PlValue;
     for (const b of [lo, hi]) {
       if (!isInteger(b.t) && !(b.t.k === "unknown" && b.v === null))
         throw new PlError(SqlState.datatypeMismatch, "range bounds must be integers");
@@ -266,7 +266,7 @@ const handlers: Handlers = {
     const fields = new Map<string, PlValue>();
     for (const f of e.fields) {
       if (fields.has(f.name)) throw new PlError(SqlState.duplicateColumn, `field "${f.name}" given twice`);
-      const v = yield* sub(evalExpr(f.value, s, c));
+      const v = (yield evalExpr(f.value, s, c)) as PlValue;
       fields.set(f.name, v.t.k === "unknown" && v.v !== null ? mk(T.text, v.v) : v);
     }
     return structValue(anonStruct([...fields].map(([name, v]) => ({ name, type: v.t }))), fields);
@@ -275,7 +275,7 @@ const handlers: Handlers = {
     const items: PlValue[] = [];
     let t: PlType = T.unknown;
     for (const x of e.items) {
-      const v = yield* sub(evalExpr(x, s, c));
+      const v = (yield evalExpr(x, s, c)) as PlValue;
       if (!(v.t.k === "unknown" && v.v === null)) t = unify(t, v.t, "ARRAY");
       items.push(v);
     }
@@ -283,24 +283,25 @@ const handlers: Handlers = {
   },
   if: function* (e, s, c) {
     for (const b of e.branches) {
-      if (requireBool(yield* sub(evalExpr(b.cond, s, c)), "IF") === true) return yield* sub(execBlock(b.body, new Scope(s), c));
+      if (requireBool((yield evalExpr(b.cond, s, c)) as PlValue, "IF") === true)
+        return (yield execBlock(b.body, new Scope(s), c)) as PlValue;
     }
-    return e.otherwise === null ? NULL : yield* sub(execBlock(e.otherwise, new Scope(s), c));
+    return e.otherwise === null ? NULL : ((yield execBlock(e.otherwise, new Scope(s), c)) as PlValue);
   },
   match: (e, s, c) => evalMatch(e, s, c),
   case: function* (e, s, c) {
-    const subject = e.subject === null ? null : yield* sub(evalExpr(e.subject, s, c));
+    const subject = e.subject === null ? null : ((yield evalExpr(e.subject, s, c)) as PlValue);
     for (const w of e.whens) {
-      const v = yield* sub(evalExpr(w.when, s, c));
+      const v = (yield evalExpr(w.when, s, c)) as PlValue;
       const hit = subject === null ? requireBool(v, "CASE") === true : binary("=", subject, v).v === true;
-      if (hit) return yield* sub(evalExpr(w.result, s, c));
+      if (hit) return (yield evalExpr(w.result, s, c)) as PlValue;
     }
-    return e.otherwise === null ? NULL : yield* sub(evalExpr(e.otherwise, s, c));
+    return e.otherwise === null ? NULL : ((yield evalExpr(e.otherwise, s, c)) as PlValue);
   },
   try: (e, s, c) => evalTry(e, s, c),
   await: function* (e, s, c) {
-    if (!e.all) return awaitFuture(yield* sub(evalExpr(e.e, s, c)));
-    const arr = yield* sub(evalExpr(e.e, s, c));
+    if (!e.all) return awaitFuture((yield evalExpr(e.e, s, c)) as PlValue);
+    const arr = (yield evalExpr(e.e, s, c)) as PlValue;
     if (arr.v === null) return arr;
     if (arr.t.k !== "array") throw new PlError(SqlState.datatypeMismatch, "AWAIT ALL needs an array of futures");
     const items = asItems(arr);

@@ -2,7 +2,7 @@
 // SORT, SORT_BY, REDUCE, FIRST, TAKE/LIMIT, DISTINCT, GROUP_BY, and any other function called as
 // name(source, args…). Lambdas are invoked with a fresh scope whose parent is the defining scope.
 
-import { type Ev, type Gen, sub } from "./gen.js";
+import type { Ev, Gen } from "./gen.js";
 import { SqlState } from "../../util/index.js";
 import type { Arg, Expr, Lambda } from "./ast.js";
 import { callNamed } from "./call.js";
@@ -72,7 +72,7 @@ function* stage(name: string, args: readonly Arg[], src: PlValue, s: Scope, c: C
       const out: PlValue[] = [];
       for (const x of items) {
         tick();
-        if (requireBool(yield* sub(f(x)), "FILTER") === true) out.push(x);
+        if (requireBool((yield f(x)) as PlValue, "FILTER") === true) out.push(x);
       }
       return arrayValue(et, out);
     }
@@ -81,7 +81,7 @@ function* stage(name: string, args: readonly Arg[], src: PlValue, s: Scope, c: C
       const out: PlValue[] = [];
       for (const x of items) {
         tick();
-        out.push(yield* sub(f(x)));
+        out.push((yield f(x)) as PlValue);
       }
       return arrayValue(elemTypeOf(out), out);
     }
@@ -90,14 +90,14 @@ function* stage(name: string, args: readonly Arg[], src: PlValue, s: Scope, c: C
     case "MAX": {
       const f = lambdaOf(args[0], s, c, 1);
       const vals: PlValue[] = [];
-      for (const x of items) vals.push(f === null ? x : yield* sub(f(x)));
+      for (const x of items) vals.push(f === null ? x : ((yield f(x)) as PlValue));
       return aggregate(upper, vals, f === null ? et : elemTypeOf(vals));
     }
     case "COUNT": {
       const f = lambdaOf(args[0], s, c, 1);
       if (f === null) return mk(T.int64, BigInt(items.length));
       let n = 0n;
-      for (const x of items) if (requireBool(yield* sub(f(x)), "COUNT") === true) n++;
+      for (const x of items) if (requireBool((yield f(x)) as PlValue, "COUNT") === true) n++;
       return mk(T.int64, n);
     }
     case "SORT":
@@ -106,7 +106,7 @@ function* stage(name: string, args: readonly Arg[], src: PlValue, s: Scope, c: C
       const dirArg = upper === "SORT" ? args[0] : args[1];
       const desc = dirArg !== undefined && dirArg.value.kind === "name" && dirArg.value.name.toUpperCase() === "DESC";
       const keyed: { key: PlValue; x: PlValue }[] = [];
-      for (const x of items) keyed.push({ key: f === null ? x : yield* sub(f(x)), x });
+      for (const x of items) keyed.push({ key: f === null ? x : ((yield f(x)) as PlValue), x });
       keyed.sort((a, b) => {
         if (a.key.v === null || b.key.v === null) {
           const nulls = a.key.v === null ? (b.key.v === null ? 0 : 1) : -1;
@@ -123,24 +123,24 @@ function* stage(name: string, args: readonly Arg[], src: PlValue, s: Scope, c: C
     case "REDUCE": {
       if (args[0] === undefined || args[0].value.kind === "lambda")
         throw new PlError(SqlState.undefinedFunction, "REDUCE(init, (acc, x) -> expr)");
-      let acc = yield* sub(evalExpr(args[0].value as Expr, s, c));
+      let acc = (yield evalExpr(args[0].value as Expr, s, c)) as PlValue;
       const f = lambdaOf(args[1], s, c, 2)!;
       for (const x of items) {
         tick();
-        acc = yield* sub(f(acc, x));
+        acc = (yield f(acc, x)) as PlValue;
       }
       return acc;
     }
     case "FIRST": {
       const f = lambdaOf(args[0], s, c, 1);
-      for (const x of items) if (f === null || requireBool(yield* sub(f(x)), "FIRST") === true) return x;
+      for (const x of items) if (f === null || requireBool((yield f(x)) as PlValue, "FIRST") === true) return x;
       return nullOf(et);
     }
     case "TAKE":
     case "LIMIT": {
       const nArg = args[0];
       if (nArg === undefined || nArg.value.kind === "lambda") throw new PlError(SqlState.undefinedFunction, `${upper}(n) needs a count`);
-      const n = yield* sub(evalExpr(nArg.value as Expr, s, c));
+      const n = (yield evalExpr(nArg.value as Expr, s, c)) as PlValue;
       if (n.v === null) return arr;
       if (Number(n.v) < 0) throw new PlError("2201W", `${upper} must not be negative`);
       return arrayValue(et, items.slice(0, Number(n.v)));
@@ -154,7 +154,7 @@ function* stage(name: string, args: readonly Arg[], src: PlValue, s: Scope, c: C
       const f = lambdaOf(args[0], s, c, 1)!;
       const groups: { key: PlValue; items: PlValue[] }[] = [];
       for (const x of items) {
-        const k = yield* sub(f(x));
+        const k = (yield f(x)) as PlValue;
         const g = groups.find((y) => notDistinct(y.key, k));
         if (g === undefined) groups.push({ key: k, items: [x] });
         else g.items.push(x);
@@ -179,13 +179,13 @@ function* stage(name: string, args: readonly Arg[], src: PlValue, s: Scope, c: C
     }
     default: {
       const lit: Arg = { name: null, value: { kind: "lit", value: arr } };
-      return yield* sub(callNamed(name, [lit, ...args], false, s, c));
+      return (yield callNamed(name, [lit, ...args], false, s, c)) as PlValue;
     }
   }
 }
 
 export function* evalPipeline(e: Extract<Expr, { kind: "pipeline" }>, s: Scope, c: Ctx): Gen<PlValue> {
-  let v = yield* sub(evalExpr(e.source, s, c));
-  for (const st of e.stages) v = yield* sub(stage(st.name, st.args, v, s, c));
+  let v = (yield evalExpr(e.source, s, c)) as PlValue;
+  for (const st of e.stages) v = (yield stage(st.name, st.args, v, s, c)) as PlValue;
   return v;
 }

@@ -2,7 +2,7 @@
 // statements and expression items. A block's value is its last expression item (section 6).
 // Errors leaving a statement get that statement's line/column and the PL call stack once.
 
-import { type Ev, type Gen, sub } from "./gen.js";
+import type { Ev, Gen } from "./gen.js";
 import { SqlState } from "../../util/index.js";
 import type { Block, Stmt, StmtKind } from "./ast.js";
 import { BREAK, CONTINUE, type Ctx, Signal } from "./context.js";
@@ -28,7 +28,7 @@ export function* execBlock(b: Block, s: Scope, c: Ctx): Gen<PlValue> {
       frame.col = st.at.col;
     }
     try {
-      const v = yield* sub((handlers[st.kind] as Handler<StmtKind>)(st as never, s, c));
+      const v = (yield (handlers[st.kind] as Handler<StmtKind>)(st as never, s, c)) as PlValue | undefined;
       last = st.kind === "expr" && v !== undefined ? v : NO_VALUE;
     } catch (e) {
       if (e instanceof Signal) throw e;
@@ -59,7 +59,7 @@ function convertField(v: PlValue, t: import("./types.js").PlType, anonymous: boo
 }
 
 function* setStmt(st: Extract<Stmt, { kind: "set" }>, s: Scope, c: Ctx): Gen<undefined> {
-  const value = yield* sub(evalExpr(st.e, s, c));
+  const value = (yield evalExpr(st.e, s, c)) as PlValue;
   const [name, ...path] = st.target as [string, ...string[]];
   const b = s.lookupForAssign(name);
   if (b !== undefined) {
@@ -84,7 +84,7 @@ function* iterate(src: PlValue): Generator<PlValue> {
 
 const handlers: Handlers = {
   let: function* (st, s, c) {
-    const v = yield* sub(evalExpr(st.e, s, c));
+    const v = (yield evalExpr(st.e, s, c)) as PlValue;
     if (st.type !== null) {
       const b = { type: resolveType(st.type, c.env.catalog), value: v };
       assignBinding(b, v);
@@ -98,7 +98,7 @@ const handlers: Handlers = {
   },
   set: setStmt,
   return: function* (st, s, c) {
-    throw new Signal("return", st.e === null ? null : yield* sub(evalExpr(st.e, s, c)));
+    throw new Signal("return", st.e === null ? null : ((yield evalExpr(st.e, s, c)) as PlValue));
   },
   raise: (st, s, c) => raiseStmt(st, s, c),
   break: () => {
@@ -110,9 +110,9 @@ const handlers: Handlers = {
   while: function* (st, s, c) {
     for (;;) {
       c.env.budget.tick();
-      if (requireBool(yield* sub(evalExpr(st.cond, s, c)), "WHILE") !== true) return undefined;
+      if (requireBool((yield evalExpr(st.cond, s, c)) as PlValue, "WHILE") !== true) return undefined;
       try {
-        yield* sub(execBlock(st.body, new Scope(s), c));
+        (yield execBlock(st.body, new Scope(s), c)) as PlValue;
       } catch (e) {
         if (e === BREAK) return undefined;
         if (e !== CONTINUE) throw e;
@@ -120,7 +120,7 @@ const handlers: Handlers = {
     }
   },
   for: function* (st, s, c) {
-    const src = st.source.kind === "query" ? runQuery(st.source.sql, "rows", s, c) : yield* sub(evalExpr(st.source, s, c));
+    const src = st.source.kind === "query" ? runQuery(st.source.sql, "rows", s, c) : ((yield evalExpr(st.source, s, c)) as PlValue);
     if (src.v === null) throw new PlError(SqlState.nullValueNotAllowed, "FOR source is NULL");
     if (src.t.k !== "array" && src.t.k !== "range") throw new PlError(SqlState.datatypeMismatch, "FOR needs a range, an array or a query");
     const elemType = src.t.k === "array" ? src.t.elem : T.int64;
@@ -129,7 +129,7 @@ const handlers: Handlers = {
       const body = new Scope(s);
       body.declare(st.name, { type: elemType.k === "unknown" ? null : elemType, value: item });
       try {
-        yield* sub(execBlock(st.body, body, c));
+        (yield execBlock(st.body, body, c)) as PlValue;
       } catch (e) {
         if (e === BREAK) return undefined;
         if (e !== CONTINUE) throw e;

@@ -10,7 +10,7 @@ import type { MemoryCatalog, TriggerDef } from "./catalog.js";
 import { Ctx, type PlEnv, Signal } from "./context.js";
 import { PlError } from "./errors.js";
 import { evalExpr, requireBool } from "./expr.js";
-import { drive, type Gen, sub } from "./gen.js";
+import { drive, type Gen } from "./gen.js";
 import { Scope } from "./scope.js";
 import { execBlock } from "./stmt.js";
 import { T } from "./types.js";
@@ -69,7 +69,8 @@ export class TriggerRuntime {
     root.declare("tg_op", { type: T.text, value: mk(T.text, op) });
     root.declare("tg_when", { type: T.text, value: mk(T.text, after ? "AFTER" : "BEFORE") });
     root.declare("tg_table_name", { type: T.text, value: mk(T.text, t.table) });
-    if (t.when !== null && requireBool(yield* sub(evalExpr(t.when, root, ctx)), "WHEN") !== true) return { skip: false, row: row.new };
+    if (t.when !== null && requireBool((yield evalExpr(t.when, root, ctx)) as PlValue, "WHEN") !== true)
+      return { skip: false, row: row.new };
     if (this.depth + 1 > TRIGGER_DEPTH_MAX) {
       throw new PlError(
         SqlState.statementTooComplex,
@@ -81,7 +82,7 @@ export class TriggerRuntime {
     this.depth++;
     let returned: Signal | null = null;
     try {
-      yield* sub(execBlock(body, new Scope(root), ctx));
+      (yield execBlock(body, new Scope(root), ctx)) as PlValue;
     } catch (e) {
       if (!(e instanceof Signal)) throw e;
       returned = e;
