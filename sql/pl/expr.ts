@@ -2,7 +2,7 @@
 // compile until handled. SQL three-valued logic, left-to-right short-circuit AND/OR, 1-based
 // indexing, member access on STRUCT/EXCEPTION/JSON values.
 
-import { type Ev, type Gen, sub } from "./gen.js";
+import { drive, type Ev, type Gen, sub } from "./gen.js";
 import { SqlState } from "../../util/index.js";
 import type { Arg, Block, Expr, ExprKind, Lambda } from "./ast.js";
 import { callMethod, callNamed } from "./call.js";
@@ -41,7 +41,96 @@ type Handler<K extends ExprKind> = (e: Extract<Expr, { kind: K }>, s: Scope, c: 
 type Handlers = { [K in ExprKind]: Handler<K> };
 
 export function evalExpr(e: Expr, s: Scope, c: Ctx): Ev<PlValue> {
+  if (isSyncExpr(e)) return evalSync(e, s, c);
   return (handlers[e.kind] as Handler<ExprKind>)(e as never, s, c);
+}
+
+// Fast path: trees of literals, names and operators cannot call functions or run SQL, so they
+// are evaluated directly (no generator per node). Their depth is the expression's nesting only.
+const syncCache = new WeakMap<Expr, boolean>();
+
+function isSyncExpr(e: Expr): boolean {
+  let r = syncCache.get(e);
+  if (r === undefined) {
+    switch (e.kind) {
+      case "lit":
+      case "name":
+      case "var":
+        r = true;
+        break;
+      case "binary":
+      case "logic":
+        r = isSyncExpr(e.l) && isSyncExpr(e.r);
+        break;
+      case "unary":
+      case "is":
+        r = isSyncExpr(e.e);
+        break;
+      case "field":
+        r = isSyncExpr(e.obj);
+        break;
+      default:
+        r = false;
+    }
+    syncCache.set(e, r);
+  }
+  return r;
+}
+
+function syncBool(e: Expr, s: Scope, c: Ctx, what: string): boolean | null {
+  return requireBool(evalSync(e, s, c), what);
+}
+
+function evalSync(e: Expr, s: Scope, c: Ctx): PlValue {
+  switch (e.kind) {
+    case "lit":
+      return e.value;
+    case "name":
+      return lookupName(e.name, s, c);
+    case "var": {
+      let v = lookupName(e.path[0]!, s, c);
+      for (const f of e.path.slice(1)) v = fieldOf(v, f);
+      return v;
+    }
+    case "field":
+      return fieldOf(evalSync(e.obj, s, c), e.name);
+    case "is": {
+      const v = evalSync(e.e, s, c);
+      let r: boolean;
+      if (e.test === "NULL") r = v.v === null;
+      else {
+        const b = requireBool(v, `IS ${e.test}`);
+        r = e.test === "TRUE" ? b === true : e.test === "FALSE" ? b === false : b === null;
+      }
+      return bool(e.not ? !r : r);
+    }
+    case "binary": {
+      const l = evalSync(e.l, s, c);
+      if (e.op === "&&" && (l.t.k === "bool" || (l.t.k === "unknown" && l.v === null))) {
+        const a = requireBool(l, "AND");
+        if (a === false) return bool(false);
+        const b = syncBool(e.r, s, c, "AND");
+        return bool(b === false ? false : a === null || b === null ? null : true);
+      }
+      const r = evalSync(e.r, s, c);
+      if (l.t.k === "future" || r.t.k === "future")
+        throw new PlError(SqlState.datatypeMismatch, "a FUTURE must be awaited before it is used as a value");
+      return binary(e.op, l, r);
+    }
+    case "logic": {
+      const a = syncBool(e.l, s, c, e.op);
+      if (e.op === "AND" ? a === false : a === true) return bool(a);
+      const b = syncBool(e.r, s, c, e.op);
+      if (e.op === "AND") return bool(b === false ? false : a === null || b === null ? null : true);
+      return bool(b === true ? true : a === null || b === null ? null : false);
+    }
+    case "unary": {
+      const v = evalSync(e.e, s, c);
+      return e.op === "NOT" ? not(v) : e.op === "-" ? negate(v) : v;
+    }
+    default:
+      return drive((handlers[e.kind] as Handler<ExprKind>)(e as never, s, c));
+  }
 }
 
 /** Evaluates an expression or a block body (arms, lambdas, TRY parts). */
