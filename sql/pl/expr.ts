@@ -249,7 +249,14 @@ function* evalOr(l: Expr, r: Expr, s: Scope, c: Ctx): Gen<PlValue> {
   return bool(a === null || b === null ? null : false);
 }
 
-export function* evalArgs(args: readonly Arg[], s: Scope, c: Ctx): Gen<{ name: string | null; value: PlValue }[]> {
+export function evalArgs(args: readonly Arg[], s: Scope, c: Ctx): Ev<{ name: string | null; value: PlValue }[]> {
+  if (args.every((a) => a.value.kind !== "lambda" && isSyncExpr(a.value))) {
+    return args.map((a) => ({ name: a.name, value: evalSync(a.value as Expr, s, c) }));
+  }
+  return evalArgsGen(args, s, c);
+}
+
+function* evalArgsGen(args: readonly Arg[], s: Scope, c: Ctx): Gen<{ name: string | null; value: PlValue }[]> {
   const out: { name: string | null; value: PlValue }[] = [];
   for (const a of args) {
     if (a.value.kind === "lambda") throw new PlError(SqlState.syntaxError, "a lambda is allowed only as an argument of a pipeline stage");
