@@ -53,14 +53,15 @@ export function tableChecks(t: TableMeta, pc: PlanContext, env: Env): TableCheck
 }
 
 /** Bound DEFAULT expressions per column (NULL when none; hidden row ids get fresh ids). */
-export function columnDefaults(t: TableMeta, pc: PlanContext, nextId: () => bigint): ((env: Env) => Value)[] {
+export function columnDefaults(t: TableMeta, pc: PlanContext, nextId: (sequence?: string) => bigint): ((env: Env) => Value)[] {
   const empty = new Scope([], undefined, new Map());
   return t.columns.map((c) => {
     if (c.hidden) return () => nextId();
     if (c.default === undefined) return () => null;
     if (c.default === "nextval_hidden()") {
       const int4 = c.type.id !== "int8";
-      return () => (int4 ? Number(nextId()) : nextId());
+      const seq = `${t.id}.${c.name}`;
+      return () => (int4 ? Number(nextId(seq)) : nextId(seq));
     }
     const st = parseStatement(`SELECT ${c.default}`).statement;
     const e = st.kind === "query" && st.body.kind === "select" && st.body.items[0].kind === "expr" ? st.body.items[0].expr : undefined;
@@ -136,7 +137,7 @@ function targetTable(catalog: CatalogData, name: { schema: string | undefined; n
   return requireTable(catalog, name.schema, name.name, name.pos + 1);
 }
 
-export function executeInsert(s: InsertStmt, pc: PlanContext, env: Env, nextId: () => bigint): DmlResult {
+export function executeInsert(s: InsertStmt, pc: PlanContext, env: Env, nextId: (sequence?: string) => bigint): DmlResult {
   const t = targetTable(pc.catalog, s.table, "insert into");
   const alias = s.alias ?? t.name;
   const visible = t.columns.map((c, i) => ({ c, i })).filter((x) => !x.c.hidden);
@@ -441,7 +442,7 @@ export function insertTextRows(
   rows: readonly (readonly (string | null)[])[],
   pc: PlanContext,
   env: Env,
-  nextId: () => bigint,
+  nextId: (sequence?: string) => bigint,
 ): number {
   const targets = columns.map((n) => {
     const i = t.columns.findIndex((c) => c.name === n && !c.hidden);

@@ -1,5 +1,6 @@
 // The SqlEngine (api.ts) over a KV store: hands out sessions that share the store. The store
 // decides durability and replication; the engine holds no data of its own.
+import type { FileSystem } from "../../util/index.js";
 import type { SessionOptions, SqlEngine, SqlSession } from "../api.js";
 import type { KvStore } from "../kv/index.js";
 import { readCatalog } from "../catalog/catalog.js";
@@ -14,10 +15,14 @@ export class KvSqlEngine implements SqlEngine {
     (options) => this.openSession(options),
     () => readCatalog(new Transaction(this.store)),
   );
-  constructor(readonly store: KvStore) {}
+  constructor(
+    readonly store: KvStore,
+    /** Server-side files for COPY ... FROM/TO 'path' (absent: such COPY fails with 0A000). */
+    readonly options: { fs?: FileSystem } = {},
+  ) {}
 
   async openSession(options: SessionOptions): Promise<SqlSession> {
-    const s = new Session(this.store, options, this.pl);
+    const s = new Session(this.store, options, this.options.fs, this.pl);
     this.sessions.add(s);
     return s;
   }

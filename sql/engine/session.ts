@@ -1,7 +1,7 @@
 // One SQL session (implements api.ts SqlSession): parses, plans and runs statements, owns the
 // transaction state machine (idle / in transaction / failed with 25P02 until ROLLBACK),
 // statement-level atomicity, settings and prepared statements. Errors are always KodiakError.
-import { isKodiakError, KodiakError, SqlState, toKodiakError } from "../../util/index.js";
+import { type FileSystem, isKodiakError, KodiakError, SqlState, toKodiakError } from "../../util/index.js";
 import type {
   CopyInSink,
   ExecuteOptions,
@@ -14,7 +14,7 @@ import type {
   StatementResult,
   TransactionStatus,
 } from "../api.js";
-import { findTable, readCatalog, requireTable, updateCatalog } from "../catalog/catalog.js";
+import { type CatalogData, findTable, readCatalog, requireTable, updateCatalog } from "../catalog/catalog.js";
 import type { KvStore } from "../kv/index.js";
 import type { CopyStmt, Statement } from "../parser/ast.js";
 import { parseStatement } from "../parser/parse.js";
@@ -34,6 +34,9 @@ import { Settings } from "./settings.js";
 import { Transaction } from "./txn.js";
 import { PlEngineServices } from "../pl/engine-services.js";
 import { PlEngineAdapter } from "../pl/engine-adapter.js";
+
+/** Query plans by statement AST (weak: entries go when the parser's statement cache drops the text). */
+const planCache = new WeakMap<Statement, { catalog: CatalogData; types: string; node: PlanNode }>();
 
 /** Bound on statements prepared by name in one session (PREPARE and the extended protocol). */
 export const PREPARED_STATEMENTS_MAX = 10_000;
@@ -73,6 +76,7 @@ export class Session implements SqlSession {
   constructor(
     private readonly store: KvStore,
     options: SessionOptions,
+    private readonly fs?: FileSystem,
     plServices: PlEngineServices = new PlEngineServices(async () => {
       throw new KodiakError(SqlState.featureNotSupported, "cron jobs need a SqlEngine");
     }),
@@ -291,10 +295,10 @@ export class Session implements SqlSession {
   ): StatementResult {
     const env = this.env(txn, params, signal);
     const pc: PlanContext = { catalog: env.catalog, paramTypes: [...paramTypes], depth: 0 };
-    const nextId = () => this.store.allocateId();
+    const nextId = (sequence?: string) => this.store.allocateId(sequence);
     switch (st.kind) {
       case "query": {
-        const node = planQuery(st, undefined, pc);
+        const node = this.cachedPlan(st, pc);
         return this.rowsResult("SELECT", node, runNode(node, env));
       }
       case "insert":
@@ -414,10 +418,24 @@ export class Session implements SqlSession {
       const env = this.env(txn, [], undefined);
       const pc: PlanContext = { catalog: env.catalog, paramTypes: [], depth: 0 };
       const t = requireTable(env.catalog, schema, table);
-      n = insertTextRows(t, columns, fields, pc, env, () => this.store.allocateId());
+      n = insertTextRows(t, columns, fields, pc, env, (sequence?: string) => this.store.allocateId(sequence));
       return { command: "COPY", rowCount: n };
     });
     return n;
+  }
+
+  /**
+   * Plans of queries, reused while the catalog snapshot (the same parsed catalog object) and the
+   * parameter types are unchanged; statements are cached per text by the parser, so repeated texts
+   * and prepared statements skip binding and planning.
+   */
+  private cachedPlan(st: Statement & { kind: "query" }, pc: PlanContext): PlanNode {
+    const types = pc.paramTypes.map((t) => (t ? `${t.id}:${t.typmod}` : "?")).join(",");
+    const hit = planCache.get(st);
+    if (hit && hit.catalog === pc.catalog && hit.types === types) return hit.node;
+    const node = planQuery(st, undefined, pc);
+    planCache.set(st, { catalog: pc.catalog, types, node });
+    return node;
   }
 
   private ddl(r: { command: string; rowCount: number; notice?: string }): StatementResult {
@@ -470,8 +488,9 @@ export class Session implements SqlSession {
 
   private copy(st: CopyStmt, txn: Transaction, env: Env, pc: PlanContext): StatementResult {
     const fmt = copyFormat(st.options);
-    if (typeof st.target === "object") {
-      throw new KodiakError(SqlState.featureNotSupported, "COPY to or from a server file is not supported; use STDIN/STDOUT", {
+    const file = typeof st.target === "object" ? st.target.file : undefined;
+    if (file !== undefined && !this.fs) {
+      throw new KodiakError(SqlState.featureNotSupported, "COPY to or from a server file is not available here; use STDIN/STDOUT", {
         position: st.pos + 1,
       });
     }
@@ -502,6 +521,17 @@ export class Session implements SqlSession {
           fmt,
         );
       const bytes = new Uint8Array(Buffer.from(text, "utf8"));
+      if (file !== undefined) {
+        const h = this.fs!.open(file, { create: true });
+        try {
+          h.truncate(0);
+          h.write(bytes, 0, bytes.length, 0);
+          h.fsyncSync();
+        } finally {
+          h.close();
+        }
+        return { command: "COPY", rowCount: rows.length };
+      }
       return {
         command: "COPY",
         rowCount: rows.length,
@@ -516,6 +546,11 @@ export class Session implements SqlSession {
     }
     const t = requireTable(env.catalog, st.table!.schema, st.table!.name, st.table!.pos + 1);
     const colNames = st.columns ?? t.columns.filter((c) => !c.hidden).map((c) => c.name);
+    if (file !== undefined) {
+      const fields = parseCopy(Buffer.from(this.fs!.readFile(file)).toString("utf8"), fmt);
+      const n = insertTextRows(t, colNames, fields, pc, env, (sequence?: string) => this.store.allocateId(sequence));
+      return { command: "COPY", rowCount: n };
+    }
     const chunks: Buffer[] = [];
     let aborted = false;
     const sink: CopyInSink = {

@@ -23,6 +23,7 @@ statement
     | ANALYZE qualifiedName?                           # analyzeStatement
     | SET (SESSION | LOCAL)? setTarget (TO | EQ) setValue  # setStatement
     | SET TRANSACTION transactionMode (COMMA? transactionMode)*  # setTransactionStatement
+    | SET (SESSION | LOCAL)? TIME ZONE (STRING | identifier | LOCAL | DEFAULT)  # setTimeZoneStatement
     | SHOW (identifier | ALL | TRANSACTION ISOLATION LEVEL)  # showStatement
     | RESET (identifier | ALL)                         # resetStatement
     | copyStmt                                         # copyStatement
@@ -36,7 +37,10 @@ setTarget: identifier (DOT identifier)*;
 setValue: expr (COMMA expr)* | DEFAULT;
 
 // ---------- queries ----------
-query: withClause? selectBody orderByClause? limitClause?;
+query: withClause? selectBody orderByClause? limitClause? lockingClause*;
+
+// Row locks are accepted and need no action: serializable commit validation already covers the rows read.
+lockingClause: FOR (UPDATE | identifier | NO KEY UPDATE | KEY identifier) (OF qualifiedName (COMMA qualifiedName)*)? (identifier | identifier identifier)?;
 
 withClause: WITH RECURSIVE? cte (COMMA cte)*;
 cte: identifier columnList? AS (NOT? MATERIALIZED)? LPAREN statement RPAREN;
@@ -70,7 +74,7 @@ selectList: selectItem (COMMA selectItem)*;
 selectItem
     : STAR                                   # starItem
     | qualifiedName DOT STAR                 # qualifiedStarItem
-    | expr (AS? columnAlias)?                # exprItem
+    | expr (AS columnAlias | identifier)?    # exprItem
     ;
 
 columnAlias: identifier | STRING;
@@ -287,6 +291,7 @@ primary
     | ROW LPAREN (expr (COMMA expr)*)? RPAREN                            # rowPrimary
     | CASE expr? (WHEN expr THEN expr)+ (ELSE expr)? END                 # casePrimary
     | CAST LPAREN expr AS typeName RPAREN                                # castPrimary
+    | identifier LPAREN identifier FROM expr RPAREN                      # extractPrimary
     | typeName STRING                                                    # typedLiteralPrimary
     | INTERVAL STRING identifier?                                        # intervalPrimary
     | functionCall                                                       # functionPrimary

@@ -37,6 +37,9 @@ export interface KvStore {
   scan(range: KeyRange, ts: bigint): Iterable<KvEntry>;
   /** Validates reads and ranges against commits after readTs and applies the writes atomically. Throws 40001 on conflict. */
   commit(request: CommitRequest): Promise<bigint>;
-  /** Unique ids for hidden row ids and sequences (never reused). */
-  allocateId(): bigint;
+  /**
+   * Unique ids, never reused. With a sequence name, ids of that sequence (SERIAL columns) count up
+   * from 1 where the store supports it; stores may ignore the name and hand out global ids.
+   */
+  allocateId(sequence?: string): bigint;
 }

@@ -26,8 +26,13 @@ export class MemoryKvStore implements KvStore {
     return this.ts;
   }
 
-  allocateId(): bigint {
-    return this.nextId++;
+  private readonly sequences = new Map<string, bigint>();
+
+  allocateId(sequence?: string): bigint {
+    if (sequence === undefined) return this.nextId++;
+    const next = (this.sequences.get(sequence) ?? 0n) + 1n;
+    this.sequences.set(sequence, next);
+    return next;
   }
 
   get(key: Key, ts: bigint): KvEntry | undefined {

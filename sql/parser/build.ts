@@ -68,6 +68,12 @@ export class AstBuilder {
       };
     }
     if (ctx instanceof P.SetTransactionStatementContext) return { kind: "set", pos: p, name: "transaction", value: "" };
+    if (ctx instanceof P.SetTimeZoneStatementContext) {
+      const str = ctx.STRING();
+      const id = ctx.identifier();
+      const value = str ? unquoteString(str.getText()) : id ? this.ident(id) : undefined;
+      return { kind: "set", pos: p, name: "timezone", value: value?.toLowerCase() === "local" ? undefined : value };
+    }
     if (ctx instanceof P.ShowStatementContext) {
       const id = ctx.identifier();
       return { kind: "show", pos: p, name: id ? this.ident(id) : ctx.ALL() ? "all" : "transaction_isolation" };
@@ -245,7 +251,8 @@ export class AstBuilder {
       }
       const e = it as P.ExprItemContext;
       const a = e.columnAlias();
-      let alias: string | undefined;
+      const bare = e.identifier();
+      let alias: string | undefined = bare ? this.ident(bare) : undefined;
       if (a) {
         const id = a.identifier();
         alias = id ? this.ident(id) : unquoteString(a.STRING()!.getText());
@@ -828,6 +835,29 @@ export class AstBuilder {
         i += 2;
       }
       return { kind: "case", pos: p, operand, whens, elseExpr: ctx.ELSE() ? this.expr(exprs[i]) : undefined };
+    }
+    if (ctx instanceof P.ExtractPrimaryContext) {
+      const fname = this.ident(ctx.identifier(0)!);
+      if (fname !== "extract")
+        throw new KodiakError(SqlState.syntaxError, `syntax error at or near "FROM"`, { position: tpos(ctx.FROM()) + 1 });
+      const field: A.Expr = {
+        kind: "literal",
+        pos: pos(ctx.identifier(1)!),
+        value: { type: "string", text: this.ident(ctx.identifier(1)!) },
+      };
+      return {
+        kind: "func",
+        pos: p,
+        name: "extract",
+        schema: undefined,
+        args: [field, this.expr(ctx.expr())],
+        star: false,
+        distinct: false,
+        orderBy: [],
+        withinGroup: [],
+        filter: undefined,
+        over: undefined,
+      };
     }
     if (ctx instanceof P.CastPrimaryContext)
       return { kind: "cast", pos: p, operand: this.expr(ctx.expr()), type: this.typeName(ctx.typeName()) };

@@ -7,6 +7,8 @@ export interface Table {
   name: string;
   cols: { name: string; type: "int" | "text" | "num" }[];
   rows: string[][]; // SQL literals
+  /** Secondary indexes, as column lists (exercise index access paths). */
+  indexes: string[][];
 }
 
 const TEXTS = ["'a'", "'b'", "'ab'", "'B'", "''", "'abc'", "'b%'", "'z'"];
@@ -35,7 +37,10 @@ export function genSchema(r: Random): Table[] {
     const rows: string[][] = [];
     const count = r.int(12);
     for (let i = 0; i < count; i++) rows.push(cols.map((c) => literal(r, c.type)));
-    tables.push({ name: `t${t}`, cols, rows });
+    const indexes: string[][] = [];
+    if (r.int(2) === 0) indexes.push([pick(r, ["a", "b", "c"])]);
+    if (r.int(3) === 0) indexes.push(["b", "a"]);
+    tables.push({ name: `t${t}`, cols, rows, indexes });
   }
   return tables;
 }
@@ -48,6 +53,9 @@ export function schemaSql(tables: readonly Table[]): string[] {
       `CREATE TABLE ${t.name} (${t.cols.map((c) => `${c.name} ${c.type === "int" ? "INTEGER" : c.type === "num" ? "NUMERIC(8,2)" : "TEXT"}`).join(", ")})`,
     );
     if (t.rows.length > 0) out.push(`INSERT INTO ${t.name} VALUES ${t.rows.map((row) => `(${row.join(", ")})`).join(", ")}`);
+    t.indexes.forEach((cols, i) => {
+      out.push(`CREATE INDEX ${t.name}_i${i} ON ${t.name} (${cols.join(", ")})`);
+    });
   }
   return out;
 }

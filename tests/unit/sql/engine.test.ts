@@ -243,3 +243,73 @@ test("a correlated subquery probes an index with the outer value (index nested l
   assert.equal(expected.length, 50);
   assert.ok(expected.every((r) => r[1] !== null));
 });
+
+test("intervals normalize and combine with dates and timestamps as in PostgreSQL", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  assert.deepEqual(
+    await rows(
+      s,
+      "SELECT '24 hours'::interval, '1 year 2 months 3 days'::interval, '2024-01-31 10:00:00'::timestamp + interval '1 month', '2024-03-01'::date - interval '1 day', '2024-03-01 12:00'::timestamp - '2024-02-28 00:00'::timestamp, interval '1 day' * 2.5, interval '2 days' > interval '47 hours'",
+    ),
+    [["24:00:00", "1 year 2 mons 3 days", "2024-02-29 10:00:00", "2024-02-29 00:00:00", "2 days 12:00:00", "2 days 12:00:00", true]],
+  );
+  assert.deepEqual(
+    await rows(
+      s,
+      "SELECT extract(year FROM '2024-05-06'::date), date_part('dow', '2024-05-06 00:00:00'::timestamp), date_trunc('month', '2024-05-06 11:22:33'::timestamp)",
+    ),
+    [["2024", 1, "2024-05-01 00:00:00"]],
+  );
+});
+
+test("COPY to and from a server file round-trips rows (embedded engine, local files)", async () => {
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { openEmbeddedEngine } = await import("../../../sql/index.js");
+  const dir = mkdtempSync(join(tmpdir(), "kodiak-copy-"));
+  try {
+    const engine = await openEmbeddedEngine({ dir });
+    const s = await engine.openSession({ user: "t", database: "t" });
+    const file = join(dir, "t.csv");
+    await exec(
+      s,
+      `CREATE TABLE t (a INT, b TEXT); INSERT INTO t VALUES (1, 'x,y'), (2, NULL); COPY t TO '${file}' WITH (FORMAT csv, HEADER true)`,
+    );
+    await exec(s, `CREATE TABLE u (a INT, b TEXT); COPY u FROM '${file}' WITH (FORMAT csv, HEADER true)`);
+    assert.deepEqual(await rows(s, "SELECT a, b FROM u ORDER BY a"), [
+      [1, "x,y"],
+      [2, null],
+    ]);
+    await engine.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("SERIAL columns count up from 1 per table", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  await exec(s, "CREATE TABLE a (id SERIAL PRIMARY KEY, v TEXT); CREATE TABLE b (id BIGSERIAL, v TEXT)");
+  await exec(s, "INSERT INTO a (v) VALUES ('x'), ('y'); INSERT INTO b (v) VALUES ('z'); INSERT INTO a (v) VALUES ('w')");
+  assert.deepEqual(await rows(s, "SELECT id, v FROM a ORDER BY id"), [
+    [1, "x"],
+    [2, "y"],
+    [3, "w"],
+  ]);
+  assert.deepEqual(await rows(s, "SELECT id FROM b"), [[1n]]);
+});
+
+test("cached plans are not reused across catalog changes", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  await exec(s, "CREATE TABLE t (a INT); INSERT INTO t VALUES (1)");
+  assert.deepEqual(await rows(s, "SELECT * FROM t"), [[1]]);
+  await exec(s, "ALTER TABLE t ADD COLUMN b TEXT DEFAULT 'x'");
+  assert.deepEqual(await rows(s, "SELECT * FROM t"), [[1, "x"]]);
+  await exec(s, "BEGIN; ALTER TABLE t DROP COLUMN b");
+  assert.deepEqual(await rows(s, "SELECT * FROM t"), [[1]]);
+  await exec(s, "ROLLBACK");
+  assert.deepEqual(await rows(s, "SELECT * FROM t"), [[1, "x"]]);
+});
