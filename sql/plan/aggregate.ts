@@ -140,19 +140,37 @@ function makeAcc(spec: AggSpec, env: Env): Acc {
     case "variance":
     case "var_samp":
     case "var_pop": {
-      const xs: number[] = [];
       const float = t === "float4" || t === "float8";
+      const xs: number[] = [];
+      let n = 0;
+      let sum = new Decimal(0n, 0);
+      let sumSq = new Decimal(0n, 0);
       return {
-        add: ([v]) => void xs.push(toNum(v)),
+        add: ([v]) => {
+          n++;
+          if (float) xs.push(toNum(v));
+          else {
+            const d = toDec(v);
+            sum = sum.add(d);
+            sumSq = sumSq.add(d.mul(d));
+          }
+        },
         result: () => {
           const pop = spec.name.endsWith("_pop");
-          const n = xs.length;
           if (n === 0 || (!pop && n === 1)) return null;
-          const mean = xs.reduce((a, b) => a + b, 0) / n;
-          const ss = xs.reduce((a, b) => a + (b - mean) * (b - mean), 0);
-          const variance = ss / (pop ? n : n - 1);
-          const r = spec.name.startsWith("std") ? Math.sqrt(variance) : variance;
-          return float ? r : Decimal.fromNumber(r).withScale(16);
+          const std = spec.name.startsWith("std");
+          if (float) {
+            const mean = xs.reduce((a, b) => a + b, 0) / n;
+            const ss = xs.reduce((a, b) => a + (b - mean) * (b - mean), 0);
+            const variance = ss / (pop ? n : n - 1);
+            return std ? Math.sqrt(variance) : variance;
+          }
+          // Exact, as PostgreSQL's numeric path: (N*sum(x^2) - sum(x)^2) / (N*(N-1) or N^2).
+          const N = Decimal.fromBigInt(BigInt(n));
+          const num = N.mul(sumSq).sub(sum.mul(sum));
+          const den = pop ? N.mul(N) : N.mul(Decimal.fromBigInt(BigInt(n - 1)));
+          const variance = num.div(den);
+          return std ? sqrtDecimal(variance) : variance;
         },
       };
     }
@@ -221,6 +239,24 @@ function makeAcc(spec: AggSpec, env: Env): Acc {
     default:
       throw new KodiakError(SqlState.undefinedFunction, `aggregate ${spec.name} is not supported`);
   }
+}
+
+/** Square root rounded half up at the operand's scale (PostgreSQL keeps the division's scale). */
+function sqrtDecimal(d: Decimal): Decimal {
+  if (d.sign() <= 0) return new Decimal(0n, d.scale);
+  const scale = d.scale;
+  // sqrt(u / 10^s) at scale s+1 = isqrt(u * 10^(s+2)) / 10^(s+1); then round to s.
+  const target = d.unscaled * 10n ** BigInt(scale + 2);
+  let x = BigInt(Math.floor(Math.sqrt(Number(target))));
+  if (x === 0n) x = 1n;
+  for (;;) {
+    const y = (x + target / x) / 2n;
+    if (y >= x && y - x <= 1n) break;
+    x = y;
+  }
+  while (x * x > target) x--;
+  while ((x + 1n) * (x + 1n) <= target) x++;
+  return new Decimal(x, scale + 1).withScale(scale);
 }
 
 function sortParts<P extends { k: Value }>(parts: P[], spec: AggSpec): void {

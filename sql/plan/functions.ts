@@ -92,7 +92,8 @@ function make(args: readonly BoundExpr[], type: DataType, impl: Impl, pos: numbe
 }
 
 function numArg(a: BoundExpr): BoundExpr {
-  if (a.type.id === "unknown") return coerce(a, T.numeric);
+  // Untyped literals resolve to double precision, the preferred numeric type (as PostgreSQL does).
+  if (a.type.id === "unknown") return coerce(a, T.float8);
   if (!isNumericType(a.type))
     throw err(SqlState.undefinedFunction, `function argument of type ${typeDisplayName(a.type)} is not numeric`, a.pos);
   return a;

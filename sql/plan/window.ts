@@ -86,12 +86,12 @@ function computeWindow(spec: WindowSpecBound, rows: Row[], env: Env): void {
       }
       return 0;
     };
-    const values = evaluate(spec, sorted, peerCmp, env);
+    const values = evaluate(spec, sorted, peerCmp, env, sortedKeys);
     for (let i = 0; i < sorted.length; i++) sorted[i].push(values[i]);
   }
 }
 
-function evaluate(spec: WindowSpecBound, rows: Row[], peerDiff: (a: number, b: number) => number, env: Env): Value[] {
+function evaluate(spec: WindowSpecBound, rows: Row[], peerDiff: (a: number, b: number) => number, env: Env, keys: Value[][]): Value[] {
   const n = rows.length;
   const out: Value[] = new Array(n);
   // Peer group boundaries.
@@ -143,7 +143,7 @@ function evaluate(spec: WindowSpecBound, rows: Row[], peerDiff: (a: number, b: n
   }
   // Frame-based: first_value, last_value, nth_value, aggregates.
   for (let i = 0; i < n; i++) {
-    const [s, e] = frameBounds(spec, i, n, peerStart, peerEnd, rows, env);
+    const [s, e] = frameBounds(spec, i, n, peerStart, peerEnd, rows, env, keys);
     if (spec.name === "first_value") out[i] = s <= e ? arg(0, s) : null;
     else if (spec.name === "last_value") out[i] = s <= e ? arg(0, e) : null;
     else if (spec.name === "nth_value") {
@@ -165,9 +165,11 @@ function frameBounds(
   peerEnd: number[],
   rows: Row[],
   env: Env,
+  keys: Value[][],
 ): [number, number] {
   const f = spec.frame;
   if (!f) return spec.order.length === 0 ? [0, n - 1] : [0, peerEnd[i]];
+  if (f.unit === "range" && (f.start.offset || f.end.offset)) return rangeOffsetBounds(spec, i, n, rows, env, keys);
   const bound = (b: WindowFrame["start"], off: Fn | undefined, isStart: boolean): number => {
     switch (b.type) {
       case "unboundedPreceding":
@@ -195,4 +197,38 @@ function aggregateOver(spec: WindowSpecBound, rows: Row[], env: Env): Value {
   const fake: PlanNode = { label: "", detail: "", cols: [], children: [], run: () => rows };
   const res = new AggregateNode(fake, [], node.aggs, []).run(env);
   return res[0][0];
+}
+
+/** RANGE frames with offsets: rows whose (single, numeric) ORDER BY key lies within key ± offset. */
+function rangeOffsetBounds(spec: WindowSpecBound, i: number, n: number, rows: Row[], env: Env, keys: Value[][]): [number, number] {
+  const f = spec.frame!;
+  if (spec.order.length !== 1) throw new KodiakError("42P20", "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column");
+  const desc = spec.order[0].descending;
+  const num = (v: Value): number | undefined => (v === null ? undefined : Number(typeof v === "object" ? String(v) : v));
+  const me = num(keys[i][0]);
+  const bound = (b: WindowFrame["start"], off: Fn | undefined, isStart: boolean): number => {
+    if (b.type === "unboundedPreceding") return 0;
+    if (b.type === "unboundedFollowing") return n - 1;
+    const delta = b.type === "currentRow" ? 0 : Number(off ? off(rows[i], env) : 0) * (b.type === "preceding" ? -1 : 1) * (desc ? -1 : 1);
+    if (me === undefined) {
+      // NULL keys are peers of each other only.
+      let j = i;
+      if (isStart) while (j > 0 && keys[j - 1][0] === null) j--;
+      else while (j < n - 1 && keys[j + 1][0] === null) j++;
+      return j;
+    }
+    const target = me + delta;
+    const inRange = (k: Value): boolean => {
+      const x = num(k);
+      if (x === undefined) return false;
+      return isStart ? (desc ? x <= target : x >= target) : desc ? x >= target : x <= target;
+    };
+    if (isStart) {
+      for (let j = 0; j < n; j++) if (inRange(keys[j][0])) return j;
+      return n;
+    }
+    for (let j = n - 1; j >= 0; j--) if (inRange(keys[j][0])) return j;
+    return -1;
+  };
+  return [bound(f.start, spec.frameOffsets[0], true), bound(f.end, spec.frameOffsets[1], false)];
 }

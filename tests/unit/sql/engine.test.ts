@@ -313,3 +313,25 @@ test("cached plans are not reused across catalog changes", async () => {
   await exec(s, "ROLLBACK");
   assert.deepEqual(await rows(s, "SELECT * FROM t"), [[1, "x"]]);
 });
+
+test("numeric statistics are exact and RANGE frames with offsets match PostgreSQL 15", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  // Expected values taken from PostgreSQL 15 for the same statements.
+  assert.deepEqual(await rows(s, "SELECT stddev(x), variance(x), stddev_pop(x), var_pop(x) FROM (VALUES (1),(2),(4)) v(x)"), [
+    ["1.5275252316519467", "2.3333333333333333", "1.2472191289246471", "1.5555555555555556"],
+  ]);
+  assert.deepEqual(await rows(s, "SELECT stddev(x) FROM (VALUES (1.5),(2.25),(100)) v(x)"), [["56.6537362698466105"]]);
+  const w = await rows(
+    s,
+    "SELECT x, sum(x) OVER (ORDER BY x RANGE BETWEEN 2 PRECEDING AND CURRENT ROW), sum(x) OVER (ORDER BY x DESC RANGE BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM (VALUES (1),(2),(2),(5),(6),(NULL)) v(x) ORDER BY x",
+  );
+  assert.deepEqual(w, [
+    [1, 1n, 5n],
+    [2, 5n, 5n],
+    [2, 5n, 5n],
+    [5, 5n, 11n],
+    [6, 11n, 11n],
+    [null, null, null],
+  ]);
+});
