@@ -2,7 +2,7 @@
 // conversions, return type, call-depth limit 54001, ASYNC → FUTURE with structured concurrency),
 // receiver methods, and built-in functions.
 
-import type { Gen } from "./gen.js";
+import type { Ev, Gen } from "./gen.js";
 import { KodiakError, SqlState } from "../../util/index.js";
 import type { Arg } from "./ast.js";
 import { callBuiltin, hasBuiltin } from "./builtins.js";
@@ -47,7 +47,33 @@ export function* callMethod(self: PlValue, name: string, args: readonly Arg[], s
 }
 
 /** Binds arguments to parameters: positional first, then named; defaults evaluated per call. */
-function* bindArgs(fn: PlFunction, args: readonly CallArg[], scope: Scope, c: Ctx): Gen<void> {
+function bindArgs(fn: PlFunction, args: readonly CallArg[], scope: Scope, c: Ctx): Ev<undefined> {
+  const params = fn.def.params;
+  // Fast path: exactly the parameters, positionally.
+  if (args.length === params.length && args.every((a) => a.name === null && a.value.t.k !== "future")) {
+    for (let i = 0; i < params.length; i++)
+      scope.declare(params[i]!.name, { type: fn.paramTypes[i]!, value: convertArg(fn, i, args[i]!.value) });
+    return undefined;
+  }
+  return bindArgsGen(fn, args, scope, c);
+}
+
+function convertArg(fn: PlFunction, i: number, v: PlValue): PlValue {
+  const t = fn.paramTypes[i]!;
+  try {
+    return assign(v, t);
+  } catch (e) {
+    if (e instanceof PlError && e.code === SqlState.datatypeMismatch) {
+      throw new PlError(
+        SqlState.datatypeMismatch,
+        `argument ${fn.def.params[i]!.name} of ${fn.def.name} must be ${typeName(t)}, not ${typeName(v.t)}`,
+      );
+    }
+    throw e;
+  }
+}
+
+function* bindArgsGen(fn: PlFunction, args: readonly CallArg[], scope: Scope, c: Ctx): Gen<undefined> {
   const params = fn.def.params;
   const given = new Map<number, PlValue>();
   let positional = 0;
@@ -74,17 +100,9 @@ function* bindArgs(fn: PlFunction, args: readonly CallArg[], scope: Scope, c: Ct
       v = (yield evalExpr(p.default, scope, c)) as PlValue;
     }
     if (v.t.k === "future") throw new PlError(SqlState.datatypeMismatch, "a FUTURE must be awaited before it is passed");
-    let converted: PlValue;
-    try {
-      converted = assign(v, t);
-    } catch (e) {
-      if (e instanceof PlError && e.code === SqlState.datatypeMismatch) {
-        throw new PlError(SqlState.datatypeMismatch, `argument ${p.name} of ${fn.def.name} must be ${typeName(t)}, not ${typeName(v.t)}`);
-      }
-      throw e;
-    }
-    scope.declare(p.name, { type: t, value: converted });
+    scope.declare(p.name, { type: t, value: convertArg(fn, i, v) });
   }
+  return undefined;
 }
 
 function* runBody(fn: PlFunction, args: readonly CallArg[], c: Ctx, self: PlValue | null): Gen<PlValue> {
