@@ -2,6 +2,7 @@
 // RETURNING) and DELETE (… USING, RETURNING). Rows are computed first, then written, so a
 // statement never sees its own writes; constraint failures abort the statement.
 import { plAfterRows, plBeforeRow } from "../pl/dml-triggers.js";
+import { PL_SYSTEM_TABLES } from "../pl/system-tables.js";
 import { KodiakError, SqlState } from "../../util/index.js";
 import { type CatalogData, type TableMeta, findView, requireTable } from "../catalog/catalog.js";
 import type { DeleteStmt, Expr, FromItem, InsertStmt, SelectItem, UpdateStmt } from "../parser/ast.js";
@@ -134,6 +135,8 @@ function planSelectOver(source: PlanNode, core: Parameters<typeof planSelect>[0]
 function targetTable(catalog: CatalogData, name: { schema: string | undefined; name: string; pos: number }, verb: string): TableMeta {
   const v = findView(catalog, name.schema, name.name);
   if (v) throw err(SqlState.objectNotInPrerequisiteState, `cannot ${verb} view "${name.name}"`, name.pos);
+  if (!name.schema && PL_SYSTEM_TABLES.has(name.name))
+    throw err(SqlState.insufficientPrivilege, `permission denied: ${name.name} is read-only`, name.pos); // PL-Grizzly
   return requireTable(catalog, name.schema, name.name, name.pos + 1);
 }
 

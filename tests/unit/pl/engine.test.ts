@@ -92,3 +92,15 @@ describe("PL-Grizzly definitions live in the engine's catalog", () => {
     }
   });
 });
+
+describe("PL-Grizzly system relations are read-only", () => {
+  it("INSERT, UPDATE and DELETE on them fail with 42501", async () => {
+    const out = await runOnEngine(
+      "INSERT INTO kodiak_cron_jobs VALUES ('x'); UPDATE kodiak_cron_runs SET status = 'x'; DELETE FROM kodiak_functions; SELECT count(*) FROM kodiak_types;",
+    );
+    assert.deepEqual(
+      out.map((o) => ("error" in o ? o.error : o.rows)),
+      ["42501", "42501", "42501", [[0]]],
+    );
+  });
+});
