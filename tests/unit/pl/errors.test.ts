@@ -58,3 +58,13 @@ describe("error reports", () => {
     assert.equal(e.code, "42601");
   });
 });
+
+describe("jsonl error lines", () => {
+  it("carry line, column and the PL call stack as error.context", async () => {
+    const { formatJsonlError } = await import("../../../sql/jsonl.js");
+    const e = await failure("CREATE FUNCTION boom() RETURNS INT64 {\n  1 / 0\n};\nSELECT boom() + 0 * [1][1];");
+    assert.deepEqual(JSON.parse(formatJsonlError(e)), {
+      error: { code: "22012", message: "division by zero", line: 2, column: 3, context: "function boom line 2 column 3" },
+    });
+  });
+});
