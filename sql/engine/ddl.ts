@@ -30,8 +30,9 @@ import { bindExpr, coerce } from "../plan/expr.js";
 import { Scope } from "../plan/scope.js";
 import { type PlanContext, planQuery } from "../plan/select.js";
 import { resolveTypeRef, T } from "../types/types.js";
-import { castValue } from "../types/values.js";
-import { buildIndex, dropEntries, insertRow, primaryIndex, scanTable } from "./tables.js";
+import { castValue, type Row } from "../types/values.js";
+import { tableChecks } from "./dml.js";
+import { buildIndex, checkForeignKeys, checkRow, dropEntries, insertRow, primaryIndex, scanTable } from "./tables.js";
 import type { Transaction } from "./txn.js";
 
 const err = (code: string, msg: string, pos?: number): KodiakError =>
@@ -498,6 +499,31 @@ export function alterTable(s: AlterTableStmt, txn: Transaction, pc: PlanContext,
         break;
       }
       case "addConstraint": {
+        if (a.constraint.kind === "primaryKey") {
+          addPrimaryKey(
+            txn,
+            cat.tables[oldKey],
+            t,
+            a.constraint.columns.map((c) => c.name),
+            a.constraint.name,
+            rows,
+            s.pos,
+          );
+          break;
+        }
+        if (a.constraint.kind === "check") {
+          // Existing rows must satisfy a new CHECK constraint.
+          addConstraint(t, a.constraint, cat, s.pos);
+          const checks = tableChecks(t, pc, env);
+          for (const r of rows) checkRow(t, r, checks);
+          break;
+        }
+        if (a.constraint.kind === "foreignKey") {
+          addConstraint(t, a.constraint, cat, s.pos);
+          const updatedCat = { ...cat, tables: { ...cat.tables, [oldKey]: t } };
+          for (const r of rows) checkForeignKeys(txn, updatedCat, t, r);
+          break;
+        }
         addConstraint(t, a.constraint, cat, s.pos);
         const added = t.indexes[t.indexes.length - 1];
         if (a.constraint.kind === "unique" && added && !cat.tables[oldKey].indexes.some((i) => i.id === added.id))
@@ -516,6 +542,46 @@ export function alterTable(s: AlterTableStmt, txn: Transaction, pc: PlanContext,
     });
   }
   return { command: "ALTER TABLE", rowCount: 0 };
+}
+
+/** ALTER TABLE ... ADD PRIMARY KEY on a table keyed by its hidden row id: re-keys every row. */
+function addPrimaryKey(
+  txn: Transaction,
+  oldT: TableMeta,
+  t: TableMeta,
+  names: readonly string[],
+  name: string | undefined,
+  rows: Row[],
+  pos: number,
+): void {
+  const hidden = t.columns.findIndex((c) => c.hidden);
+  if (hidden < 0) throw err(SqlState.invalidTableDefinition, `multiple primary keys for table "${t.name}" are not allowed`, pos);
+  const cols = names.map((n) => {
+    const i = t.columns.findIndex((c) => c.name === n && !c.hidden);
+    if (i < 0) throw err(SqlState.undefinedColumn, `column "${n}" of relation "${t.name}" does not exist`, pos);
+    return i;
+  });
+  for (const i of cols) t.columns[i].notNull = true;
+  t.columns.splice(hidden, 1);
+  const map = (i: number) => (i > hidden ? i - 1 : i);
+  t.indexes = t.indexes.filter((i) => !i.primary);
+  remapColumns(t, map);
+  const pkCols = cols.map(map);
+  t.primaryKey = pkCols;
+  t.indexes.unshift({
+    id: 1,
+    name: name ?? `${t.name}_pkey`,
+    columns: pkCols,
+    descending: pkCols.map(() => false),
+    unique: true,
+    primary: true,
+  });
+  dropEntries(txn, oldT);
+  for (const r of rows) {
+    const nr = [...r.slice(0, hidden), ...r.slice(hidden + 1)];
+    checkRow(t, nr, undefined);
+    insertRow(txn, t, nr);
+  }
 }
 
 function remapColumns(t: TableMeta, map: (i: number) => number): void {

@@ -30,6 +30,7 @@ import { alterTable, createIndex, createSchema, createTable, createView, drop } 
 import { describeReturning, executeDelete, executeInsert, executeUpdate, insertTextRows } from "./dml.js";
 import { explainLines } from "./explain.js";
 import { analyzeTables } from "./analyze.js";
+import { dropEntries } from "./tables.js";
 import { Settings } from "./settings.js";
 import { Transaction } from "./txn.js";
 import { PlEngineServices } from "../pl/engine-services.js";
@@ -336,6 +337,23 @@ export class Session implements SqlSession {
         analyzeTables(txn, tables);
         return { command: "ANALYZE", rowCount: 0 };
       }
+      case "truncate": {
+        for (const n of st.tables) dropEntries(txn, requireTable(env.catalog, n.schema, n.name, n.pos + 1));
+        return { command: "TRUNCATE TABLE", rowCount: 0 };
+      }
+      case "vacuum": {
+        if (this.explicit)
+          throw new KodiakError(SqlState.activeSqlTransaction, "VACUUM cannot run inside a transaction block", { position: st.pos + 1 });
+        const tables = st.tables.length
+          ? st.tables.map((n) => requireTable(env.catalog, n.schema, n.name, n.pos + 1))
+          : Object.values(env.catalog.tables);
+        if (st.analyze) analyzeTables(txn, tables);
+        return { command: "VACUUM", rowCount: 0 };
+      }
+      case "discard":
+        this.settings.reset("all");
+        this.named.clear();
+        return { command: "DISCARD ALL", rowCount: 0 };
       case "set":
         if (st.name === "transaction") return { command: "SET", rowCount: 0 };
         this.settings.set(st.name, st.value);

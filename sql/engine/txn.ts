@@ -14,7 +14,9 @@ export class Transaction {
   private writes = new Map<string, BufferedWrite>();
   private readonly reads = new Map<string, { key: Key; version: bigint }>();
   private readonly ranges: KeyRange[] = [];
-  private readonly savepoints: { name: string; writes: Map<string, BufferedWrite> }[] = [];
+  private readonly savepoints: { name: string; mark: number }[] = [];
+  /** Undo log: the previous buffered write (or none) of every put, so marks cost O(1). */
+  private readonly undo: { ks: string; prev: BufferedWrite | undefined }[] = [];
   /** Buffered write keys in byte order (maintained on every new key; rebuilt after restores). */
   private sortedWrites = new SortedStringSet();
 
@@ -67,12 +69,14 @@ export class Transaction {
 
   put(key: Key, value: Uint8Array | null): void {
     const ks = keyString(key);
-    if (!this.writes.has(ks)) this.sortedWrites.add(ks);
+    const prev = this.writes.get(ks);
+    if (!prev) this.sortedWrites.add(ks);
+    this.undo.push({ ks, prev });
     this.writes.set(ks, { key, value });
   }
 
   savepoint(name: string): void {
-    this.savepoints.push({ name, writes: new Map(this.writes) });
+    this.savepoints.push({ name, mark: this.undo.length });
   }
 
   private findSavepoint(name: string): number {
@@ -82,8 +86,7 @@ export class Transaction {
 
   rollbackTo(name: string): void {
     const i = this.findSavepoint(name);
-    this.writes = new Map(this.savepoints[i].writes);
-    this.sortedWrites = SortedStringSet.from(this.writes.keys());
+    this.restore(this.savepoints[i].mark);
     this.savepoints.length = i + 1;
   }
 
@@ -92,12 +95,21 @@ export class Transaction {
   }
 
   /** Statement-level atomicity: a failed statement's writes are undone. */
-  mark(): Map<string, BufferedWrite> {
-    return new Map(this.writes);
+  mark(): number {
+    return this.undo.length;
   }
-  restore(mark: Map<string, BufferedWrite>): void {
-    this.writes = mark;
-    this.sortedWrites = SortedStringSet.from(this.writes.keys());
+  restore(mark: number): void {
+    if (this.undo.length === mark) return;
+    let removed = false;
+    while (this.undo.length > mark) {
+      const u = this.undo.pop()!;
+      if (u.prev) this.writes.set(u.ks, u.prev);
+      else {
+        this.writes.delete(u.ks);
+        removed = true;
+      }
+    }
+    if (removed) this.sortedWrites = SortedStringSet.from(this.writes.keys());
   }
 
   async commit(): Promise<void> {

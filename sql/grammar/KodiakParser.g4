@@ -30,6 +30,9 @@ statement
     | PREPARE identifier (LPAREN typeName (COMMA typeName)* RPAREN)? AS statement  # prepareStatement
     | EXECUTE identifier (LPAREN expr (COMMA expr)* RPAREN)?  # executeStatement
     | DEALLOCATE PREPARE? (identifier | ALL)           # deallocateStatement
+    | TRUNCATE TABLE? ONLY? qualifiedName (COMMA qualifiedName)* ((RESTART | CONTINUE) IDENTITY)? (CASCADE | RESTRICT)?  # truncateStatement
+    | VACUUM (LPAREN identifier (COMMA identifier)* RPAREN)? FULL? VERBOSE? ANALYZE? (qualifiedName (COMMA qualifiedName)*)?  # vacuumStatement
+    | DISCARD (ALL | identifier)                       # discardStatement
     | plStatement                                      # plStatementAlt
     ;
 
@@ -367,6 +370,7 @@ nonReservedKeyword
     | UPDATE | VALUES | VIEW | WORK | GROUPS | EXCLUDE | OTHERS | ZONE | WITHOUT | VARYING | PRECISION | ABORT
     | DEFERRABLE | READ | WRITE | COMMITTED | REPEATABLE | SERIALIZABLE | UNCOMMITTED | VERBOSE | WITHIN | ACTION
     | SYSTEM | MATERIALIZED | TYPE | ROW | TIME | INTERVAL | CHARACTER | DOUBLE
+    | TRUNCATE | VACUUM | RESTART | IDENTITY | DISCARD
     | LET | MATCH | TRY | CATCH | RAISE | AWAIT | CONTAINS | STRUCT | EXCEPTION | SYNC | ASYNC | CRON | JOB
     | SCHEDULE | FUNCTION | RETURNS | RETURN | TRIGGER | WHILE | BREAK | CONTINUE | IMMUTABLE | FUTURE
     | BEFORE | AFTER | EACH | SQLSTATE | SELF

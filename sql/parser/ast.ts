@@ -503,8 +503,27 @@ export interface PlNode extends Node {
   readonly text: string;
 }
 
+export interface TruncateStmt {
+  readonly kind: "truncate";
+  readonly pos: number;
+  readonly tables: readonly QualifiedName[];
+}
+export interface VacuumStmt {
+  readonly kind: "vacuum";
+  readonly pos: number;
+  readonly analyze: boolean;
+  readonly tables: readonly QualifiedName[];
+}
+export interface DiscardStmt {
+  readonly kind: "discard";
+  readonly pos: number;
+}
+
 export type Statement =
   | PlNode
+  | TruncateStmt
+  | VacuumStmt
+  | DiscardStmt
   | Query
   | InsertStmt
   | UpdateStmt

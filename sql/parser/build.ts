@@ -95,6 +95,18 @@ export class AstBuilder {
     if (ctx instanceof P.ExecuteStatementContext) {
       return { kind: "execute", pos: p, name: this.ident(ctx.identifier()), args: ctx.expr().map((e) => this.expr(e)) };
     }
+    if (ctx instanceof P.TruncateStatementContext)
+      return { kind: "truncate", pos: p, tables: ctx.qualifiedName().map((q) => this.qname(q)) };
+    if (ctx instanceof P.VacuumStatementContext) {
+      const opts = ctx.identifier().map((i) => this.ident(i));
+      return {
+        kind: "vacuum",
+        pos: p,
+        analyze: ctx.ANALYZE() !== null || opts.includes("analyze"),
+        tables: ctx.qualifiedName().map((q) => this.qname(q)),
+      };
+    }
+    if (ctx instanceof P.DiscardStatementContext) return { kind: "discard", pos: p };
     if (ctx instanceof P.DeallocateStatementContext) {
       const id = ctx.identifier();
       return { kind: "deallocate", pos: p, name: id ? this.ident(id) : undefined };

@@ -1,6 +1,7 @@
 // Scalar SQL functions (PostgreSQL names and result types) and the names of aggregate and window
 // functions. Each scalar function checks its argument types at bind time and returns NULL on
 // NULL input unless documented otherwise (coalesce, concat, ...).
+import { pgCatalogFunction } from "../pg-catalog-engine.js";
 import { KodiakError, SqlState } from "../../util/index.js";
 import { dateTrunc, extractField } from "../types/datetime.js";
 import { Decimal } from "../types/decimal.js";
@@ -562,8 +563,12 @@ export function scalarFunction(name: string, rawArgs: readonly BoundExpr[], pos:
       return make([], T.text, () => "kodiak", pos);
     case "current_schema":
       return make([], T.text, () => "public", pos);
-    default:
+    default: {
+      // psql's catalog helpers (pg_table_is_visible, format_type, ...): sql/pg-catalog-engine.ts.
+      const pg = pgCatalogFunction(name, args, pos);
+      if (pg) return pg;
       throw noFunction(name, args, pos);
+    }
   }
 }
 

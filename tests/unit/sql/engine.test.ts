@@ -335,3 +335,23 @@ test("numeric statistics are exact and RANGE frames with offsets match PostgreSQ
     [null, null, null],
   ]);
 });
+
+test("pgbench-style initialization: TRUNCATE, COPY, ALTER TABLE ADD PRIMARY KEY, VACUUM ANALYZE", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  await exec(s, "DROP TABLE IF EXISTS acc; CREATE TABLE acc (aid INT NOT NULL, bid INT, abalance INT, filler CHAR(84))");
+  await exec(s, "INSERT INTO acc VALUES (9, 1, 0, 'x'); TRUNCATE acc");
+  const [copy] = await exec(s, "COPY acc FROM STDIN");
+  copy.copyIn!.sink.write(new TextEncoder().encode("1\t1\t0\t\n2\t1\t0\t\n3\t1\t0\t\n"));
+  assert.equal(await copy.copyIn!.sink.finish(), 3);
+  await exec(s, "ALTER TABLE acc ADD PRIMARY KEY (aid); VACUUM ANALYZE acc");
+  assert.equal((await failure(s, "INSERT INTO acc VALUES (2, 1, 0, '')")).code, "23505");
+  await exec(s, "UPDATE acc SET abalance = abalance + 5 WHERE aid = 2");
+  assert.deepEqual(await rows(s, "SELECT aid, abalance FROM acc ORDER BY aid"), [
+    [1, 0],
+    [2, 5],
+    [3, 0],
+  ]);
+  assert.equal((await failure(s, "ALTER TABLE acc ADD PRIMARY KEY (bid)")).code, "42P16");
+  assert.equal((await failure(s, "BEGIN; VACUUM")).code, "25001");
+});
