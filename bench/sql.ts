@@ -105,7 +105,9 @@ const JOIN3 = `SELECT c.c_nationkey, count(*) AS lines, sum(l.l_extendedprice) A
   WHERE o.o_orderdate >= DATE '1995-01-01' GROUP BY c.c_nationkey ORDER BY c.c_nationkey`;
 
 async function load(db: Db, data: Data): Promise<number> {
-  for (const s of SCHEMA) await db.exec(s);
+  // The secondary index exists before the load, for every system: Kodiak builds an index over
+  // existing rows in one transaction, which is bounded by the 3 MiB command limit.
+  for (const s of [...SCHEMA, INDEX]) await db.exec(s);
   const t0 = performance.now();
   for (const [table, tuples] of [
     ["customer", data.customer],
@@ -121,7 +123,6 @@ async function load(db: Db, data: Data): Promise<number> {
     }
   }
   const seconds = (performance.now() - t0) / 1000;
-  await db.exec(INDEX);
   return (data.customer.length + data.orders.length + data.lineitem.length) / seconds;
 }
 
@@ -274,7 +275,7 @@ async function postgresDb(): Promise<Db> {
 // ---- driver ----
 
 const CASES: { key: string; label: string; unit: string; higher: boolean }[] = [
-  { key: "bulk", label: "bulk insert (500-row INSERTs, 10k rows per txn)", unit: "rows/s", higher: true },
+  { key: "bulk", label: "bulk insert (500-row INSERTs, 10k rows per txn, 1 secondary index)", unit: "rows/s", higher: true },
   { key: "q1", label: "TPC-H Q1 shape", unit: "ms (median)", higher: false },
   { key: "q6", label: "TPC-H Q6 shape", unit: "ms (median)", higher: false },
   { key: "join3", label: "3-table join + aggregation", unit: "ms (median)", higher: false },

@@ -66,6 +66,11 @@ export interface NodeStatus {
 /** Commands that arrive in one event-loop turn share an entry, up to these bounds. */
 export const MAX_COMMANDS_PER_ENTRY = 512;
 export const MAX_ENTRY_BYTES = 512 * 1024;
+/**
+ * Largest single command (e.g. one SQL transaction's write set). A command above MAX_ENTRY_BYTES
+ * gets an entry of its own; this stays below the transport's and the log's 4 MiB batch bounds.
+ */
+export const MAX_COMMAND_BYTES = 3 * 1024 * 1024;
 /** Bound on concurrent leadership-transfer requests waiting for the new leader. */
 const MAX_TRANSFER_WAITERS = 16;
 /** Bound on waiting for a leadership transfer to complete. */
@@ -153,8 +158,10 @@ export class NodeRuntime {
    */
   async propose(command: Uint8Array): Promise<Uint8Array> {
     this.requireLeader();
-    if (command.byteLength > MAX_ENTRY_BYTES) {
-      throw new KodiakError(SqlState.programLimitExceeded, `command of ${command.byteLength} bytes exceeds ${MAX_ENTRY_BYTES}`);
+    if (command.byteLength > MAX_COMMAND_BYTES) {
+      throw new KodiakError(SqlState.programLimitExceeded, `command of ${command.byteLength} bytes exceeds ${MAX_COMMAND_BYTES}`, {
+        hint: "split the transaction into smaller ones",
+      });
     }
     const id = this.ids.next();
     const done = this.proposals.add(requestKey(id), this.o.requestTimeoutMs);

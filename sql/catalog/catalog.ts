@@ -35,6 +35,8 @@ export interface ForeignKeyMeta {
   columns: number[];
   refTable: string; // qualified "schema.name"
   refColumns: number[];
+  /** ON DELETE action (absent in catalogs written before it existed: NO ACTION). */
+  onDelete?: "noAction" | "restrict" | "cascade" | "setNull" | "setDefault";
 }
 
 export interface TableMeta {

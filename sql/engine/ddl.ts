@@ -95,7 +95,14 @@ export function createTable(s: CreateTableStmt, txn: Transaction, pc: PlanContex
           constraints.push({ kind: "unique", name: undefined, columns: [{ name: cd.name, descending: false }] });
         else if (cc.kind === "check") constraints.push({ kind: "check", name: cc.name, expr: cc.expr, text: cc.text });
         else if (cc.kind === "references")
-          constraints.push({ kind: "foreignKey", name: undefined, columns: [cd.name], table: cc.table, refColumns: cc.columns });
+          constraints.push({
+            kind: "foreignKey",
+            name: undefined,
+            columns: [cd.name],
+            table: cc.table,
+            refColumns: cc.columns,
+            onDelete: cc.onDelete,
+          });
       }
       if (cd.type.name === "serial" || cd.type.name === "bigserial") {
         notNull = true;
@@ -207,6 +214,7 @@ function addConstraint(table: TableMeta, k: TableConstraint, c: CatalogData, pos
         columns: cols,
         refTable: qualified(parent.schema, parent.name),
         refColumns: refCols,
+        onDelete: k.onDelete,
       });
       return;
     }
@@ -328,11 +336,13 @@ export function drop(s: DropStmt, txn: Transaction): DdlResult {
         }
         const me = qualified(t.schema, t.name);
         const refs = Object.values(c.tables).filter((o) => o !== t && o.foreignKeys.some((f) => f.refTable === me));
-        if (refs.length > 0 && !s.cascade) {
+        const views = dependentViews(c, t.schema, t.name);
+        if ((refs.length > 0 || views.length > 0) && !s.cascade) {
           throw err("2BP01", `cannot drop table ${t.name} because other objects depend on it`, n.pos);
         }
         dropEntries(txn, t);
         updateCatalog(txn, (cat) => {
+          for (const v of views) delete cat.views[v];
           delete cat.tables[me];
           for (const o of Object.values(cat.tables)) o.foreignKeys = o.foreignKeys.filter((f) => f.refTable !== me);
         });
@@ -387,6 +397,43 @@ export function drop(s: DropStmt, txn: Transaction): DdlResult {
     }
   }
   return { command, rowCount: 0, notice: notices[0] };
+}
+
+/** Views (qualified keys) whose query reads the given relation, directly or through other views. */
+function dependentViews(c: CatalogData, schema: string, name: string): string[] {
+  const out = new Set<string>();
+  const reads = (sql: string, sch: string, rel: string): boolean => {
+    let found = false;
+    const visit = (x: unknown): void => {
+      if (found || x === null || typeof x !== "object") return;
+      if (Array.isArray(x)) {
+        for (const y of x) visit(y);
+        return;
+      }
+      const node = x as { kind?: string; name?: { schema?: string; name?: string } };
+      if (node.kind === "table" && node.name?.name === rel && (node.name.schema ?? "public") === sch) found = true;
+      for (const v of Object.values(node)) visit(v);
+    };
+    try {
+      visit(parseStatement(sql).statement);
+    } catch {
+      return false;
+    }
+    return found;
+  };
+  let frontier: [string, string][] = [[schema, name]];
+  while (frontier.length > 0) {
+    const next: [string, string][] = [];
+    for (const [sch, rel] of frontier) {
+      for (const [key, v] of Object.entries(c.views)) {
+        if (out.has(key) || !reads(v.sql, sch, rel)) continue;
+        out.add(key);
+        next.push([v.schema, v.name]);
+      }
+    }
+    frontier = next;
+  }
+  return [...out];
 }
 
 export function alterTable(s: AlterTableStmt, txn: Transaction, pc: PlanContext, env: Env): DdlResult {

@@ -15,6 +15,7 @@ import { DEFAULT_VALUE, type PlanContext, planQuery, planSelect, planValues } fr
 import { T } from "../types/types.js";
 import { castValue, type Row, type Value } from "../types/values.js";
 import {
+  applyDeleteActions,
   checkForeignKeys,
   checkNotReferenced,
   checkRow,
@@ -404,8 +405,9 @@ export function executeDelete(s: DeleteStmt, pc: PlanContext, env: Env): DmlResu
   const old = rows.map((r) => r.slice(0, n)).filter((r) => plBeforeRow(t, "DELETE", r, null) !== null); // PL-Grizzly BEFORE triggers
   const hasRefs = Object.values(pc.catalog.tables).some((c) => c.foreignKeys.some((f) => f.refTable === `${t.schema}.${t.name}`));
   for (const r of old) {
-    if (hasRefs) checkNotReferenced(env.txn, pc.catalog, t, r);
+    // Delete first so a self-referencing cascade does not find the row itself again.
     deleteRow(env.txn, t, r);
+    if (hasRefs) applyDeleteActions(env.txn, pc.catalog, t, r);
   }
   plAfterRows(
     t,

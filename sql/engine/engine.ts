@@ -1,6 +1,6 @@
 // The SqlEngine (api.ts) over a KV store: hands out sessions that share the store. The store
 // decides durability and replication; the engine holds no data of its own.
-import type { FileSystem } from "../../util/index.js";
+import type { Clock, FileSystem } from "../../util/index.js";
 import type { SessionOptions, SqlEngine, SqlSession } from "../api.js";
 import type { KvStore } from "../kv/index.js";
 import { readCatalog } from "../catalog/catalog.js";
@@ -11,18 +11,21 @@ import { Session } from "./session.js";
 export class KvSqlEngine implements SqlEngine {
   private readonly sessions = new Set<SqlSession>();
   /** PL-Grizzly definitions (types, functions, triggers, cron jobs) and the cron scheduler. */
-  readonly pl = new PlEngineServices(
-    (options) => this.openSession(options),
-    () => readCatalog(new Transaction(this.store)),
-  );
+  readonly pl: PlEngineServices;
   constructor(
     readonly store: KvStore,
     /** Server-side files for COPY ... FROM/TO 'path' (absent: such COPY fails with 0A000). */
-    readonly options: { fs?: FileSystem } = {},
-  ) {}
+    readonly options: { fs?: FileSystem; clock?: Clock } = {},
+  ) {
+    this.pl = new PlEngineServices(
+      (o) => this.openSession(o),
+      () => readCatalog(new Transaction(this.store)),
+      options.clock,
+    );
+  }
 
   async openSession(options: SessionOptions): Promise<SqlSession> {
-    const s = new Session(this.store, options, this.options.fs, this.pl);
+    const s = new Session(this.store, options, this.options.fs, this.options.clock, this.pl);
     this.sessions.add(s);
     return s;
   }

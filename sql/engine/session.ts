@@ -1,7 +1,7 @@
 // One SQL session (implements api.ts SqlSession): parses, plans and runs statements, owns the
 // transaction state machine (idle / in transaction / failed with 25P02 until ROLLBACK),
 // statement-level atomicity, settings and prepared statements. Errors are always KodiakError.
-import { type FileSystem, isKodiakError, KodiakError, SqlState, toKodiakError } from "../../util/index.js";
+import { type Clock, type FileSystem, isKodiakError, KodiakError, SqlState, systemClock, toKodiakError } from "../../util/index.js";
 import type {
   CopyInSink,
   ExecuteOptions,
@@ -78,6 +78,7 @@ export class Session implements SqlSession {
     private readonly store: KvStore,
     options: SessionOptions,
     private readonly fs?: FileSystem,
+    private readonly clock: Clock = systemClock,
     plServices: PlEngineServices = new PlEngineServices(async () => {
       throw new KodiakError(SqlState.featureNotSupported, "cron jobs need a SqlEngine");
     }),
@@ -160,7 +161,7 @@ export class Session implements SqlSession {
 
   /** Result columns of a statement, planned against the current catalog without running it. */
   private describe(st: Statement, types: (DataType | undefined)[]): ResultColumn[] | undefined {
-    const txn = this.txn ?? new Transaction(this.store);
+    const txn = this.txn ?? new Transaction(this.store, this.clock);
     const pc: PlanContext = { catalog: readCatalog(txn), paramTypes: types, depth: 0 };
     switch (st.kind) {
       case "query":
@@ -201,7 +202,7 @@ export class Session implements SqlSession {
       case "begin":
         if (this.explicit)
           return { command: "BEGIN", rowCount: 0, notices: this.notice("there is already a transaction in progress", "WARNING", "25001") };
-        this.txn = new Transaction(this.store);
+        this.txn = new Transaction(this.store, this.clock);
         this.explicit = true;
         return { command: "BEGIN", rowCount: 0 };
       case "commit": {
@@ -253,7 +254,7 @@ export class Session implements SqlSession {
   private async runStatementWith(_st: Statement, body: (txn: Transaction) => StatementResult): Promise<StatementResult> {
     if (this.failed) throw this.abortedError();
     const auto = !this.explicit;
-    if (auto) this.txn = new Transaction(this.store);
+    if (auto) this.txn = new Transaction(this.store, this.clock);
     const txn = this.txn!;
     const mark = auto ? undefined : txn.mark();
     try {
@@ -284,7 +285,7 @@ export class Session implements SqlSession {
   private env(txn: Transaction, params: Value[], signal: AbortSignal | undefined, stats?: Env["stats"]): Env {
     const timeoutMs = parseTimeoutMs(this.settings.get("statement_timeout") ?? "0");
     const deadline = timeoutMs > 0 ? performance.now() + timeoutMs : undefined;
-    return { params, outer: [], txn, catalog: readCatalog(txn), cache: new Map(), signal, stats, deadline };
+    return { params, outer: [], txn, catalog: readCatalog(txn), cache: new Map(), signal, stats, deadline, nowMs: txn.startedAtMs };
   }
 
   private executeIn(

@@ -144,6 +144,41 @@ export function checkNotReferenced(txn: Transaction, catalog: CatalogData, t: Ta
   }
 }
 
+/** Bound on cascaded deletes through ON DELETE CASCADE chains (54000 beyond). */
+const CASCADE_DEPTH_MAX = 64;
+
+/**
+ * Before deleting a referenced row: ON DELETE CASCADE deletes referencing rows (recursively), SET
+ * NULL clears their key columns, SET DEFAULT is treated as SET NULL for key columns without a
+ * default; NO ACTION/RESTRICT fail with 23503 if any referencing row exists.
+ */
+export function applyDeleteActions(txn: Transaction, catalog: CatalogData, t: TableMeta, row: readonly Value[], depth = 0): void {
+  if (depth > CASCADE_DEPTH_MAX) throw new KodiakError(SqlState.programLimitExceeded, "foreign key cascade is nested too deeply");
+  const me = `${t.schema}.${t.name}`;
+  for (const child of Object.values(catalog.tables)) {
+    for (const fk of child.foreignKeys) {
+      if (fk.refTable !== me) continue;
+      const action = fk.onDelete ?? "noAction";
+      if (action === "noAction" || action === "restrict") continue;
+      const vals = fk.refColumns.map((c) => row[c]);
+      if (vals.some((v) => v === null)) continue;
+      const refs = scanTable(txn, child).filter((r) => fk.columns.every((c, k) => r[c] !== null && String(r[c]) === String(vals[k])));
+      for (const r of refs) {
+        if (action === "cascade") {
+          applyDeleteActions(txn, catalog, child, r, depth + 1);
+          deleteRow(txn, child, r);
+        } else {
+          const nr = r.slice();
+          for (const c of fk.columns) nr[c] = null;
+          checkRow(child, nr, undefined);
+          updateRow(txn, child, r, nr);
+        }
+      }
+    }
+  }
+  checkNotReferenced(txn, catalog, t, row);
+}
+
 export function scanTable(txn: Transaction, t: TableMeta): Row[] {
   const pk = primaryIndex(t);
   const start = encodeKey(t.id, pk.id, [], []);

@@ -1,7 +1,7 @@
 // A transaction over the KV store: snapshot reads at a fixed timestamp, buffered writes (read your
 // own writes), the read set and scanned ranges for commit-time validation, and savepoints.
 // Nothing reaches the store before commit, so ROLLBACK is simply dropping this object.
-import { KodiakError } from "../../util/index.js";
+import { type Clock, KodiakError, systemClock } from "../../util/index.js";
 import { type Key, type KeyRange, type KvStore, keyString, SortedStringSet } from "../kv/index.js";
 
 interface BufferedWrite {
@@ -20,8 +20,15 @@ export class Transaction {
   /** Buffered write keys in byte order (maintained on every new key; rebuilt after restores). */
   private sortedWrites = new SortedStringSet();
 
-  constructor(private readonly store: KvStore) {
+  /** Wall-clock start time (ms), for now() and current_timestamp. */
+  readonly startedAtMs: number;
+
+  constructor(
+    private readonly store: KvStore,
+    clock: Clock = systemClock,
+  ) {
     this.readTs = store.snapshotTimestamp();
+    this.startedAtMs = clock.nowMs();
   }
 
   get hasWrites(): boolean {

@@ -344,7 +344,14 @@ export type ColumnConstraint =
   | { readonly kind: "unique" }
   | { readonly kind: "default"; readonly expr: Expr; readonly text: string }
   | { readonly kind: "check"; readonly expr: Expr; readonly text: string; readonly name: string | undefined }
-  | { readonly kind: "references"; readonly table: QualifiedName; readonly columns: readonly string[] };
+  | {
+      readonly kind: "references";
+      readonly table: QualifiedName;
+      readonly columns: readonly string[];
+      readonly onDelete: ReferentialAction;
+    };
+
+export type ReferentialAction = "noAction" | "restrict" | "cascade" | "setNull" | "setDefault";
 
 export interface ColumnDef {
   readonly name: string;
@@ -368,6 +375,7 @@ export type TableConstraint =
       readonly columns: readonly string[];
       readonly table: QualifiedName;
       readonly refColumns: readonly string[];
+      readonly onDelete: ReferentialAction;
     };
 
 export interface CreateTableStmt {

@@ -557,7 +557,12 @@ export class AstBuilder {
         if (b instanceof P.CheckColumnConstraintContext)
           return { kind: "check", expr: this.expr(b.expr()), text: this.source(b.expr()), name };
         if (b instanceof P.ReferencesConstraintContext) {
-          return { kind: "references", table: this.qname(b.qualifiedName()), columns: this.columnList(b.columnList()) };
+          return {
+            kind: "references",
+            table: this.qname(b.qualifiedName()),
+            columns: this.columnList(b.columnList()),
+            onDelete: this.onDelete(b.referentialAction()),
+          };
         }
         return { kind: "null" }; // COLLATE: accepted and ignored (binary collation only)
       }),
@@ -581,7 +586,18 @@ export class AstBuilder {
       columns: this.columnList(fk.columnList(0)),
       table: this.qname(fk.qualifiedName()),
       refColumns: this.columnList(fk.columnList(1)),
+      onDelete: this.onDelete(fk.referentialAction()),
     };
+  }
+
+  private onDelete(actions: P.ReferentialActionContext[]): A.ReferentialAction {
+    const del = actions.find((a) => a.DELETE() !== null);
+    if (!del) return "noAction";
+    if (del.CASCADE()) return "cascade";
+    if (del.RESTRICT()) return "restrict";
+    if (del.NULL()) return "setNull";
+    if (del.DEFAULT()) return "setDefault";
+    return "noAction";
   }
 
   private createIndex(ctx: P.CreateIndexStmtContext): A.CreateIndexStmt {

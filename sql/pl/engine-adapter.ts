@@ -4,7 +4,7 @@
 // Session keeps transaction control; this file never commits or rolls back.
 
 import type { SqlValue, StatementResult } from "../api.js";
-import { SqlState, systemClock } from "../../util/index.js";
+import { SqlState } from "../../util/index.js";
 import { fromSqlValue, typeOfSqlType } from "../engine/convert.js";
 import type { PlNode, Statement } from "../parser/ast.js";
 import { parseStatement } from "../parser/parse.js";
@@ -58,7 +58,7 @@ export class PlEngineAdapter {
     host: SqlHost,
   ) {
     const catalog = services.catalogFor(undefined);
-    this.pl = new PlSession({ host, catalog, clock: systemClock, runCronAction: (name) => services.runNow(name) });
+    this.pl = new PlSession({ host, catalog, clock: services.clock, runCronAction: (name) => services.runNow(name) });
     this.triggers = new TriggerRuntime(catalog);
   }
 
@@ -172,7 +172,7 @@ export class PlEngineAdapter {
   active<R>(signal: AbortSignal | undefined, host: SqlHost, catalogData: CatalogData, fn: () => R): R {
     this.use(this.services.catalogFor(catalogData));
     const ctx: ActivePl = {
-      env: this.pl.env(Budget.fromTimeout(systemClock, this.pl.statementTimeoutMs, signal), host),
+      env: this.pl.env(Budget.fromTimeout(this.services.clock, this.pl.statementTimeoutMs, signal), host),
       triggers: this.triggers,
     };
     return withActivePl(ctx, fn);

@@ -6,7 +6,7 @@
 import type { SessionOptions, SqlSession } from "../api.js";
 import type { CatalogData } from "../catalog/catalog.js";
 import { findTable } from "../catalog/catalog.js";
-import { systemClock } from "../../util/index.js";
+import { type Clock, systemClock } from "../../util/index.js";
 import { type CronJobDef, type CronRun, MemoryCatalog } from "./catalog.js";
 import { CronScheduler, memoryRunLog } from "./cron-scheduler.js";
 import { rowTypeOf } from "./dml-triggers.js";
@@ -30,8 +30,10 @@ export class PlEngineServices {
     openSession: (options: SessionOptions) => Promise<SqlSession>,
     /** The committed catalog (for the scheduler and RUN NOW); undefined without an engine. */
     private readonly committed?: () => CatalogData,
+    /** Time for the scheduler, statement budgets and timestamps (the engine's Clock seam). */
+    readonly clock: Clock = systemClock,
   ) {
-    this.cron = new CronScheduler(() => this.latest(), systemClock, {
+    this.cron = new CronScheduler(() => this.latest(), clock, {
       ...memoryRunLog(this.standalone),
       runAction: async (job) => {
         const s = await openSession({ user: "kodiak_cron", database: "kodiak" });
@@ -67,7 +69,7 @@ export class PlEngineServices {
         const table = findTable(data, undefined, t);
         return table === undefined ? undefined : rowTypeOf(table.columns.filter((c) => !c.hidden));
       },
-      () => systemClock.nowMs(),
+      () => this.clock.nowMs(),
     );
   }
 

@@ -5,7 +5,6 @@
 import { fromSqlValue } from "../engine/convert.js";
 import type { Col, PlanNode } from "../plan/context.js";
 import { typeOfSqlType } from "../engine/convert.js";
-import { systemClock } from "../../util/index.js";
 import { MemoryCatalog } from "./catalog.js";
 import type { ResultColumn, SqlValue } from "../api.js";
 import {
@@ -22,8 +21,8 @@ import {
 } from "./cron-tables.js";
 import { activePl } from "./engine-bridge.js";
 
-const TABLES: Record<string, { columns: readonly ResultColumn[]; rows: (c: MemoryCatalog) => SqlValue[][] }> = {
-  kodiak_cron_jobs: { columns: CRON_JOBS_COLUMNS, rows: (c) => cronJobsRows(c, systemClock.nowMs()) },
+const TABLES: Record<string, { columns: readonly ResultColumn[]; rows: (c: MemoryCatalog, nowMs: number) => SqlValue[][] }> = {
+  kodiak_cron_jobs: { columns: CRON_JOBS_COLUMNS, rows: (c, nowMs) => cronJobsRows(c, nowMs) },
   kodiak_cron_runs: { columns: CRON_RUNS_COLUMNS, rows: cronRunsRows },
   kodiak_functions: { columns: FUNCTIONS_COLUMNS, rows: functionsRows },
   kodiak_types: { columns: TYPES_COLUMNS, rows: typesRows },
@@ -43,9 +42,10 @@ export function plSystemTable(name: string, alias: string): PlanNode | undefined
     cols,
     children: [],
     run: () => {
-      const catalog = activePl()?.env.catalog;
-      if (!(catalog instanceof MemoryCatalog)) return [];
-      return table.rows(catalog).map((r) => r.map((v, i) => fromSqlValue(v, cols[i]!.type)));
+      const env = activePl()?.env;
+      const catalog = env?.catalog;
+      if (env === undefined || !(catalog instanceof MemoryCatalog)) return [];
+      return table.rows(catalog, env.nowMs()).map((r) => r.map((v, i) => fromSqlValue(v, cols[i]!.type)));
     },
   };
 }

@@ -27,6 +27,8 @@ export interface Env {
   readonly signal: AbortSignal | undefined;
   /** statement_timeout: performance.now() value after which the statement fails with 57014. */
   readonly deadline?: number;
+  /** Transaction start time (wall clock, ms) for now()/current_timestamp; from the engine's Clock. */
+  readonly nowMs?: number;
   /** Per-node statistics, collected for EXPLAIN ANALYZE. */
   readonly stats: Map<PlanNode, { rows: number; ms: number; loops: number }> | undefined;
 }

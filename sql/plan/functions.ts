@@ -207,6 +207,11 @@ const ARITY: Record<string, [number, number]> = {
   date_trunc: [2, 2],
 };
 
+/** Time functions read the transaction start time from the environment at run time (never folded). */
+function clockFn(type: DataType, render: (iso: string) => Value, pos: number): BoundExpr {
+  return { fn: (_r, env) => render(new Date(env.nowMs ?? 0).toISOString()), type, constant: false, pos };
+}
+
 export function scalarFunction(name: string, rawArgs: readonly BoundExpr[], pos: number): BoundExpr {
   const args = rawArgs;
   const n = args.length;
@@ -517,15 +522,15 @@ export function scalarFunction(name: string, rawArgs: readonly BoundExpr[], pos:
     case "current_timestamp":
     case "statement_timestamp":
     case "transaction_timestamp":
-      return make([], T.timestamptz, () => castValue(new Date().toISOString(), T.text, T.timestamptz), pos);
+      return clockFn(T.timestamptz, (iso) => castValue(iso, T.text, T.timestamptz), pos);
     case "gen_random_uuid":
       return { fn: () => crypto.randomUUID(), type: T.uuid, constant: false, pos };
     case "current_date":
-      return make([], T.date, () => new Date().toISOString().slice(0, 10), pos);
+      return clockFn(T.date, (iso) => iso.slice(0, 10), pos);
     case "localtimestamp":
-      return make([], T.timestamp, () => castValue(new Date().toISOString().replace("T", " ").replace("Z", ""), T.text, T.timestamp), pos);
+      return clockFn(T.timestamp, (iso) => castValue(iso.replace("T", " ").replace("Z", ""), T.text, T.timestamp), pos);
     case "current_time":
-      return make([], T.time, () => new Date().toISOString().slice(11, 23), pos);
+      return clockFn(T.time, (iso) => iso.slice(11, 23), pos);
     case "current_user":
     case "session_user":
     case "user":

@@ -355,3 +355,50 @@ test("pgbench-style initialization: TRUNCATE, COPY, ALTER TABLE ADD PRIMARY KEY,
   assert.equal((await failure(s, "ALTER TABLE acc ADD PRIMARY KEY (bid)")).code, "42P16");
   assert.equal((await failure(s, "BEGIN; VACUUM")).code, "25001");
 });
+
+test("now() is the transaction start time from the engine clock, also with cached plans", async () => {
+  const { ManualClock } = await import("../../../util/index.js");
+  const { KvSqlEngine, MemoryKvStore } = await import("../../../sql/index.js");
+  const clock = new ManualClock(Date.UTC(2024, 0, 2, 3, 4, 5));
+  const engine = new KvSqlEngine(new MemoryKvStore(), { clock });
+  const s = await engine.openSession({ user: "t", database: "t" });
+  assert.deepEqual(await rows(s, "SELECT now(), current_date"), [["2024-01-02 03:04:05+00", "2024-01-02"]]);
+  clock.advance(86_400_000);
+  assert.deepEqual(await rows(s, "SELECT now(), current_date"), [["2024-01-03 03:04:05+00", "2024-01-03"]]);
+  await exec(s, "BEGIN");
+  clock.advance(1000);
+  const first = await rows(s, "SELECT now()");
+  clock.advance(1000);
+  assert.deepEqual(await rows(s, "SELECT now()"), first);
+  await exec(s, "COMMIT");
+});
+
+test("ON DELETE CASCADE and SET NULL act on referencing rows; NO ACTION still blocks", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  await exec(
+    s,
+    "CREATE TABLE p (id INT PRIMARY KEY); CREATE TABLE c (id INT PRIMARY KEY, pid INT REFERENCES p(id) ON DELETE CASCADE); CREATE TABLE g (cid INT REFERENCES c(id) ON DELETE SET NULL, v TEXT); CREATE TABLE n (pid INT REFERENCES p(id))",
+  );
+  await exec(
+    s,
+    "INSERT INTO p VALUES (1), (2); INSERT INTO c VALUES (10, 1), (20, 2); INSERT INTO g VALUES (10, 'a'), (20, 'b'); INSERT INTO n VALUES (2)",
+  );
+  await exec(s, "DELETE FROM p WHERE id = 1");
+  assert.deepEqual(await rows(s, "SELECT id FROM c"), [[20]]);
+  assert.deepEqual(await rows(s, "SELECT cid, v FROM g ORDER BY v"), [
+    [null, "a"],
+    [20, "b"],
+  ]);
+  assert.equal((await failure(s, "DELETE FROM p WHERE id = 2")).code, "23503");
+  assert.deepEqual(await rows(s, "SELECT count(*) FROM c"), [[1n]]);
+});
+
+test("DROP TABLE refuses while views depend on it, and CASCADE drops them", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  await exec(s, "CREATE TABLE t (a INT); CREATE VIEW v1 AS SELECT a FROM t; CREATE VIEW v2 AS SELECT * FROM v1");
+  assert.equal((await failure(s, "DROP TABLE t")).code, "2BP01");
+  await exec(s, "DROP TABLE t CASCADE");
+  assert.equal((await failure(s, "SELECT * FROM v2")).code, "42P01");
+});
