@@ -30,7 +30,17 @@ export function formatJsonlResult(r: StatementResult): string {
 
 /** One line (without the newline) for a failed statement. */
 export function formatJsonlError(e: KodiakError): string {
-  const error: { code: string; message: string; position?: number } = { code: e.code, message: e.message };
+  const error: { code: string; message: string; position?: number; line?: number; column?: number; context?: string } = {
+    code: e.code,
+    message: e.message,
+  };
   if (e.position !== undefined) error.position = e.position;
+  // PL-Grizzly errors (sql/pl PlError) also carry the script line/column and the PL call stack.
+  const pl = e as KodiakError & { line?: number; column?: number; context?: string };
+  if (pl.line !== undefined && pl.line > 0) {
+    error.line = pl.line;
+    error.column = pl.column ?? 0;
+  }
+  if (pl.context !== undefined && pl.context !== "") error.context = pl.context;
   return JSON.stringify({ error });
 }

@@ -74,6 +74,8 @@ export interface CatalogData {
   schemas: string[];
   tables: Record<string, TableMeta>;
   views: Record<string, ViewMeta>;
+  /** PL-Grizzly definitions (types, functions, triggers, cron jobs) as stored by sql/pl. */
+  pl?: Record<string, string>;
 }
 
 export const CATALOG_KEY = encodeKey(0, 0, ["catalog"], [T.text]);

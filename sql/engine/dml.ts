@@ -1,6 +1,8 @@
 // INSERT (VALUES/SELECT, DEFAULT, ON CONFLICT DO NOTHING/UPDATE, RETURNING), UPDATE (… FROM,
 // RETURNING) and DELETE (… USING, RETURNING). Rows are computed first, then written, so a
 // statement never sees its own writes; constraint failures abort the statement.
+import { plAfterRows, plBeforeRow } from "../pl/dml-triggers.js";
+import { PL_SYSTEM_TABLES } from "../pl/system-tables.js";
 import { KodiakError, SqlState } from "../../util/index.js";
 import { type CatalogData, type TableMeta, findView, requireTable } from "../catalog/catalog.js";
 import type { DeleteStmt, Expr, FromItem, InsertStmt, SelectItem, UpdateStmt } from "../parser/ast.js";
@@ -134,6 +136,8 @@ function planSelectOver(source: PlanNode, core: Parameters<typeof planSelect>[0]
 function targetTable(catalog: CatalogData, name: { schema: string | undefined; name: string; pos: number }, verb: string): TableMeta {
   const v = findView(catalog, name.schema, name.name);
   if (v) throw err(SqlState.objectNotInPrerequisiteState, `cannot ${verb} view "${name.name}"`, name.pos);
+  if (!name.schema && PL_SYSTEM_TABLES.has(name.name))
+    throw err(SqlState.insufficientPrivilege, `permission denied: ${name.name} is read-only`, name.pos); // PL-Grizzly
   return requireTable(catalog, name.schema, name.name, name.pos + 1);
 }
 
@@ -227,7 +231,9 @@ export function executeInsert(s: InsertStmt, pc: PlanContext, env: Env, nextId: 
     throw err(SqlState.invalidColumnReference, "there is no unique or exclusion constraint matching the ON CONFLICT specification", s.pos);
   }
   const touched = new Set<string>();
-  for (const row of newRows) {
+  for (const row0 of newRows) {
+    const row = plBeforeRow(t, "INSERT", null, row0); // PL-Grizzly BEFORE triggers (sql/pl)
+    if (row === null) continue;
     checkRow(t, row, checks);
     if (oc) {
       const c = findConflict(env.txn, t, row, targetIndex);
@@ -254,6 +260,11 @@ export function executeInsert(s: InsertStmt, pc: PlanContext, env: Env, nextId: 
     touched.add(Buffer.from(rowKey(t, row)).toString("latin1"));
     written.push(row);
   }
+  plAfterRows(
+    t,
+    "INSERT",
+    written.map((r) => ({ old: null, new: r })),
+  ); // PL-Grizzly AFTER triggers
   const ret = returning(s.returning, t, alias, written, pc, env);
   return { rowCount: written.length, columns: ret?.columns, rows: ret?.rows };
 }
@@ -326,12 +337,17 @@ export function executeUpdate(s: UpdateStmt, pc: PlanContext, env: Env): DmlResu
   }
   const checks = tableChecks(t, pc, env);
   const n = t.columns.length;
-  const pending = rows.map((r) => {
-    const old = r.slice(0, n);
-    const nr = old.slice();
-    for (const st of sets) nr[st.col] = st.fn(r, env);
-    return { old, nr };
-  });
+  const pending = rows
+    .map((r) => {
+      const old = r.slice(0, n);
+      const nr = old.slice();
+      for (const st of sets) nr[st.col] = st.fn(r, env);
+      return { old, nr };
+    })
+    .flatMap((p) => {
+      const nr = plBeforeRow(t, "UPDATE", p.old, p.nr); // PL-Grizzly BEFORE triggers (sql/pl)
+      return nr === null ? [] : [{ old: p.old, nr }];
+    });
   const pkCols = t.indexes.find((i) => i.primary)!.columns;
   const hasRefs = Object.values(pc.catalog.tables).some((c) => c.foreignKeys.some((f) => f.refTable === `${t.schema}.${t.name}`));
   for (const { old } of pending) deleteRowForUpdate(env, t, old);
@@ -341,6 +357,11 @@ export function executeUpdate(s: UpdateStmt, pc: PlanContext, env: Env): DmlResu
     if (hasRefs && pkCols.some((c) => String(old[c]) !== String(nr[c]))) checkNotReferenced(env.txn, pc.catalog, t, old);
     insertRow(env.txn, t, nr);
   }
+  plAfterRows(
+    t,
+    "UPDATE",
+    pending.map((p) => ({ old: p.old, new: p.nr })),
+  ); // PL-Grizzly AFTER triggers
   const ret = returning(
     s.returning,
     t,
@@ -381,13 +402,18 @@ export function executeDelete(s: DeleteStmt, pc: PlanContext, env: Env): DmlResu
   const alias = s.alias ?? t.name;
   const { rows } = targetRows(t, alias, s.using, s.where, pc, env);
   const n = t.columns.length;
-  const old = rows.map((r) => r.slice(0, n));
+  const old = rows.map((r) => r.slice(0, n)).filter((r) => plBeforeRow(t, "DELETE", r, null) !== null); // PL-Grizzly BEFORE triggers
   const hasRefs = Object.values(pc.catalog.tables).some((c) => c.foreignKeys.some((f) => f.refTable === `${t.schema}.${t.name}`));
   for (const r of old) {
     // Delete first so a self-referencing cascade does not find the row itself again.
     deleteRow(env.txn, t, r);
     if (hasRefs) applyDeleteActions(env.txn, pc.catalog, t, r);
   }
+  plAfterRows(
+    t,
+    "DELETE",
+    old.map((r) => ({ old: r, new: null })),
+  ); // PL-Grizzly AFTER triggers
   const ret = returning(s.returning, t, alias, old, pc, env);
   return { rowCount: old.length, columns: ret?.columns, rows: ret?.rows };
 }

@@ -14,10 +14,10 @@ import type {
   StatementResult,
   TransactionStatus,
 } from "../api.js";
-import { type CatalogData, readCatalog, requireTable } from "../catalog/catalog.js";
+import { type CatalogData, findTable, readCatalog, requireTable, updateCatalog } from "../catalog/catalog.js";
 import type { KvStore } from "../kv/index.js";
 import type { CopyStmt, Statement } from "../parser/ast.js";
-import { parseSql, parseStatement } from "../parser/parse.js";
+import { parseStatement } from "../parser/parse.js";
 import { type Col, type Env, type PlanNode, runNode } from "../plan/context.js";
 import { bindExpr, coerce } from "../plan/expr.js";
 import { Scope } from "../plan/scope.js";
@@ -33,6 +33,8 @@ import { analyzeTables } from "./analyze.js";
 import { dropEntries } from "./tables.js";
 import { Settings } from "./settings.js";
 import { Transaction } from "./txn.js";
+import { PlEngineServices } from "../pl/engine-services.js";
+import { PlEngineAdapter } from "../pl/engine-adapter.js";
 
 /** Query plans by statement AST (weak: entries go when the parser's statement cache drops the text). */
 const planCache = new WeakMap<Statement, { catalog: CatalogData; types: string; node: PlanNode }>();
@@ -69,13 +71,37 @@ export class Session implements SqlSession {
   private readonly named = new Map<string, { statement: Statement; types: DataType[] }>();
   private closed = false;
 
+  /** PL-Grizzly: scripts, PL statements and `{name}` interpolation (sql/pl). */
+  private readonly pl: PlEngineAdapter;
+
   constructor(
     private readonly store: KvStore,
     options: SessionOptions,
     private readonly fs?: FileSystem,
     private readonly clock: Clock = systemClock,
+    plServices: PlEngineServices = new PlEngineServices(async () => {
+      throw new KodiakError(SqlState.featureNotSupported, "cron jobs need a SqlEngine");
+    }),
   ) {
     this.settings = new Settings(options.settings);
+    this.pl = new PlEngineAdapter(plServices, this.noHost());
+  }
+
+  /** A SqlHost for PL code over `txn` (embedded SQL runs through executeIn). */
+  private plHost(txn: Transaction, signal: AbortSignal | undefined): import("../pl/host.js").SqlHost {
+    return this.pl.hostFor(
+      (s, p, t) => this.executeIn(parseStatement(s).statement, txn, p, t, signal),
+      () => txn.mark(),
+      (m) => txn.restore(m as ReturnType<Transaction["mark"]>),
+    );
+  }
+
+  /** PL code only runs inside executeIn, which supplies a host over the transaction. */
+  private noHost(): import("../pl/host.js").SqlHost {
+    const fail = (): never => {
+      throw new KodiakError(SqlState.internalError, "PL-Grizzly SQL outside a statement");
+    };
+    return { execute: fail, savepoint: fail, rollbackToSavepoint: fail, releaseSavepoint: fail };
   }
 
   transactionStatus(): TransactionStatus {
@@ -102,8 +128,7 @@ export class Session implements SqlSession {
   }
 
   async *run(sql: string, options?: ExecuteOptions): AsyncIterable<StatementResult> {
-    const statements = parseSql(sql);
-    for (const ps of statements) yield await this.runStatement(ps.statement, [], [], options?.signal);
+    yield* this.pl.run(sql, options?.signal, (st, params, types) => this.runStatement(st, params, types, options?.signal));
   }
 
   async prepare(sql: string, paramTypeOids: number[]): Promise<PreparedStatement> {
@@ -219,7 +244,10 @@ export class Session implements SqlSession {
       default:
         break;
     }
-    return this.runStatementWith(st, (txn) => this.executeIn(st, txn, params, paramTypes, signal));
+    // PL-Grizzly: the session's PL context is active while the statement runs (sql/pl).
+    return this.runStatementWith(st, (txn) =>
+      this.pl.active(signal, this.plHost(txn, signal), readCatalog(txn), () => this.executeIn(st, txn, params, paramTypes, signal)),
+    );
   }
 
   /** Runs one non-transaction-control statement with autocommit or inside the open transaction. */
@@ -376,6 +404,21 @@ export class Session implements SqlSession {
         });
         return this.executeIn(p.statement, txn, vals, p.types, signal);
       }
+      case "pl":
+        return this.pl.execute(
+          st,
+          (s, p, t) => this.executeIn(parseStatement(s).statement, txn, p, t, signal),
+          () => txn.mark(),
+          (m) => txn.restore(m as ReturnType<Transaction["mark"]>),
+          signal,
+          (name) => findTable(env.catalog, undefined, name)?.columns.filter((c) => !c.hidden),
+          env.catalog,
+          (change) =>
+            updateCatalog(txn, (c) => {
+              c.pl ??= {};
+              change(c.pl);
+            }),
+        );
       case "deallocate":
         if (st.name === undefined) this.named.clear();
         else if (!this.named.delete(st.name))

@@ -33,6 +33,7 @@ statement
     | TRUNCATE TABLE? ONLY? qualifiedName (COMMA qualifiedName)* ((RESTART | CONTINUE) IDENTITY)? (CASCADE | RESTRICT)?  # truncateStatement
     | VACUUM (LPAREN identifier (COMMA identifier)* RPAREN)? FULL? VERBOSE? ANALYZE? (qualifiedName (COMMA qualifiedName)*)?  # vacuumStatement
     | DISCARD (ALL | identifier)                       # discardStatement
+    | plStatement                                      # plStatementAlt
     ;
 
 setTarget: identifier (DOT identifier)*;
@@ -55,6 +56,7 @@ selectBody
 
 selectPrimary
     : selectCore
+    | fromFirstCore
     | valuesClause
     | TABLE qualifiedName
     | LPAREN query RPAREN
@@ -236,13 +238,16 @@ transactionMode
 // ---------- expressions (PostgreSQL precedence, tightest first) ----------
 expr
     : primary                                                            # primaryExpr
+    | expr DOT identifier (LPAREN (functionArg (COMMA functionArg)*)? RPAREN)?  # plMemberExpr
     | expr TYPECAST typeName                                             # castOpExpr
     | expr LBRACKET expr (COLON expr)? RBRACKET                          # subscriptExpr
     | op=(PLUS | MINUS | TILDE) expr                                     # unaryExpr
     | <assoc = left> expr CARET expr                                     # powerExpr
     | expr op=(STAR | SLASH | PERCENT) expr                              # mulExpr
     | expr op=(PLUS | MINUS) expr                                        # addExpr
-    | expr op=(CONCAT | ARROW | ARROW2 | AMP | BAR | HASH | SHL | SHR | AT_GT | LT_AT | AMPAMP) expr  # otherOpExpr
+    | expr op=(CONCAT | ARROW | ARROW2 | AMP | BAR | HASH | SHL | SHR | AT_GT | LT_AT) expr  # otherOpExpr
+    | expr DOTDOT expr                                                   # plRangeExpr
+    | expr NOT? CONTAINS expr                                            # plContainsExpr
     | expr NOT? IN LPAREN (query | exprList)? RPAREN                     # inExpr
     | expr NOT? BETWEEN SYMMETRIC? bexpr AND expr                        # betweenExpr
     | expr NOT? (LIKE | ILIKE) bexpr (ESCAPE bexpr)?                     # likeExpr
@@ -255,7 +260,11 @@ expr
     | expr (ISNULL | NOTNULL)                                            # isNullPostfix
     | NOT expr                                                           # notExpr
     | expr AND expr                                                      # andExpr
+    | expr AMPAMP expr                                                   # plAmpAmpExpr
     | expr OR expr                                                       # orExpr
+    | expr PIPE_GT plStage                                               # plPipelineExpr
+    | TRY (plBlock | expr) CATCH (plCatchArms | expr)                    # plTryExpr
+    | AWAIT ALL? expr                                                    # plAwaitExpr
     ;
 
 // Operands of BETWEEN's lower bound: arithmetic only, so `a BETWEEN b AND c AND d` parses as PostgreSQL does.
@@ -289,6 +298,7 @@ primary
     | typeName STRING                                                    # typedLiteralPrimary
     | INTERVAL STRING identifier?                                        # intervalPrimary
     | functionCall                                                       # functionPrimary
+    | plPrimary                                                          # plPrimaryAlt
     ;
 
 functionCall
@@ -348,7 +358,7 @@ baseTypeName
 
 qualifiedName: identifier (DOT identifier)*;
 
-identifier: IDENT | QUOTED_IDENT | nonReservedKeyword;
+identifier: IDENT | QUOTED_IDENT | nonReservedKeyword | plInterpolation;
 
 // Keywords that may still name a column, table or function (PostgreSQL's unreserved list, roughly).
 nonReservedKeyword
@@ -365,3 +375,100 @@ nonReservedKeyword
     | SCHEDULE | FUNCTION | RETURNS | RETURN | TRIGGER | WHILE | BREAK | CONTINUE | IMMUTABLE | FUTURE
     | BEFORE | AFTER | EACH | SQLSTATE | SELF
     ;
+
+// =====================================================================================
+// PL-Grizzly (docs/pl-grizzly.md). Everything below belongs to the PL-Grizzly layer
+// (sql/pl/parse); the SQL rules above reach it through the alternatives labelled pl*,
+// fromFirstCore and plInterpolation in `identifier`.
+// =====================================================================================
+
+fromFirstCore
+    : fromClause
+      (SELECT setQuantifier? selectList)?
+      whereClause?
+      groupByClause?
+      havingClause?
+      windowClause?
+    ;
+
+plStatement
+    : DO plBlock                                                                         # plDoStmt
+    | CREATE TYPE identifier AS STRUCT LPAREN plField (COMMA plField)* RPAREN            # plCreateStructStmt
+    | CREATE TYPE identifier AS EXCEPTION LPAREN STRING (COMMA plField)* RPAREN (SQLSTATE STRING)?  # plCreateExceptionStmt
+    | DROP TYPE (IF EXISTS)? identifier                                                   # plDropTypeStmt
+    | CREATE (OR REPLACE)? FUNCTION (LBRACKET identifier RBRACKET)? identifier
+      LPAREN (plParam (COMMA plParam)*)? RPAREN RETURNS plType
+      (RAISE identifier (COMMA identifier)*)? (AS (SYNC | ASYNC))? IMMUTABLE? plBlock    # plCreateFunctionStmt
+    | DROP FUNCTION (IF EXISTS)? (LBRACKET identifier RBRACKET)? identifier               # plDropFunctionStmt
+    | CREATE TRIGGER identifier (BEFORE | AFTER) plTriggerEvent (OR plTriggerEvent)* ON qualifiedName
+      (FOR EACH? (ROW | identifier))? (WHEN LPAREN expr RPAREN)? plAction                # plCreateTriggerStmt
+    | DROP TRIGGER (IF EXISTS)? identifier ON qualifiedName                               # plDropTriggerStmt
+    | CREATE CRON JOB identifier SCHEDULE STRING (identifier STRING)?
+      (ON identifier identifier identifier?)? plAction                                    # plCreateCronStmt
+    | DROP CRON JOB (IF EXISTS)? identifier                                              # plDropCronStmt
+    | ALTER CRON JOB identifier identifier identifier?                                    # plAlterCronStmt
+    ;
+
+plAction: EXECUTE FUNCTION qualifiedName LPAREN RPAREN | DO? plBlock;
+plTriggerEvent: INSERT | UPDATE | DELETE;
+plField: identifier COLON plType;
+plParam: SELF | identifier COLON plType (EQ expr)?;
+plType: (ARRAY | FUTURE) LT plType GT (LBRACKET RBRACKET)* | typeName;
+
+// Items are separated by `;`, which is optional after an item that ends with `}`.
+plBlock: LBRACE SEMI* (plBracedItem SEMI* | plItem SEMI+)* plItem? RBRACE;
+
+// Items that end with `}` and need no `;` after them.
+plBracedItem
+    : WHILE expr plBlock                                             # plWhileItem
+    | FOR identifier IN expr plBlock                                 # plForItem
+    | plBlock                                                        # plBlockItem
+    | TRY plBlock CATCH plCatchArms                                  # plTryItem
+    | plPrimary                                                      # plPrimaryItem
+    ;
+
+plItem
+    : LET identifier (COLON plType)? EQ expr                         # plLetItem
+    | SET identifier (DOT identifier)* EQ expr                       # plSetItem
+    | RETURN expr?                                                   # plReturnItem
+    | RAISE (identifier (LPAREN (plRaiseArg (COMMA plRaiseArg)*)? RPAREN)?)?  # plRaiseItem
+    | BREAK                                                          # plBreakItem
+    | CONTINUE                                                       # plContinueItem
+    | statement                                                      # plSqlItem
+    | expr                                                           # plExprItem
+    ;
+
+plRaiseArg: (identifier FAT_ARROW)? expr;
+
+plInterpolation: LBRACE identifier (DOT identifier)* RBRACE;
+
+plPrimary
+    : plInterpolation                                                            # plInterpPrimary
+    | LBRACE plStructField (COMMA plStructField)* COMMA? RBRACE                  # plStructPrimary
+    | LBRACKET (expr (COMMA expr)*)? RBRACKET                                    # plArrayPrimary
+    | IF expr plBlock (ELSE IF expr plBlock)* (ELSE plBlock)?                    # plIfPrimary
+    | MATCH expr LBRACE plArm (COMMA? plArm)* COMMA? RBRACE                      # plMatchPrimary
+    ;
+
+plStructField: identifier COLON expr;
+
+plArm: plPattern (BAR plPattern)* (IF expr)? FAT_ARROW plArmBody;
+plArmBody: expr | plBlock;
+
+plPattern
+    : plPatternLiteral DOTDOT plPatternLiteral                        # plRangePattern
+    | plPatternLiteral                                                # plLiteralPattern
+    | LBRACE identifier COLON plPattern (COMMA identifier COLON plPattern)* COMMA? RBRACE  # plStructPattern
+    | identifier                                                      # plBindPattern
+    ;
+
+plPatternLiteral: (PLUS | MINUS)? literal | typeName STRING;
+
+plCatchArms: LBRACE plCatchArm (COMMA? plCatchArm)* COMMA? RBRACE;
+plCatchArm
+    : (identifier (LPAREN identifier RPAREN)? | SQLSTATE STRING) FAT_ARROW plArmBody
+    ;
+
+plStage: (identifier | DISTINCT) LPAREN (plStageArg (COMMA plStageArg)*)? RPAREN;
+plStageArg: plLambda | functionArg | ASC | DESC;
+plLambda: (identifier | LPAREN identifier (COMMA identifier)* RPAREN) ARROW (plBlock | expr);

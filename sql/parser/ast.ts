@@ -198,7 +198,8 @@ export type Expr =
   | ArrayQueryExpr
   | RowExpr
   | SubscriptExpr
-  | DefaultExpr;
+  | DefaultExpr
+  | PlNode;
 export type ExprKind = Expr["kind"];
 
 export interface SortItem {
@@ -504,6 +505,12 @@ export interface DeallocateStmt {
   readonly name: string | undefined; // undefined = ALL
 }
 
+/** PL-Grizzly statement or expression, built and run by sql/pl from its source text. */
+export interface PlNode extends Node {
+  readonly kind: "pl";
+  readonly text: string;
+}
+
 export interface TruncateStmt {
   readonly kind: "truncate";
   readonly pos: number;
@@ -521,6 +528,7 @@ export interface DiscardStmt {
 }
 
 export type Statement =
+  | PlNode
   | TruncateStmt
   | VacuumStmt
   | DiscardStmt

@@ -111,6 +111,8 @@ export class AstBuilder {
       const id = ctx.identifier();
       return { kind: "deallocate", pos: p, name: id ? this.ident(id) : undefined };
     }
+    // PL-Grizzly statements are built and run by sql/pl from their source text.
+    if (ctx instanceof P.PlStatementAltContext) return { kind: "pl", pos: p, text: this.source(ctx) };
     throw unsupported(p, "statement");
   }
 
@@ -190,7 +192,7 @@ export class AstBuilder {
   }
 
   private selectPrimary(ctx: P.SelectPrimaryContext): A.QueryBody {
-    const core = ctx.selectCore();
+    const core = ctx.selectCore() ?? ctx.fromFirstCore(); // PL-Grizzly: FROM-first queries
     if (core) return this.selectCore(core);
     const v = ctx.valuesClause();
     if (v) return this.values(v);
@@ -224,7 +226,8 @@ export class AstBuilder {
     };
   }
 
-  private selectCore(ctx: P.SelectCoreContext): A.SelectCore {
+  private selectCore(ctx: P.SelectCoreContext | P.FromFirstCoreContext): A.SelectCore {
+    const list = ctx.selectList();
     const q = ctx.setQuantifier();
     const from = ctx.fromClause();
     const where = ctx.whereClause();
@@ -236,7 +239,7 @@ export class AstBuilder {
       pos: pos(ctx),
       distinct: q?.DISTINCT() != null,
       distinctOn: q?.ON() ? q.expr().map((e) => this.expr(e)) : undefined,
-      items: this.selectList(ctx.selectList()),
+      items: list ? this.selectList(list) : [{ kind: "star", pos: pos(ctx), qualifier: undefined }],
       from: from ? from.fromItem().map((f) => this.fromItem(f)) : [],
       where: where ? this.expr(where.expr()) : undefined,
       groupBy: group ? group.expr().map((e) => this.expr(e)) : [],
@@ -796,6 +799,8 @@ export class AstBuilder {
       return { kind: "and", pos: tpos(ctx.AND()), left: this.expr(ctx.expr(0)!), right: this.expr(ctx.expr(1)!) };
     if (ctx instanceof P.OrExprContext)
       return { kind: "or", pos: tpos(ctx.OR()), left: this.expr(ctx.expr(0)!), right: this.expr(ctx.expr(1)!) };
+    // PL-Grizzly expression forms: evaluated by sql/pl from their source text.
+    if (isPlExpr(ctx)) return { kind: "pl", pos: p, text: this.source(ctx) };
     throw unsupported(p, "expression");
   }
 
@@ -902,6 +907,7 @@ export class AstBuilder {
         type: { name: "interval", args: [], arrayDims: 0 },
       };
     }
+    if (ctx instanceof P.PlPrimaryAltContext) return { kind: "pl", pos: p, text: this.source(ctx) }; // PL-Grizzly primary
     return this.functionCall((ctx as P.FunctionPrimaryContext).functionCall());
   }
 
@@ -986,6 +992,18 @@ export class AstBuilder {
     if (q) return q.getText().slice(1, -1).replace(/""/g, '"');
     return ctx.getText().toLowerCase();
   }
+}
+
+function isPlExpr(ctx: P.ExprContext): boolean {
+  return (
+    ctx instanceof P.PlMemberExprContext ||
+    ctx instanceof P.PlRangeExprContext ||
+    ctx instanceof P.PlContainsExprContext ||
+    ctx instanceof P.PlAmpAmpExprContext ||
+    ctx instanceof P.PlPipelineExprContext ||
+    ctx instanceof P.PlTryExprContext ||
+    ctx instanceof P.PlAwaitExprContext
+  );
 }
 
 function normalizeCompOp(op: string): string {

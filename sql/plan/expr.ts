@@ -21,6 +21,7 @@ import { isAggregateName, isWindowName, scalarFunction } from "./functions.js";
 import { bindOtherOperator } from "./operators.js";
 import { intervalSortKey, parseInterval } from "../types/datetime.js";
 import { exprKey, Scope } from "./scope.js";
+import { bindPlCall, bindPlField, bindPlMethod, bindPlNode } from "../pl/sql-binding.js";
 
 export interface BindContext {
   /** Plans a subquery whose outer scope is `scope`. */
@@ -156,7 +157,7 @@ const handlers: { [K in Expr["kind"]]: Handler<K> } = {
     };
     return { fn, type: t, constant: false, pos: e.pos, inferType };
   },
-  column(e, scope) {
+  column(e, scope, ctx) {
     let level = 0;
     for (let s: Scope | undefined = scope; s; s = s.parent) {
       if (s.boundary) {
@@ -187,6 +188,8 @@ const handlers: { [K in Expr["kind"]]: Handler<K> } = {
     }
     const name = e.parts.join(".");
     if (e.parts.length === 1 && SQL_VALUE_FUNCTIONS.has(name)) return scalarFunction(name, [], e.pos);
+    const plField = e.parts.length > 1 ? bindPlField(e, scope, ctx) : undefined; // PL-Grizzly: STRUCT column field (sql/pl)
+    if (plField) return plField;
     if (e.parts.length > 1) {
       const rel = e.parts[e.parts.length - 2];
       let known = false;
@@ -480,8 +483,18 @@ const handlers: { [K in Expr["kind"]]: Handler<K> } = {
     if (e.over !== undefined || isWindowName(name)) throw err("42P20", "window functions are not allowed here", e.pos);
     if (isAggregateName(name)) return bindAggregateRef(e, scope, ctx);
     const args = e.args.map((a) => bindExpr(a, scope, ctx));
-    return scalarFunction(name, args, e.pos);
+    // PL-Grizzly: user functions first, then SQL built-ins, then PL-only built-ins (sql/pl).
+    const pl = bindPlCall(e, name, args, false) ?? bindPlMethod(e, args, scope, ctx);
+    if (pl) return pl;
+    try {
+      return scalarFunction(name, args, e.pos);
+    } catch (x) {
+      const plBuiltin = x instanceof KodiakError && x.code === SqlState.undefinedFunction ? bindPlCall(e, name, args, true) : undefined;
+      if (plBuiltin) return plBuiltin;
+      throw x;
+    }
   },
+  pl: (e, scope, ctx) => bindPlNode(e, scope, ctx), // PL-Grizzly expression forms (sql/pl)
   subquery(e, scope, ctx) {
     const sub = subquery(e.query, scope, ctx, e.pos);
     if (sub.node.cols.length !== 1) throw err(SqlState.syntaxError, "subquery must return only one column", e.pos);

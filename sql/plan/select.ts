@@ -2,6 +2,7 @@
 // selection and hash joins; WHERE; GROUP BY/HAVING with hash aggregation; window functions;
 // SELECT list; DISTINCT [ON]; set operations; ORDER BY; LIMIT/OFFSET. Produces PlanNode trees.
 import { systemRelation } from "../pg-catalog-engine.js";
+import { plSystemTable } from "../pl/system-tables.js";
 import { KodiakError, SqlState } from "../../util/index.js";
 import { type CatalogData, findTable, findView, type TableMeta } from "../catalog/catalog.js";
 import { parseStatement } from "../parser/parse.js";
@@ -328,6 +329,8 @@ function planFromItem(item: FromItem, scope: Scope, pc: PlanContext): Rel {
         const cols = renameCols(renameCols(node.cols, v.columns, alias, item.pos), item.alias?.columns ?? [], alias, item.pos);
         return { node: new RenameNode(node, cols), cols };
       }
+      const plSys = item.name.schema ? undefined : plSystemTable(item.name.name, alias); // PL-Grizzly system tables (sql/pl)
+      if (plSys) return { node: plSys, cols: [...plSys.cols] };
       // pg_catalog / information_schema relations psql and drivers query.
       const sys = systemRelation(pc.catalog, item.name.schema, item.name.name, alias);
       if (sys) return sys;

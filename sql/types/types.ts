@@ -3,6 +3,7 @@
 import { KodiakError, SqlState } from "../../util/index.js";
 import { PgOid, type SqlType } from "../api.js";
 import type { TypeRef } from "../parser/ast.js";
+import { plStructColumnType } from "../pl/type-hook.js";
 
 export type TypeId =
   | "bool"
@@ -31,6 +32,8 @@ export interface DataType {
   readonly id: TypeId;
   readonly typmod: number;
   readonly elem?: DataType;
+  /** PL-Grizzly STRUCT type name of a jsonb column declared with that type (sql/pl). */
+  readonly plStruct?: string;
 }
 
 const simple = (id: TypeId): DataType => ({ id, typmod: -1 });
@@ -68,6 +71,9 @@ const NAMES: Record<string, TypeId> = {
   integer: "int4",
   int8: "int8",
   bigint: "int8",
+  int16: "int2", // PL-Grizzly spellings (docs/pl-grizzly.md 3.1)
+  int32: "int4",
+  int64: "int8",
   serial: "int4",
   bigserial: "int8",
   real: "float4",
@@ -100,6 +106,8 @@ const NAMES: Record<string, TypeId> = {
 export function resolveTypeRef(ref: TypeRef, position?: number): DataType {
   let id = NAMES[ref.name];
   if (id === undefined && ref.name.startsWith("_")) id = NAMES[ref.name.slice(1)];
+  const plStruct = id === undefined && ref.arrayDims === 0 ? plStructColumnType(ref.name) : undefined; // PL-Grizzly STRUCT
+  if (plStruct) return plStruct;
   if (id === undefined) throw new KodiakError(SqlState.undefinedObject, `type "${ref.name}" does not exist`, { position });
   let typmod = -1;
   if (id === "numeric" && ref.args.length > 0) {

@@ -1,0 +1,127 @@
+// `npm run bench -- pl`: PL-Grizzly against PostgreSQL's PL/pgSQL in the same run: a function
+// doing 1M iterations of integer arithmetic, recursive fib(25), a loop inserting 100k rows and a
+// trigger on 100k inserts. Kodiak runs embedded (in-memory store); PostgreSQL is a throwaway
+// server (tests/differential/pg-server.ts). Not a test.
+//
+// options: --scale F (multiplies iteration and row counts, default 1), --only kodiak|postgres
+
+import { resolve } from "node:path";
+import { KvSqlEngine } from "../sql/engine/engine.js";
+import { MemoryKvStore } from "../sql/kv/index.js";
+import { startPostgres } from "../tests/differential/pg-server.js";
+import { formatTable, newResults, row, writeResults } from "./support/results.js";
+
+interface Case {
+  readonly name: string;
+  readonly kodiak: { setup: string; run: string };
+  readonly postgres: { setup: string; run: string };
+}
+
+function cases(scale: number): Case[] {
+  const iters = Math.max(1, Math.round(1_000_000 * scale));
+  const rows = Math.max(1, Math.round(100_000 * scale));
+  return [
+    {
+      name: `loop ${iters} iterations`,
+      kodiak: {
+        setup:
+          "CREATE FUNCTION spin(n: INT64) RETURNS INT64 { LET s = 0; LET i = 0; WHILE i < n { SET i = i + 1; SET s = (s + i * 3) % 1000003 }; s };",
+        run: `SELECT spin(${iters});`,
+      },
+      postgres: {
+        setup:
+          "CREATE FUNCTION spin(n bigint) RETURNS bigint LANGUAGE plpgsql AS $$ DECLARE s bigint := 0; i bigint := 0; BEGIN WHILE i < n LOOP i := i + 1; s := (s + i * 3) % 1000003; END LOOP; RETURN s; END $$;",
+        run: `SELECT spin(${iters});`,
+      },
+    },
+    {
+      name: "fib(25) recursive",
+      kodiak: {
+        setup: "CREATE FUNCTION fib(n: INT64) RETURNS INT64 { IF n < 2 { n } ELSE { fib(n - 1) + fib(n - 2) } };",
+        run: "SELECT fib(25);",
+      },
+      postgres: {
+        setup:
+          "CREATE FUNCTION fib(n bigint) RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN IF n < 2 THEN RETURN n; END IF; RETURN fib(n - 1) + fib(n - 2); END $$;",
+        run: "SELECT fib(25);",
+      },
+    },
+    {
+      name: `loop inserting ${rows} rows`,
+      kodiak: {
+        setup: "CREATE TABLE li (id INT64, v INT64);",
+        run: `DO { FOR i IN 1..${rows} { INSERT INTO li VALUES ({i}, {i} * 2) } };`,
+      },
+      postgres: {
+        setup: "CREATE TABLE li (id bigint, v bigint);",
+        run: `DO $$ BEGIN FOR i IN 1..${rows} LOOP INSERT INTO li VALUES (i, i * 2); END LOOP; END $$;`,
+      },
+    },
+    {
+      name: `trigger on ${rows} inserts`,
+      kodiak: {
+        setup: "CREATE TABLE ti (id INT64, qty INT64); CREATE TRIGGER clamp BEFORE INSERT ON ti { IF NEW.qty < 0 { SET NEW.qty = 0 } };",
+        run: `INSERT INTO ti SELECT g, g % 7 - 3 FROM generate_series(1, ${rows}) AS g;`,
+      },
+      postgres: {
+        setup:
+          "CREATE TABLE ti (id bigint, qty bigint); CREATE FUNCTION clamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.qty < 0 THEN NEW.qty := 0; END IF; RETURN NEW; END $$; CREATE TRIGGER clamp BEFORE INSERT ON ti FOR EACH ROW EXECUTE FUNCTION clamp();",
+        run: `INSERT INTO ti SELECT g, g % 7 - 3 FROM generate_series(1, ${rows}) AS g;`,
+      },
+    },
+  ];
+}
+
+async function timeKodiak(c: Case): Promise<number> {
+  const engine = new KvSqlEngine(new MemoryKvStore());
+  try {
+    const s = await engine.openSession({ user: "bench", database: "bench" });
+    for await (const _ of s.run(c.kodiak.setup)) {
+      // setup results are not measured
+    }
+    const t0 = performance.now();
+    for await (const _ of s.run(c.kodiak.run)) {
+      // drain
+    }
+    return performance.now() - t0;
+  } finally {
+    await engine.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  let scale = 1;
+  let only: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--scale") scale = Number(argv[++i]);
+    else if (argv[i] === "--only") only = argv[++i];
+    else throw new Error(`unknown option ${argv[i]}`);
+  }
+  if (!(scale > 0)) throw new Error("--scale must be > 0");
+  const results = newResults("pl", new Date());
+  const pgServer = only === "kodiak" ? undefined : await startPostgres();
+  try {
+    const pgClient = pgServer === undefined ? undefined : await pgServer.connect();
+    for (const c of cases(scale)) {
+      const kodiak = only === "postgres" ? undefined : await timeKodiak(c);
+      const peers: Record<string, number> = {};
+      if (pgClient !== undefined) {
+        await pgClient.query(c.postgres.setup);
+        const t0 = performance.now();
+        await pgClient.query(c.postgres.run);
+        peers.postgres = performance.now() - t0;
+        await pgClient.query("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
+      }
+      results.rows.push(row(c.name, "ms", false, kodiak, peers));
+    }
+    await pgClient?.end();
+  } finally {
+    await pgServer?.stop();
+  }
+  results.notes.push(`scale ${scale}; Kodiak embedded with the in-memory store; ratio = kodiak ms / postgres ms (lower is better)`);
+  console.log(formatTable(results.rows));
+  console.log(`results: ${writeResults(resolve(import.meta.dirname, "..", ".."), results)}`);
+}
+
+await main();

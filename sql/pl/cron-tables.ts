@@ -1,0 +1,102 @@
+// Rows of the read-only PL-Grizzly system tables — kodiak_cron_jobs and kodiak_cron_runs
+// (section 13), kodiak_functions, kodiak_types and kodiak_triggers (the catalog listing) — as
+// SqlValues with PostgreSQL column types, for the engine to expose as virtual tables.
+
+import { PgOid, type ResultColumn, type SqlValue } from "../api.js";
+import type { MemoryCatalog } from "./catalog.js";
+import { nextRunMs } from "./cron-scheduler.js";
+import { typeName } from "./types.js";
+import { formatTimestamp } from "./values.js";
+
+const col = (name: string, t: "text" | "bool" | "timestamptz"): ResultColumn => ({ name, type: { name: t, oid: PgOid[t], typmod: -1 } });
+const ts = (ms: number | null): SqlValue => (ms === null ? null : formatTimestamp(ms, true));
+
+export const CRON_JOBS_COLUMNS: readonly ResultColumn[] = [
+  col("name", "text"),
+  col("schedule", "text"),
+  col("timezone", "text"),
+  col("on_missed", "text"),
+  col("action", "text"),
+  col("paused", "bool"),
+  col("next_run", "timestamptz"),
+  col("created_at", "timestamptz"),
+];
+
+export const CRON_RUNS_COLUMNS: readonly ResultColumn[] = [
+  col("job", "text"),
+  col("scheduled_for", "timestamptz"),
+  col("started_at", "timestamptz"),
+  col("finished_at", "timestamptz"),
+  col("status", "text"),
+  col("error", "text"),
+];
+
+export function cronJobsRows(catalog: MemoryCatalog, nowMs: number): SqlValue[][] {
+  return [...catalog.cronJobs.values()].map((j) => [
+    j.name,
+    j.schedule,
+    j.timezone,
+    j.onMissed,
+    j.actionText,
+    j.paused,
+    ts(nextRunMs(j, nowMs)),
+    ts(j.createdAtMs),
+  ]);
+}
+
+export function cronRunsRows(catalog: MemoryCatalog): SqlValue[][] {
+  return catalog.cronRuns.map((r) => [r.job, ts(r.scheduledForMs), ts(r.startedAtMs), ts(r.finishedAtMs), r.status, r.error]);
+}
+
+export const FUNCTIONS_COLUMNS: readonly ResultColumn[] = [
+  col("name", "text"),
+  col("receiver", "text"),
+  col("arguments", "text"),
+  col("returns", "text"),
+  col("kind", "text"),
+  col("immutable", "bool"),
+  col("source", "text"),
+];
+
+export function functionsRows(catalog: MemoryCatalog): SqlValue[][] {
+  return [...catalog.functions.values()].map((f) => [
+    f.def.name,
+    f.def.receiver,
+    f.def.params.map((p, i) => `${p.name}: ${typeName(f.paramTypes[i]!)}${p.default === null ? "" : " = …"}`).join(", "),
+    typeName(f.returnType),
+    f.def.async ? "ASYNC" : "SYNC",
+    f.def.immutable,
+    f.def.source,
+  ]);
+}
+
+export const TYPES_COLUMNS: readonly ResultColumn[] = [
+  col("name", "text"),
+  col("kind", "text"),
+  col("fields", "text"),
+  col("sqlstate", "text"),
+];
+
+export function typesRows(catalog: MemoryCatalog): SqlValue[][] {
+  return [...catalog.types.entries()].map(([name, t]) => {
+    const fields = t.k === "struct" ? t.fields : t.k === "exception" ? (t.def?.fields ?? []) : [];
+    return [
+      name,
+      t.k === "struct" ? "STRUCT" : "EXCEPTION",
+      fields.map((f) => `${f.name}: ${typeName(f.type)}`).join(", "),
+      t.k === "exception" ? (t.def?.sqlstate ?? null) : null,
+    ];
+  });
+}
+
+export const TRIGGERS_COLUMNS: readonly ResultColumn[] = [
+  col("name", "text"),
+  col("table_name", "text"),
+  col("timing", "text"),
+  col("events", "text"),
+  col("source", "text"),
+];
+
+export function triggersRows(catalog: MemoryCatalog): SqlValue[][] {
+  return [...catalog.triggers.values()].map((t) => [t.name, t.table, t.timing, t.events.join(" OR "), t.source]);
+}
