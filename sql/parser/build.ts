@@ -800,6 +800,23 @@ export class AstBuilder {
     if (ctx instanceof P.OrExprContext)
       return { kind: "or", pos: tpos(ctx.OR()), left: this.expr(ctx.expr(0)!), right: this.expr(ctx.expr(1)!) };
     // PL-Grizzly expression forms: evaluated by sql/pl from their source text.
+    // `pg_catalog.f(x)` parses as a PL member call; with a SQL schema as its base it is a
+    // schema-qualified function call (psql's catalog queries depend on it).
+    if (ctx instanceof P.PlMemberExprContext && ctx.LPAREN() !== null && SQL_SCHEMAS.has(ctx.expr().getText().toLowerCase())) {
+      return {
+        kind: "func",
+        pos: p,
+        name: this.ident(ctx.identifier()),
+        schema: ctx.expr().getText().toLowerCase(),
+        args: ctx.functionArg().map((a) => this.expr(a.expr())),
+        star: false,
+        distinct: false,
+        orderBy: [],
+        withinGroup: [],
+        filter: undefined,
+        over: undefined,
+      };
+    }
     if (isPlExpr(ctx)) return { kind: "pl", pos: p, text: this.source(ctx) };
     throw unsupported(p, "expression");
   }
@@ -993,6 +1010,9 @@ export class AstBuilder {
     return ctx.getText().toLowerCase();
   }
 }
+
+/** Schemas whose `schema.f(...)` is always a SQL function call, never a PL method call. */
+const SQL_SCHEMAS = new Set(["pg_catalog", "information_schema", "public"]);
 
 function isPlExpr(ctx: P.ExprContext): boolean {
   return (

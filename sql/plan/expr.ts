@@ -484,7 +484,9 @@ const handlers: { [K in Expr["kind"]]: Handler<K> } = {
     if (isAggregateName(name)) return bindAggregateRef(e, scope, ctx);
     const args = e.args.map((a) => bindExpr(a, scope, ctx));
     // PL-Grizzly: user functions first, then SQL built-ins, then PL-only built-ins (sql/pl).
-    const pl = bindPlCall(e, name, args, false) ?? bindPlMethod(e, args, scope, ctx);
+    // A function qualified with a SQL schema (pg_catalog.f) is never a PL function or method.
+    const sqlSchema = e.schema !== undefined && ["pg_catalog", "information_schema"].includes(e.schema.toLowerCase());
+    const pl = sqlSchema ? undefined : (bindPlCall(e, name, args, false) ?? bindPlMethod(e, args, scope, ctx));
     if (pl) return pl;
     try {
       return scalarFunction(name, args, e.pos);
