@@ -31,7 +31,7 @@ import { Scope } from "../plan/scope.js";
 import { type PlanContext, planQuery } from "../plan/select.js";
 import { resolveTypeRef, T } from "../types/types.js";
 import { castValue } from "../types/values.js";
-import { buildIndex, dropEntries, insertRow, primaryIndex, scanTable } from "./tables.js";
+import { buildIndex, dropEntries, insertRow, primaryIndex, rekeyByPrimaryKey, scanTable } from "./tables.js";
 import type { Transaction } from "./txn.js";
 
 const err = (code: string, msg: string, pos?: number): KodiakError =>
@@ -498,6 +498,10 @@ export function alterTable(s: AlterTableStmt, txn: Transaction, pc: PlanContext,
         break;
       }
       case "addConstraint": {
+        if (a.constraint.kind === "primaryKey") {
+          addPrimaryKey(txn, cat.tables[oldKey], t, a.constraint, rows, s.pos);
+          break;
+        }
         addConstraint(t, a.constraint, cat, s.pos);
         const added = t.indexes[t.indexes.length - 1];
         if (a.constraint.kind === "unique" && added && !cat.tables[oldKey].indexes.some((i) => i.id === added.id))
@@ -516,6 +520,41 @@ export function alterTable(s: AlterTableStmt, txn: Transaction, pc: PlanContext,
     });
   }
   return { command: "ALTER TABLE", rowCount: 0 };
+}
+
+/** ALTER TABLE ADD PRIMARY KEY: only on a table that has none yet (keyed by its hidden row id). */
+function addPrimaryKey(
+  txn: Transaction,
+  oldT: TableMeta,
+  t: TableMeta,
+  k: Extract<TableConstraint, { kind: "primaryKey" }>,
+  rows: import("../types/values.js").Row[],
+  pos: number,
+): void {
+  const hidden = t.columns.findIndex((x) => x.hidden);
+  if (hidden < 0) throw err(SqlState.invalidTableDefinition, `multiple primary keys for table "${t.name}" are not allowed`, pos);
+  const cols = k.columns.map((x) => {
+    const i = t.columns.findIndex((c) => c.name === x.name && !c.hidden);
+    if (i < 0) throw err(SqlState.undefinedColumn, `column "${x.name}" of relation "${t.name}" does not exist`, pos);
+    return i;
+  });
+  // The row id column is kept last, so removing it shifts no other column.
+  if (hidden !== t.columns.length - 1) throw err(SqlState.internalError, "the hidden row id column is not last", pos);
+  t.columns.splice(hidden, 1);
+  for (const i of cols) t.columns[i].notNull = true;
+  t.primaryKey = cols;
+  t.indexes = [
+    {
+      id: t.nextIndexId++,
+      name: k.name ?? `${t.name}_pkey`,
+      columns: cols,
+      descending: k.columns.map((x) => x.descending),
+      unique: true,
+      primary: true,
+    },
+    ...t.indexes.filter((i) => !i.primary),
+  ];
+  rekeyByPrimaryKey(txn, oldT, t, rows, hidden);
 }
 
 function remapColumns(t: TableMeta, map: (i: number) => number): void {

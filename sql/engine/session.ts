@@ -297,6 +297,25 @@ export class Session implements SqlSession {
       case "analyze":
         if (st.table) requireTable(env.catalog, st.table.schema, st.table.name, st.table.pos + 1);
         return { command: "ANALYZE", rowCount: 0 };
+      case "vacuum":
+        if (this.explicit) throw new KodiakError(SqlState.activeSqlTransaction, "VACUUM cannot run inside a transaction block");
+        for (const t of st.tables) requireTable(env.catalog, t.schema, t.name, t.pos + 1);
+        return { command: "VACUUM", rowCount: 0 };
+      case "truncate":
+        for (const t of st.tables) {
+          const del: Statement = {
+            kind: "delete",
+            pos: t.pos,
+            with: undefined,
+            table: t,
+            alias: undefined,
+            using: [],
+            where: undefined,
+            returning: undefined,
+          };
+          executeDelete(del, pc, env);
+        }
+        return { command: "TRUNCATE TABLE", rowCount: 0 };
       case "set":
         if (st.name === "transaction") return { command: "SET", rowCount: 0 };
         this.settings.set(st.name, st.value);

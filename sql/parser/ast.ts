@@ -496,6 +496,19 @@ export interface DeallocateStmt {
   readonly name: string | undefined; // undefined = ALL
 }
 
+/** TRUNCATE: removes every row of the tables, transactionally. */
+export interface TruncateStmt {
+  readonly kind: "truncate";
+  readonly pos: number;
+  readonly tables: readonly QualifiedName[];
+}
+/** VACUUM: nothing to reclaim by hand here (old versions are collected by retention); checks names. */
+export interface VacuumStmt {
+  readonly kind: "vacuum";
+  readonly pos: number;
+  readonly tables: readonly QualifiedName[];
+}
+
 export type Statement =
   | Query
   | InsertStmt
@@ -517,7 +530,9 @@ export type Statement =
   | CopyStmt
   | PrepareStmt
   | ExecuteStmt
-  | DeallocateStmt;
+  | DeallocateStmt
+  | TruncateStmt
+  | VacuumStmt;
 export type StatementKind = Statement["kind"];
 
 /** One statement of a script with its source span (0-based, end exclusive). */

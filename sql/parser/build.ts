@@ -93,6 +93,12 @@ export class AstBuilder {
       const id = ctx.identifier();
       return { kind: "deallocate", pos: p, name: id ? this.ident(id) : undefined };
     }
+    if (ctx instanceof P.TruncateStatementContext) {
+      return { kind: "truncate", pos: p, tables: ctx.qualifiedName().map((q) => this.qname(q)) };
+    }
+    if (ctx instanceof P.VacuumStatementContext) {
+      return { kind: "vacuum", pos: p, tables: ctx.qualifiedName().map((q) => this.qname(q)) };
+    }
     throw unsupported(p, "statement");
   }
 
