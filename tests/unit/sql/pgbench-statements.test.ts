@@ -66,3 +66,26 @@ test("ALTER TABLE ADD PRIMARY KEY rekeys a loaded table: lookups, updates and un
   await exec(s, "insert into nul values (NULL)");
   assert.equal((await failure(s, "alter table nul add primary key (k)")).code, "23502");
 });
+
+test("a prepared UPDATE/INSERT/DELETE without RETURNING reports its parameters with inferred types", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  await exec(s, "create table acc (aid int primary key, abalance int, note text)");
+  await exec(s, "insert into acc values (1, 10, 'a')");
+  const upd = await s.prepare("UPDATE acc SET abalance = abalance + $1 WHERE aid = $2", []);
+  assert.deepEqual(
+    upd.paramTypes.map((t) => t.name),
+    ["int4", "int4"],
+  );
+  assert.equal((await s.execute(upd, [5, 1])).rowCount, 1);
+  const ins = await s.prepare("INSERT INTO acc (aid, abalance, note) VALUES ($1, $2, $3)", []);
+  assert.deepEqual(
+    ins.paramTypes.map((t) => t.name),
+    ["int4", "int4", "text"],
+  );
+  await s.execute(ins, [2, 3, "b"]);
+  const del = await s.prepare("DELETE FROM acc WHERE note = $1", []);
+  assert.equal(del.paramTypes.length, 1);
+  assert.equal((await s.execute(del, ["b"])).rowCount, 1);
+  assert.deepEqual(await rows(s, "select aid, abalance from acc"), [[1, 15]]);
+});
