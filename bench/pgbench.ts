@@ -8,7 +8,7 @@
 //          --only postgres|cluster|single (repeatable)  --keep (keep the temp dir)
 
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type PgEndpoint, startKodiakClusterPg, startKodiakSinglePg } from "./support/kodiak-pgwire.js";
@@ -184,6 +184,8 @@ async function main(): Promise<number> {
   const started = new Date();
   const results = newResults("pgbench", started);
   const dir = mkdtempSync(join(tmpdir(), "kodiak-bench-pgbench-"));
+  // PostgreSQL runs as the postgres user and must reach its data dir below this one.
+  chmodSync(dir, 0o755);
   const measured: Record<System, Map<string, PgbenchResult>> = { postgres: new Map(), cluster: new Map(), single: new Map() };
   results.notes.push(
     `pgbench ${o.scripts.join("/")} at -s ${o.scale}, ${o.seconds} s per run, -M ${o.modes.join("/")}, --max-tries ${o.maxTries}; load average at start ${loadavg()[0]?.toFixed(1)}`,
