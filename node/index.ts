@@ -3,3 +3,4 @@ export { openReplica, type Replica, type ReplicaOptions } from "./replica.js";
 export { NotLeaderError, type NodeRuntime, type NodeStatus } from "./runtime/index.js";
 export type { RaftTransport } from "./transport/index.js";
 export { checkIdentity, readIdentity, writeIdentity } from "./runtime/index.js";
+export { entryIndexOf, snapshotTimestampAt } from "./state-machine/index.js";

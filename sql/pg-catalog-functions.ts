@@ -35,6 +35,7 @@ export class PgCatalogFunctions {
     "col_description",
     "pg_relation_is_publishable",
     "pg_get_viewdef",
+    "array_to_string",
   ] as const;
 
   call(name: (typeof PgCatalogFunctions.names)[number], args: SqlValue[]): SqlValue {
@@ -62,6 +63,14 @@ export class PgCatalogFunctions {
         return false;
       case "pg_get_viewdef":
         return this.input.relations.find((r) => r.oid === n(0))?.viewDefinition ?? null;
+      case "array_to_string": {
+        const [arr, sep] = args;
+        if (!Array.isArray(arr) || typeof sep !== "string") return null;
+        return arr
+          .filter((x) => x !== null)
+          .map(String)
+          .join(sep);
+      }
     }
   }
 

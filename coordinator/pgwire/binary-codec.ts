@@ -7,6 +7,7 @@ import { KodiakError, SqlState } from "../../util/index.js";
 import { ByteReader } from "./byte-reader.js";
 import { ByteWriter } from "./byte-writer.js";
 import { dateToDays, daysToDate, timestampToUs, timeToUs, usToTime, usToTimestamp } from "./datetime-binary.js";
+import { formatInterval, parseInterval } from "./interval-binary.js";
 import { decodeNumeric, encodeNumeric } from "./numeric-binary.js";
 import { ARRAY_ELEMENT_OIDS, sqlTypeOf } from "./type-info.js";
 
@@ -104,6 +105,14 @@ function encodeUnchecked(value: SqlValue, type: SqlType): Buffer {
     case PgOid.timestamp:
     case PgOid.timestamptz:
       return fixed(8, (b) => b.writeBigInt64BE(timestampToUs(asString(value, type), type.oid === PgOid.timestamptz)));
+    case PgOid.interval: {
+      const p = parseInterval(asString(value, type));
+      return fixed(16, (b) => {
+        b.writeBigInt64BE(p.us, 0);
+        b.writeInt32BE(p.days, 8);
+        b.writeInt32BE(p.months, 12);
+      });
+    }
     default:
       throw unsupported(type);
   }
@@ -217,6 +226,10 @@ export function decodeBinary(bytes: Buffer, type: SqlType): SqlValue {
     case PgOid.timestamp:
     case PgOid.timestamptz:
       return usToTimestamp(exact(bytes, 8, type).readBigInt64BE(0), type.oid === PgOid.timestamptz);
+    case PgOid.interval: {
+      const b = exact(bytes, 16, type);
+      return formatInterval({ us: b.readBigInt64BE(0), days: b.readInt32BE(8), months: b.readInt32BE(12) });
+    }
     default:
       throw unsupported(type);
   }

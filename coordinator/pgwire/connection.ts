@@ -21,9 +21,10 @@ import { WRITE_FLUSH_BYTES } from "./constants.js";
 import { authenticate } from "./connection-auth.js";
 import { FrameSource, FrameTimeout } from "./frame-source.js";
 import { type FrontendMessage, parseFrontend, parseStartup } from "./frontend.js";
-import { startupParameterStatus } from "./parameter-status.js";
+import { ReportedParameters } from "./parameter-status.js";
 import { QueryHandler } from "./query-handler.js";
 import { errorFields, FatalConnectionError, fatal, isFatalForConnection } from "./wire-errors.js";
+import type { StatementAdmission } from "./server.js";
 import type { WireIo } from "./wire-io.js";
 
 /** What a connection needs from its server. */
@@ -38,6 +39,7 @@ export interface ConnectionHost {
   readonly sessionCloseTimeoutMs: number;
   readonly serverVersion: string;
   readonly tls: SecureContext | undefined;
+  readonly admission: StatementAdmission | undefined;
   cancel(processId: number, secretKey: number): void;
   /** Counts a connection closed for a protocol violation (metrics). */
   countProtocolError(): void;
@@ -45,6 +47,8 @@ export interface ConnectionHost {
 
 /** SSLRequest, GSSENCRequest, then the StartupMessage: at most this many startup packets. */
 const MAX_STARTUP_PACKETS = 3;
+/** After our side ends the connection, how long the client gets to close its side. */
+const CLOSE_LINGER_MS = 2_000;
 const SSL_REFUSED = Buffer.from("N");
 const SSL_ACCEPTED = Buffer.from("S");
 
@@ -54,6 +58,7 @@ export class PgWireConnection implements WireIo {
   private readonly frames: FrameSource;
   private readonly logger: Logger;
   private session: SqlSession | undefined;
+  private readonly reported = new ReportedParameters();
   private running: AbortController | undefined;
   private shutdownReason: KodiakError | undefined;
   private closed = false;
@@ -125,9 +130,10 @@ export class PgWireConnection implements WireIo {
     this.session = undefined;
     if (session !== undefined) await this.closeSession(session);
     this.socket.end();
-    const t = this.host.clock.setTimeout(() => this.destroy(), this.host.writeStallTimeoutMs);
-    this.socket.once("close", () => t.cancel());
-    if (this.closed) t.cancel();
+    if (this.closed) return;
+    // Give the client a moment to read the last messages and close its side, then cut it off.
+    const t = this.host.clock.setTimeout(() => this.destroy(), CLOSE_LINGER_MS);
+    this.rawSocket.once("close", () => t.cancel());
   }
 
   private async closeSession(session: SqlSession): Promise<void> {
@@ -219,7 +225,7 @@ export class PgWireConnection implements WireIo {
     } catch (e) {
       throw new FatalConnectionError(e instanceof KodiakError ? e : new KodiakError(SqlState.internalError, String(e)));
     }
-    for (const [name, value] of startupParameterStatus(this.session, this.host.serverVersion, parameters)) {
+    for (const [name, value] of this.reported.startup(this.session, this.host.serverVersion, parameters)) {
       backend.parameterStatus(this.out, name, value);
     }
     backend.backendKeyData(this.out, this.processId, this.secretKey);
@@ -238,7 +244,7 @@ export class PgWireConnection implements WireIo {
   // ---- serving -------------------------------------------------------------------------
 
   private async serve(): Promise<void> {
-    const handler = new QueryHandler(this.session!, this, this.logger);
+    const handler = new QueryHandler(this.session!, this, this.logger, this.reported);
     handler.readyForQuery();
     for (;;) {
       const msg = await this.readMessage(this.idleTimeout());
@@ -294,9 +300,12 @@ export class PgWireConnection implements WireIo {
             timeoutMs,
           )
         : undefined;
+    let release: (() => void) | undefined;
     try {
+      release = await this.host.admission?.acquire(controller.signal);
       return await fn(controller.signal);
     } finally {
+      release?.();
       timer?.cancel();
       this.running = undefined;
     }

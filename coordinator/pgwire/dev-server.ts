@@ -1,22 +1,32 @@
-// Development entry point: serves pgwire on a loopback port over the in-memory fake engine (or
-// the real SQL engine once sql/ exports one) so humans and tests can point psql/pgbench at it.
-// Usage: node dist/coordinator/pgwire/dev-server.js [--host 127.0.0.1] [--port 5433] [--engine fake|real]
+// Development entry point: serves pgwire on a loopback port over the SQL engine with an in-memory
+// store (or the tiny fake engine) so humans and tests can point psql/pgbench at it.
+// Usage: node dist/coordinator/pgwire/dev-server.js [--host 127.0.0.1] [--port 5433] [--engine real|fake]
 //        [--user NAME --password PW [--auth scram-sha-256|password]] [--max-connections N]
-//        [--tls-cert cert.pem --tls-key key.pem]
+//        [--tls-cert cert.pem --tls-key key.pem] [--nodes 1=127.0.0.1:7001,2=...] (engine on a running cluster)
 
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import type { SqlEngine } from "../../sql/api.js";
-import { createLogger } from "../../util/index.js";
+import { KvSqlEngine, MemoryKvStore, type SqlEngine } from "../../sql/index.js";
+import { createLogger, type Logger } from "../../util/index.js";
+import { RemoteSqlEngine } from "../sql-host/index.js";
 import { FakeSqlEngine } from "./dev/fake-sql-engine.js";
 import { PgWireServer } from "./server.js";
 
-async function loadEngine(kind: string): Promise<SqlEngine> {
+function loadEngine(kind: string, nodes: string | undefined, logger: Logger): SqlEngine {
+  if (nodes !== undefined) {
+    const map = new Map(
+      nodes.split(",").map((entry): [number, string] => {
+        const [id, address] = entry.split("=");
+        if (id === undefined || address === undefined || !/^\d+$/.test(id))
+          throw new Error(`bad --nodes entry "${entry}": use ID=HOST:PORT`);
+        return [Number(id), address];
+      }),
+    );
+    return new RemoteSqlEngine({ nodes: map, logger });
+  }
   if (kind === "fake") return new FakeSqlEngine();
-  const mod: Record<string, unknown> = await import("../../sql/index.js" as string);
-  const create = mod.createSqlEngine;
-  if (typeof create !== "function") throw new Error("sql/index.js does not export createSqlEngine(); use --engine fake");
-  return (await create()) as SqlEngine;
+  if (kind === "real") return new KvSqlEngine(new MemoryKvStore());
+  throw new Error(`unknown --engine ${kind}: use real or fake`);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -25,17 +35,18 @@ export async function main(argv: string[]): Promise<number> {
     options: {
       host: { type: "string", default: "127.0.0.1" },
       port: { type: "string", default: "5433" },
-      engine: { type: "string", default: "fake" },
+      engine: { type: "string", default: "real" },
       user: { type: "string" },
       password: { type: "string" },
       auth: { type: "string", default: "scram-sha-256" },
       "max-connections": { type: "string", default: "100" },
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
+      nodes: { type: "string" },
     },
   });
   const logger = createLogger("pgwire-dev");
-  const engine = await loadEngine(values.engine);
+  const engine = loadEngine(values.engine, values.nodes, logger);
   const users = values.user !== undefined && values.password !== undefined ? { [values.user]: values.password } : undefined;
   const method = values.auth === "password" ? "password" : "scram-sha-256";
   const server = new PgWireServer({

@@ -4,5 +4,5 @@ export type { PgWireAuthOptions } from "./auth.js";
 export { decodeBinary, encodeBinary } from "./binary-codec.js";
 export { MAX_FRAME_BYTES } from "./constants.js";
 export { DEFAULT_SERVER_VERSION } from "./parameter-status.js";
-export { DEFAULT_MAX_CONNECTIONS, PgWireServer, type PgWireServerOptions, type PgWireStats } from "./server.js";
+export { DEFAULT_MAX_CONNECTIONS, PgWireServer, type PgWireServerOptions, type PgWireStats, type StatementAdmission } from "./server.js";
 export { formatFloat, formatTextValue, parseArrayText, parseTextValue } from "./text-format.js";

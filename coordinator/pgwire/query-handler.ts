@@ -8,6 +8,7 @@ import { backend, type TransactionStatusByte } from "./backend.js";
 import { copyIn, copyOut } from "./copy.js";
 import { ExtendedQuery, isEmptyQuery } from "./extended-query.js";
 import type { FrontendMessage } from "./frontend.js";
+import type { ReportedParameters } from "./parameter-status.js";
 import { commandTag, fieldDescriptions, writeRows } from "./results.js";
 import { errorFields, FatalConnectionError, isFatalForConnection } from "./wire-errors.js";
 import type { WireIo } from "./wire-io.js";
@@ -28,11 +29,13 @@ export class QueryHandler {
     private readonly session: SqlSession,
     private readonly io: WireIo,
     private readonly logger: Logger,
+    private readonly reported: ReportedParameters,
   ) {
     this.extended = new ExtendedQuery(session, io);
   }
 
   readyForQuery(): void {
+    for (const [name, value] of this.reported.changes(this.session)) backend.parameterStatus(this.io.out, name, value);
     const status = STATUS_BYTES[this.session.transactionStatus()];
     if (status === "I") this.extended.endOfTransaction();
     backend.readyForQuery(this.io.out, status);

@@ -12,6 +12,15 @@ import { MAX_FRAME_BYTES } from "./constants.js";
 import { type ConnectionHost, PgWireConnection } from "./connection.js";
 import { DEFAULT_SERVER_VERSION } from "./parameter-status.js";
 
+/**
+ * Statement admission shared with the other front ends (the coordinator passes one controller,
+ * e.g. coordinator/grpc's AdmissionController): acquire resolves with a release function, or
+ * rejects (53300 when full, 57014 when the signal fires while waiting).
+ */
+export interface StatementAdmission {
+  acquire(signal?: AbortSignal): Promise<() => void>;
+}
+
 export interface PgWireServerOptions {
   engine: SqlEngine;
   logger?: Logger;
@@ -31,6 +40,8 @@ export interface PgWireServerOptions {
   /** Bound on close(): connections still open after it are destroyed (default 5 s). */
   shutdownTimeoutMs?: number;
   serverVersion?: string;
+  /** Bounds statements running at once across connections; none by default. */
+  admission?: StatementAdmission;
 }
 
 /** Counters for the coordinator's /metrics (kodiak_pgwire_*). */
@@ -52,6 +63,8 @@ export class PgWireServer {
   private readonly maxConnections: number;
   private readonly shutdownTimeoutMs: number;
   private readonly connections = new Map<number, { conn: PgWireConnection; done: Promise<void> }>();
+  /** Every accepted socket until it closes (a finished connection may linger briefly). */
+  private readonly sockets = new Set<Socket>();
   private nextProcessId = 1;
   private closing = false;
   private readonly counters = { accepted: 0, rejected: 0, protocolErrors: 0, cancels: 0 };
@@ -69,6 +82,7 @@ export class PgWireServer {
       sessionCloseTimeoutMs: options.sessionCloseTimeoutMs ?? 10_000,
       serverVersion: options.serverVersion ?? DEFAULT_SERVER_VERSION,
       tls,
+      admission: options.admission,
       cancel: (processId, secretKey) => this.cancel(processId, secretKey),
       countProtocolError: () => {
         this.counters.protocolErrors++;
@@ -113,6 +127,8 @@ export class PgWireServer {
   }
 
   private accept(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once("close", () => this.sockets.delete(socket));
     if (this.closing || this.connections.size >= this.maxConnections + MAX_REJECTING_CONNECTIONS) {
       this.counters.rejected++;
       socket.destroy();
@@ -151,6 +167,7 @@ export class PgWireServer {
     await Promise.race([Promise.all(entries.map((e) => e.done)), timedOut]);
     timer?.cancel();
     for (const e of this.connections.values()) e.conn.destroy();
+    for (const socket of this.sockets) socket.destroy();
     await listenerClosed;
     this.host.logger.info({}, "pgwire closed");
   }

@@ -1,10 +1,11 @@
 // The SQL engine's KvStore over one local Raft replica: snapshot reads come from the local
-// storage engine at a timestamp (= a log index), commits are TxnCommit proposals validated at
+// storage engine at a timestamp (derived from the applied log index), commits are TxnCommit proposals validated at
 // apply on every replica. Linearizability is the caller's job: await barrier() (ReadIndex)
 // before starting a transaction, so its snapshot includes every write acknowledged before.
 
 import { TxnCommit, TxnResult } from "../../proto/gen/txn.js";
 import type { CommitRequest, KeyRange, KvEntry, KvStore } from "../../sql/index.js";
+import { snapshotTimestampAt } from "../../node/index.js";
 import type { Store } from "../../storage/index.js";
 import { assert, KodiakError, SqlState } from "../../util/index.js";
 
@@ -37,7 +38,7 @@ export class ReplicatedKvStore implements KvStore {
   snapshotTimestamp(): bigint {
     // Every entry up to the applied index is reflected in the store, so a snapshot at it is a
     // consistent prefix of the log.
-    return BigInt(this.replica.appliedIndex());
+    return BigInt(snapshotTimestampAt(this.replica.appliedIndex()));
   }
 
   get(key: Uint8Array, ts: bigint): KvEntry | undefined {

@@ -5,7 +5,7 @@
 import { KvCommand, KvResult } from "../../proto/gen/raft.js";
 import { TxnCommit, TxnResult } from "../../proto/gen/txn.js";
 import type { NodeRuntime } from "../runtime/index.js";
-import type { MemoryKvStateMachine } from "../state-machine/index.js";
+import { entryIndexOf, type MemoryKvStateMachine } from "../state-machine/index.js";
 import type { Store } from "../../storage/index.js";
 import { KodiakError } from "../../util/index.js";
 
@@ -14,12 +14,15 @@ export interface KvBackend {
   write(cmd: KvCommand): Promise<KvResult>;
   /** The newest applied value of key (undefined if absent). */
   get(key: Uint8Array): Uint8Array | undefined;
+  /** Newest values of keys in [start, end) in key order, at most `limit`. */
+  scan(start: Uint8Array, end: Uint8Array | undefined, limit: number): { key: Uint8Array; value: Uint8Array }[];
 }
 
 export function memoryKvBackend(runtime: NodeRuntime, kv: MemoryKvStateMachine): KvBackend {
   return {
     write: async (cmd) => KvResult.decode(await runtime.propose(KvCommand.encode(cmd).finish())),
     get: (key) => kv.get(key),
+    scan: (start, end, limit) => kv.scan(start, end, limit),
   };
 }
 
@@ -39,7 +42,7 @@ export function storeKvBackend(runtime: NodeRuntime, store: Store): KvBackend {
       if (cmd.put !== undefined) {
         const r = await run({ writes: [{ key: cmd.put.key, value: cmd.put.value, delete: false }] });
         if (!r.committed) fail(r);
-        return { ok: true, found: true, value: EMPTY, current: EMPTY, index: r.commitTs };
+        return { ok: true, found: true, value: EMPTY, current: EMPTY, index: entryIndexOf(r.commitTs) };
       }
       if (cmd.delete !== undefined) {
         const key = cmd.delete.key;
@@ -48,7 +51,7 @@ export function storeKvBackend(runtime: NodeRuntime, store: Store): KvBackend {
           writes: [{ key, value: EMPTY, delete: true }],
         });
         if (!r.committed && r.failedCondition < 0) fail(r);
-        return { ok: true, found: r.committed, value: EMPTY, current: EMPTY, index: r.commitTs };
+        return { ok: true, found: r.committed, value: EMPTY, current: EMPTY, index: entryIndexOf(r.commitTs) };
       }
       if (cmd.cas !== undefined) {
         const { key, expected, expectAbsent, value } = cmd.cas;
@@ -62,11 +65,21 @@ export function storeKvBackend(runtime: NodeRuntime, store: Store): KvBackend {
           found: r.committed || r.currentFound,
           value: EMPTY,
           current: r.committed ? EMPTY : Buffer.from(r.current),
-          index: r.commitTs,
+          index: entryIndexOf(r.commitTs),
         };
       }
       throw new KodiakError("22023", "empty KV command");
     },
     get: (key) => store.get(key),
+    scan: (start, end, limit) => {
+      const out: { key: Uint8Array; value: Uint8Array }[] = [];
+      for (const e of store.scan(
+        end === undefined ? { start: Buffer.from(start) } : { start: Buffer.from(start), end: Buffer.from(end) },
+      )) {
+        if (out.length >= limit) break;
+        out.push({ key: e.key, value: e.value });
+      }
+      return out;
+    },
   };
 }

@@ -2,4 +2,11 @@
 // state machine (production) and the in-memory KV fixture (tests).
 export { type AppliedCommand, type DurableStateMachine, isDurable, type StateMachine } from "./api.js";
 export { MAX_SCAN_ROWS, MemoryKvStateMachine } from "./memory-kv.js";
-export { MAX_TXN_OPS, TxnStoreStateMachine } from "./txn-store.js";
+export {
+  COMMIT_TS_PER_ENTRY,
+  commitTimestampOf,
+  entryIndexOf,
+  MAX_TXN_OPS,
+  snapshotTimestampAt,
+  TxnStoreStateMachine,
+} from "./txn-store.js";

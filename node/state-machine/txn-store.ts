@@ -1,11 +1,12 @@
 // Transactional MVCC state machine over the storage engine: applies TxnCommit commands in log
 // order with optimistic-concurrency validation (read keys, scanned ranges, conditions) and writes
-// versions at commit timestamp = the entry's log index. Deterministic: no clock, no randomness;
-// a rejected command is a result, never a throw, so every replica reaches the same state.
+// versions at a commit timestamp derived from the entry's log index and the command's position in
+// the entry (the runtime batches commands). Deterministic: no clock, no randomness; a rejected
+// command is a result, never a throw, so every replica reaches the same state.
 
 import { TxnCommit, TxnResult } from "../../proto/gen/txn.js";
 import { maxKeyBytes, maxValueBytes, type Store, type WriteOp } from "../../storage/index.js";
-import { KodiakError, SqlState } from "../../util/index.js";
+import { assert, KodiakError, SqlState } from "../../util/index.js";
 
 import type { AppliedCommand, DurableStateMachine } from "./api.js";
 
@@ -15,10 +16,34 @@ import type { AppliedCommand, DurableStateMachine } from "./api.js";
  */
 export const MAX_TXN_OPS = 1_000_000;
 
+/**
+ * Commit timestamps per log entry: command k of the entry at index i commits at i * this + k.
+ * Must exceed the runtime's commands per entry (512). Timestamps stay below 2^53 for 8.8e12
+ * entries (280 years at 1000 entries per second).
+ */
+export const COMMIT_TS_PER_ENTRY = 1024;
+
+export function commitTimestampOf(index: number, position: number): number {
+  return index * COMMIT_TS_PER_ENTRY + position;
+}
+
+/** The snapshot timestamp that sees every command of every entry up to appliedIndex. */
+export function snapshotTimestampAt(appliedIndex: number): number {
+  return appliedIndex * COMMIT_TS_PER_ENTRY + (COMMIT_TS_PER_ENTRY - 1);
+}
+
+/** The log index of the entry a commit timestamp belongs to. */
+export function entryIndexOf(commitTs: number): number {
+  return Math.floor(commitTs / COMMIT_TS_PER_ENTRY);
+}
+
 const EMPTY = Buffer.alloc(0);
 
 export class TxnStoreStateMachine implements DurableStateMachine {
   private checkpointed: number;
+  /** Index and position of the last command applied: commands of one entry arrive in a row. */
+  private lastIndex = -1;
+  private position = 0;
 
   constructor(readonly store: Store) {
     this.checkpointed = store.appliedIndex;
@@ -43,6 +68,14 @@ export class TxnStoreStateMachine implements DurableStateMachine {
   }
 
   applyCommit(cmd: AppliedCommand): TxnResult {
+    if (cmd.index === this.lastIndex) this.position++;
+    else {
+      assert(cmd.index > this.lastIndex, "commands are applied in log order");
+      this.lastIndex = cmd.index;
+      this.position = 0;
+    }
+    assert(this.position < COMMIT_TS_PER_ENTRY, "more commands in one entry than commit timestamps per entry");
+    const commitTs = commitTimestampOf(cmd.index, this.position);
     let txn: TxnCommit;
     try {
       txn = TxnCommit.decode(cmd.command);
@@ -52,8 +85,12 @@ export class TxnStoreStateMachine implements DurableStateMachine {
     const ops = txn.reads.length + txn.ranges.length + txn.writes.length + txn.conditions.length;
     if (ops > MAX_TXN_OPS)
       return this.reject(cmd, SqlState.programLimitExceeded, `transaction too large: ${ops} operations (limit ${MAX_TXN_OPS})`);
-    if (txn.readTs >= cmd.index) {
-      return this.reject(cmd, SqlState.invalidParameterValue, `read timestamp ${txn.readTs} is not before the commit index ${cmd.index}`);
+    if (txn.readTs >= commitTs) {
+      return this.reject(
+        cmd,
+        SqlState.invalidParameterValue,
+        `read timestamp ${txn.readTs} is not before the commit timestamp ${commitTs}`,
+      );
     }
     if ((txn.reads.length > 0 || txn.ranges.length > 0) && txn.readTs < this.store.retentionTs) {
       return this.reject(cmd, "72000", "snapshot too old: versions read were garbage-collected; retry the transaction");
@@ -106,8 +143,8 @@ export class TxnStoreStateMachine implements DurableStateMachine {
     );
     // Every entry advances the store's applied index (also empty or rejected ones) so recovery
     // replays from the right place; writeBatch does both atomically.
-    this.store.writeBatch(writes, cmd.index, cmd.index);
-    return { committed: true, commitTs: cmd.index, code: "", message: "", failedCondition: -1, currentFound: false, current: EMPTY };
+    this.store.writeBatch(writes, commitTs, cmd.index);
+    return { committed: true, commitTs, code: "", message: "", failedCondition: -1, currentFound: false, current: EMPTY };
   }
 
   private reject(cmd: AppliedCommand, code: string, message: string): TxnResult {

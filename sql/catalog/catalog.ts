@@ -57,8 +57,17 @@ export interface ViewMeta {
   sql: string;
 }
 
+/** ANALYZE statistics of one table: row count and distinct non-null values per column. */
+export interface TableStats {
+  rows: number;
+  distinct: number[];
+  nullFraction: number[];
+}
+
 export interface CatalogData {
   version: number;
+  /** Keyed like `tables`; absent until ANALYZE runs. */
+  stats?: Record<string, TableStats>;
   nextTableId: number;
   schemas: string[];
   tables: Record<string, TableMeta>;

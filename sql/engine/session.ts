@@ -29,6 +29,7 @@ import { copyFormat, parseCopy, renderCopyRow } from "./copy.js";
 import { alterTable, createIndex, createSchema, createTable, createView, drop } from "./ddl.js";
 import { describeDmlParams, describeReturning, executeDelete, executeInsert, executeUpdate, insertTextRows } from "./dml.js";
 import { explainLines } from "./explain.js";
+import { analyzeTables } from "./analyze.js";
 import { Settings } from "./settings.js";
 import { Transaction } from "./txn.js";
 
@@ -249,7 +250,9 @@ export class Session implements SqlSession {
   }
 
   private env(txn: Transaction, params: Value[], signal: AbortSignal | undefined, stats?: Env["stats"]): Env {
-    return { params, outer: [], txn, catalog: readCatalog(txn), cache: new Map(), signal, stats };
+    const timeoutMs = parseTimeoutMs(this.settings.get("statement_timeout") ?? "0");
+    const deadline = timeoutMs > 0 ? performance.now() + timeoutMs : undefined;
+    return { params, outer: [], txn, catalog: readCatalog(txn), cache: new Map(), signal, stats, deadline };
   }
 
   private executeIn(
@@ -295,9 +298,13 @@ export class Session implements SqlSession {
         return this.ddl(alterTable(st, txn, pc, env));
       case "explain":
         return this.explain(st.statement, st.analyze, txn, params, pc, signal);
-      case "analyze":
-        if (st.table) requireTable(env.catalog, st.table.schema, st.table.name, st.table.pos + 1);
+      case "analyze": {
+        const tables = st.table
+          ? [requireTable(env.catalog, st.table.schema, st.table.name, st.table.pos + 1)]
+          : Object.values(env.catalog.tables);
+        analyzeTables(txn, tables);
         return { command: "ANALYZE", rowCount: 0 };
+      }
       case "vacuum":
         if (this.explicit) throw new KodiakError(SqlState.activeSqlTransaction, "VACUUM cannot run inside a transaction block");
         for (const t of st.tables) requireTable(env.catalog, t.schema, t.name, t.pos + 1);
@@ -502,6 +509,15 @@ export class Session implements SqlSession {
     void txn;
     return { command: "COPY", rowCount: 0, copyIn: { format: fmt.csv ? "csv" : "text", columnCount: colNames.length, sink } };
   }
+}
+
+/** statement_timeout as PostgreSQL accepts it: milliseconds, or a number with ms/s/min units. */
+function parseTimeoutMs(v: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min)?\s*$/i.exec(v);
+  if (!m) return 0;
+  const n = Number(m[1]);
+  const unit = (m[2] ?? "ms").toLowerCase();
+  return unit === "s" ? n * 1000 : unit === "min" ? n * 60_000 : n;
 }
 
 function asKodiakError(e: unknown): KodiakError {

@@ -72,7 +72,7 @@ selectList: selectItem (COMMA selectItem)*;
 selectItem
     : STAR                                   # starItem
     | qualifiedName DOT STAR                 # qualifiedStarItem
-    | expr (AS? columnAlias)?                # exprItem
+    | expr (AS columnAlias | identifier)?    # exprItem
     ;
 
 columnAlias: identifier | STRING;
@@ -285,6 +285,7 @@ primary
     | ROW LPAREN (expr (COMMA expr)*)? RPAREN                            # rowPrimary
     | CASE expr? (WHEN expr THEN expr)+ (ELSE expr)? END                 # casePrimary
     | CAST LPAREN expr AS typeName RPAREN                                # castPrimary
+    | identifier LPAREN identifier FROM expr RPAREN                      # extractPrimary
     | typeName STRING                                                    # typedLiteralPrimary
     | INTERVAL STRING identifier?                                        # intervalPrimary
     | functionCall                                                       # functionPrimary

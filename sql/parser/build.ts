@@ -248,7 +248,8 @@ export class AstBuilder {
       }
       const e = it as P.ExprItemContext;
       const a = e.columnAlias();
-      let alias: string | undefined;
+      const bare = e.identifier();
+      let alias: string | undefined = bare ? this.ident(bare) : undefined;
       if (a) {
         const id = a.identifier();
         alias = id ? this.ident(id) : unquoteString(a.STRING()!.getText());
@@ -829,6 +830,29 @@ export class AstBuilder {
         i += 2;
       }
       return { kind: "case", pos: p, operand, whens, elseExpr: ctx.ELSE() ? this.expr(exprs[i]) : undefined };
+    }
+    if (ctx instanceof P.ExtractPrimaryContext) {
+      const fname = this.ident(ctx.identifier(0)!);
+      if (fname !== "extract")
+        throw new KodiakError(SqlState.syntaxError, `syntax error at or near "FROM"`, { position: tpos(ctx.FROM()) + 1 });
+      const field: A.Expr = {
+        kind: "literal",
+        pos: pos(ctx.identifier(1)!),
+        value: { type: "string", text: this.ident(ctx.identifier(1)!) },
+      };
+      return {
+        kind: "func",
+        pos: p,
+        name: "extract",
+        schema: undefined,
+        args: [field, this.expr(ctx.expr())],
+        star: false,
+        distinct: false,
+        orderBy: [],
+        withinGroup: [],
+        filter: undefined,
+        over: undefined,
+      };
     }
     if (ctx instanceof P.CastPrimaryContext)
       return { kind: "cast", pos: p, operand: this.expr(ctx.expr()), type: this.typeName(ctx.typeName()) };

@@ -22,11 +22,11 @@ export interface AccessPath {
   readonly describe: string;
 }
 
-const isConstLike = (e: Expr): boolean =>
+const isLiteralLike = (e: Expr): boolean =>
   e.kind === "literal" ||
   e.kind === "param" ||
-  (e.kind === "unary" && isConstLike(e.operand)) ||
-  (e.kind === "cast" && isConstLike(e.operand));
+  (e.kind === "unary" && isLiteralLike(e.operand)) ||
+  (e.kind === "cast" && isLiteralLike(e.operand));
 
 const FLIP: Record<string, string> = { "<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=" };
 
@@ -41,7 +41,10 @@ export function chooseAccessPath(
   conjuncts: readonly Expr[],
   columnOf: (e: Expr) => number | undefined,
   bindConst: (e: Expr) => BoundExpr,
+  /** Extra operands fixed during one execution of the scan (outer references of a correlated subquery). */
+  isFixed: (e: Expr) => boolean = () => false,
 ): AccessPath | undefined {
+  const isConstLike = (e: Expr): boolean => isLiteralLike(e) || isFixed(e);
   const preds = new Map<number, ColumnPredicate>();
   const get = (c: number): ColumnPredicate => {
     let p = preds.get(c);

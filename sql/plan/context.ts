@@ -25,6 +25,8 @@ export interface Env {
   readonly cache: Map<object, unknown>;
   /** Cancellation: checked between batches. */
   readonly signal: AbortSignal | undefined;
+  /** statement_timeout: performance.now() value after which the statement fails with 57014. */
+  readonly deadline?: number;
   /** Per-node statistics, collected for EXPLAIN ANALYZE. */
   readonly stats: Map<PlanNode, { rows: number; ms: number; loops: number }> | undefined;
 }
@@ -53,7 +55,7 @@ export interface PlanNode {
 
 /** Runs a node, recording rows and time when EXPLAIN ANALYZE asked for it. */
 export function runNode(node: PlanNode, env: Env): Row[] {
-  if (env.signal?.aborted) throw cancelled();
+  checkInterrupt(env);
   if (!env.stats) return node.run(env);
   const t0 = performance.now();
   const rows = node.run(env);
@@ -67,6 +69,10 @@ export function runNode(node: PlanNode, env: Env): Row[] {
 
 import { KodiakError, SqlState } from "../../util/index.js";
 
-function cancelled(): KodiakError {
-  return new KodiakError(SqlState.queryCanceled, "canceling statement due to user request");
+/** Throws 57014 when the statement was cancelled or ran past statement_timeout. */
+export function checkInterrupt(env: Env): void {
+  if (env.signal?.aborted) throw new KodiakError(SqlState.queryCanceled, "canceling statement due to user request");
+  if (env.deadline !== undefined && performance.now() > env.deadline) {
+    throw new KodiakError(SqlState.queryCanceled, "canceling statement due to statement timeout");
+  }
 }

@@ -19,6 +19,7 @@ import { castValue, checkInt4, checkInt8, compareValues, hashKey, type Row, type
 import { type BoundExpr, type Env, type Fn, type PlanNode, runNode } from "./context.js";
 import { isAggregateName, isWindowName, scalarFunction } from "./functions.js";
 import { bindOtherOperator } from "./operators.js";
+import { intervalSortKey, parseInterval } from "../types/datetime.js";
 import { exprKey, Scope } from "./scope.js";
 
 export interface BindContext {
@@ -780,6 +781,20 @@ function comparison(op: string, l: BoundExpr, r: BoundExpr, pos: number): BoundE
       test = (c) => c >= 0;
   }
   const numeric = a.type.id === "int4" || a.type.id === "int2" || a.type.id === "float8" || a.type.id === "float4";
+  if (a.type.id === "interval") {
+    return fold({
+      fn: (row, env) => {
+        const x = fa(row, env);
+        const y = fb(row, env);
+        if (x === null || y === null) return null;
+        const d = intervalSortKey(parseInterval(x as string)) - intervalSortKey(parseInterval(y as string));
+        return test(d < 0 ? -1 : d > 0 ? 1 : 0);
+      },
+      type: T.bool,
+      constant: a.constant && b.constant,
+      pos,
+    });
+  }
   const fn: Fn = numeric
     ? (row, env) => {
         const x = fa(row, env);

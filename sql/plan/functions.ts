@@ -1,7 +1,9 @@
 // Scalar SQL functions (PostgreSQL names and result types) and the names of aggregate and window
 // functions. Each scalar function checks its argument types at bind time and returns NULL on
 // NULL input unless documented otherwise (coalesce, concat, ...).
+import { pgCatalogFunction } from "../pg-catalog-engine.js";
 import { KodiakError, SqlState } from "../../util/index.js";
+import { dateTrunc, extractField } from "../types/datetime.js";
 import { Decimal } from "../types/decimal.js";
 import { commonType, type DataType, isFloatType, isIntType, isNumericType, isStringType, T, typeDisplayName } from "../types/types.js";
 import { castValue, checkInt4, checkInt8, compareValues, formatValue, type Value } from "../types/values.js";
@@ -199,6 +201,9 @@ const ARITY: Record<string, [number, number]> = {
   current_database: [0, 0],
   current_schema: [0, 0],
   concat_ws: [1, 1000],
+  extract: [2, 2],
+  date_part: [2, 2],
+  date_trunc: [2, 2],
 };
 
 export function scalarFunction(name: string, rawArgs: readonly BoundExpr[], pos: number): BoundExpr {
@@ -526,14 +531,43 @@ export function scalarFunction(name: string, rawArgs: readonly BoundExpr[], pos:
       return make([], T.text, () => "kodiak", pos);
     case "current_catalog":
       return make([], T.text, () => "kodiak", pos);
+    case "extract":
+    case "date_part": {
+      const field = coerce(args[0], T.text);
+      const v = args[1].type.id === "unknown" ? coerce(args[1], T.timestamp) : args[1];
+      const isIv = v.type.id === "interval";
+      if (!isIv && !["date", "timestamp", "timestamptz", "time"].includes(v.type.id)) throw noFunction(name, args, pos);
+      const numericResult = name === "extract";
+      return make(
+        [field, v],
+        numericResult ? T.numeric : T.float8,
+        ([f, x]) => {
+          const text =
+            v.type.id === "date" ? `${x as string} 00:00:00` : v.type.id === "time" ? `1970-01-01 ${x as string}` : (x as string);
+          const n = extractField(f as string, text, isIv);
+          return numericResult ? Decimal.fromNumber(n) : n;
+        },
+        pos,
+      );
+    }
+    case "date_trunc": {
+      const field = coerce(args[0], T.text);
+      const v = args[1].type.id === "unknown" || args[1].type.id === "date" ? coerce(args[1], T.timestamp) : args[1];
+      if (v.type.id !== "timestamp" && v.type.id !== "timestamptz") throw noFunction(name, args, pos);
+      return make([field, v], v.type, ([f, x]) => dateTrunc(f as string, x as string, v.type.id === "timestamptz"), pos);
+    }
     case "version":
       return make([], T.text, () => "PostgreSQL 15.0 (Kodiak 0.1.0)", pos);
     case "current_database":
       return make([], T.text, () => "kodiak", pos);
     case "current_schema":
       return make([], T.text, () => "public", pos);
-    default:
+    default: {
+      // psql's catalog helpers (pg_table_is_visible, format_type, ...): sql/pg-catalog-engine.ts.
+      const pg = pgCatalogFunction(name, args, pos);
+      if (pg) return pg;
       throw noFunction(name, args, pos);
+    }
   }
 }
 

@@ -5,7 +5,7 @@ import { KodiakError, SqlState } from "../../util/index.js";
 import { decodeRow } from "../catalog/rowcodec.js";
 import type { KeyRange } from "../kv/index.js";
 import { compareValues, hashKey, type Row, rowHashKey, type Value } from "../types/values.js";
-import { type Col, type Env, type Fn, type PlanNode, runNode } from "./context.js";
+import { type Col, checkInterrupt, type Env, type Fn, type PlanNode, runNode } from "./context.js";
 
 export class ScanNode implements PlanNode {
   readonly label: string;
@@ -24,8 +24,10 @@ export class ScanNode implements PlanNode {
   run(env: Env): Row[] {
     const out: Row[] = [];
     const f = this.filter;
+    let n = 0;
     for (const range of this.ranges(env)) {
       for (const e of env.txn.scan(range)) {
+        if ((++n & 4095) === 0) checkInterrupt(env);
         const row = decodeRow(e.value);
         if (f === undefined || f(row, env) === true) out.push(row);
       }
@@ -110,6 +112,8 @@ export class HashJoinNode implements PlanNode {
     readonly rightKeys: readonly Fn[],
     readonly residual: Fn | undefined,
     readonly detail: string,
+    /** Inner joins only: hash the left input (the smaller one) and probe with the right. */
+    readonly buildLeft = false,
   ) {
     this.children = [left, right];
     this.cols = [...left.cols, ...right.cols];
@@ -118,6 +122,7 @@ export class HashJoinNode implements PlanNode {
   run(env: Env): Row[] {
     const L = runNode(this.left, env);
     const R = runNode(this.right, env);
+    if (this.buildLeft && this.joinType === "inner") return this.runBuildLeft(L, R, env);
     const table = new Map<string, number[]>();
     const key = (r: Row, fs: readonly Fn[]): string | undefined => {
       let k = "";
@@ -161,6 +166,38 @@ export class HashJoinNode implements PlanNode {
     if (rightMatched) for (let i = 0; i < R.length; i++) if (!rightMatched[i]) out.push(new Array(nl).fill(null).concat(R[i]));
     return out;
   }
+  private runBuildLeft(L: Row[], R: Row[], env: Env): Row[] {
+    const table = new Map<string, number[]>();
+    const key = (r: Row, fs: readonly Fn[]): string | undefined => {
+      let k = "";
+      for (const f of fs) {
+        const v = f(r, env);
+        if (v === null) return undefined;
+        k += `${hashKey(v)}\u0001`;
+      }
+      return k;
+    };
+    for (let i = 0; i < L.length; i++) {
+      const k = key(L[i], this.leftKeys);
+      if (k === undefined) continue;
+      const b = table.get(k);
+      if (b) b.push(i);
+      else table.set(k, [i]);
+    }
+    const out: Row[] = [];
+    const res = this.residual;
+    for (const r of R) {
+      const k = key(r, this.rightKeys);
+      const bucket = k === undefined ? undefined : table.get(k);
+      if (!bucket) continue;
+      for (const i of bucket) {
+        const row = L[i].concat(r);
+        if (res && res(row, env) !== true) continue;
+        out.push(row);
+      }
+    }
+    return out;
+  }
 }
 
 export class NestedLoopJoinNode implements PlanNode {
@@ -187,6 +224,7 @@ export class NestedLoopJoinNode implements PlanNode {
     const nr = this.right.cols.length;
     const rightMatched = this.joinType === "right" || this.joinType === "full" ? new Uint8Array(R.length) : undefined;
     for (const l of L) {
+      checkInterrupt(env);
       let matched = false;
       for (let i = 0; i < R.length; i++) {
         const row = l.concat(R[i]);

@@ -3,6 +3,9 @@
 import { KodiakError, SqlState } from "../../util/index.js";
 import { type DataType, isIntType, T, typeDisplayName } from "../types/types.js";
 import { compareValues, type Value } from "../types/values.js";
+import { addInterval, formatInterval, parseInterval, scaleInterval, timestampDiff } from "../types/datetime.js";
+
+const isNumericId = (id: string): boolean => ["int2", "int4", "int8", "numeric", "float4", "float8"].includes(id);
 import type { BoundExpr, Env } from "./context.js";
 
 const err = (code: string, msg: string, pos: number): KodiakError => new KodiakError(code, msg, { position: pos + 1 });
@@ -88,6 +91,40 @@ export function bindOtherOperator(
       if (op === "&&") return xs.some((v) => has(ys, v));
       const [big, small] = op === "@>" ? [xs, ys] : [ys, xs];
       return small.every((v) => has(big, v));
+    });
+  }
+  const rt = r.type.id;
+  const isTs = (id: string): boolean => id === "timestamp" || id === "timestamptz" || id === "date";
+  if (isTs(lt) && (op === "+" || op === "-") && (rt === "interval" || (rt === "unknown" && lt !== "date"))) {
+    const tz = lt === "timestamptz";
+    const iv = coerce(r, T.interval);
+    return make(l, iv, tz ? T.timestamptz : T.timestamp, pos, (x, y) =>
+      addInterval(lt === "date" ? `${x as string} 00:00:00` : (x as string), parseInterval(y as string), op === "+" ? 1 : -1, tz),
+    );
+  }
+  if (lt === "interval" && op === "+" && isTs(rt)) {
+    const tz = rt === "timestamptz";
+    return make(l, r, tz ? T.timestamptz : T.timestamp, pos, (y, x) =>
+      addInterval(rt === "date" ? `${x as string} 00:00:00` : (x as string), parseInterval(y as string), 1, tz),
+    );
+  }
+  if ((lt === "timestamp" || lt === "timestamptz") && op === "-" && (rt === "timestamp" || rt === "timestamptz" || rt === "unknown")) {
+    return make(l, coerce(r, l.type), T.interval, pos, (x, y) => formatInterval(timestampDiff(x as string, y as string)));
+  }
+  if (lt === "interval" && (op === "+" || op === "-") && (rt === "interval" || rt === "unknown")) {
+    return make(l, coerce(r, T.interval), T.interval, pos, (x, y) => {
+      const a = parseInterval(x as string);
+      const b = parseInterval(y as string);
+      const s = op === "+" ? 1 : -1;
+      return formatInterval({ months: a.months + s * b.months, days: a.days + s * b.days, micros: a.micros + s * b.micros });
+    });
+  }
+  if ((lt === "interval" && (op === "*" || op === "/") && isNumericId(rt)) || (op === "*" && rt === "interval" && isNumericId(lt))) {
+    const [iv, n] = lt === "interval" ? [l, r] : [r, l];
+    return make(iv, n, T.interval, pos, (x, y) => {
+      const f = Number(y instanceof Object ? String(y) : y);
+      if (op === "/" && f === 0) throw err(SqlState.divisionByZero, "division by zero", pos);
+      return formatInterval(scaleInterval(parseInterval(x as string), op === "/" ? 1 / f : f));
     });
   }
   if (lt === "date" && (op === "+" || op === "-") && isIntType(r.type)) {

@@ -1,6 +1,7 @@
 // Plans queries: FROM (tables, views, CTEs, subqueries, joins) with predicate push-down, index
 // selection and hash joins; WHERE; GROUP BY/HAVING with hash aggregation; window functions;
 // SELECT list; DISTINCT [ON]; set operations; ORDER BY; LIMIT/OFFSET. Produces PlanNode trees.
+import { systemRelation } from "../pg-catalog-engine.js";
 import { KodiakError, SqlState } from "../../util/index.js";
 import { type CatalogData, findTable, findView, type TableMeta } from "../catalog/catalog.js";
 import { parseStatement } from "../parser/parse.js";
@@ -9,7 +10,7 @@ import { commonType, type DataType, T } from "../types/types.js";
 import { castValue, type Row } from "../types/values.js";
 import { chooseAccessPath, fullRange } from "./access.js";
 import { type AggSpec, AggregateNode } from "./aggregate.js";
-import type { BoundExpr, Col, Env, Fn, PlanNode } from "./context.js";
+import { type BoundExpr, type Col, checkInterrupt, type Env, type Fn, type PlanNode } from "./context.js";
 import { aggregateResultType, type BindContext, bindExpr, boolOperand, coerce } from "./expr.js";
 import { isAggregateName, isWindowName } from "./functions.js";
 import {
@@ -146,6 +147,7 @@ function planRecursiveCte(
     };
     let frontier = addAll(seedNode.run(env));
     for (let i = 0; frontier.length > 0; i++) {
+      checkInterrupt(env);
       if (i > MAX_ITERATIONS || out.length > 10_000_000)
         throw new KodiakError(SqlState.programLimitExceeded, `recursive query "${name}" exceeded ${MAX_ITERATIONS} iterations`);
       env.cache.set(workKey, frontier);
@@ -326,6 +328,9 @@ function planFromItem(item: FromItem, scope: Scope, pc: PlanContext): Rel {
         const cols = renameCols(renameCols(node.cols, v.columns, alias, item.pos), item.alias?.columns ?? [], alias, item.pos);
         return { node: new RenameNode(node, cols), cols };
       }
+      // pg_catalog / information_schema relations psql and drivers query.
+      const sys = systemRelation(pc.catalog, item.name.schema, item.name.name, alias);
+      if (sys) return sys;
       throw err(
         SqlState.undefinedTable,
         `relation "${item.name.schema ? `${item.name.schema}.` : ""}${item.name.name}" does not exist`,
@@ -404,6 +409,17 @@ function scanNode(
         }
       },
       (e) => bindExpr(e, new Scope([], scope, new Map()), bindCtx(pc, "WHERE")),
+      (e) => {
+        // A column of an enclosing query (correlated subquery): fixed for one execution of this scan.
+        if (e.kind !== "column") return false;
+        try {
+          if (relScope.lookup(e.parts, e.pos) !== undefined) return false;
+          bindExpr(e, new Scope([], scope, new Map()), bindCtx(pc, "WHERE"));
+          return true;
+        } catch {
+          return false;
+        }
+      },
     );
   }
   const index = path?.index ?? pk;
@@ -499,6 +515,14 @@ function planJoin(item: Extract<FromItem, { kind: "join" }>, scope: Scope, pc: P
     cols = newCols;
   }
   return { node, cols };
+}
+
+/** Estimated rows of a FROM item: ANALYZE row count (1000 if never analyzed), reduced per pushed filter. */
+function estimateRows(rel: Rel, pc: PlanContext, filters: number): number {
+  const DEFAULT_ROWS = 1000;
+  const FILTER_SELECTIVITY = 0.3;
+  const base = rel.table ? (pc.catalog.stats?.[`${rel.table.schema}.${rel.table.name}`]?.rows ?? DEFAULT_ROWS) : DEFAULT_ROWS;
+  return Math.max(1, base * FILTER_SELECTIVITY ** filters);
 }
 
 function andAll(preds: readonly BoundExpr[]): Fn | undefined {
@@ -630,8 +654,10 @@ function planFrom(items: readonly FromItem[], where: Expr | undefined, scope: Sc
     return { expr: c, rels: refs ? new Set([...refs].map(relOf)) : undefined };
   });
   // Push single-relation predicates into their relation (scan filter + index selection).
+  const pushedCount = rels.map(() => 0);
   for (let k = 0; k < rels.length; k++) {
     const mine = pending.filter((p) => p.rels && p.rels.size === 1 && p.rels.has(k));
+    pushedCount[k] = mine.length;
     if (mine.length === 0) continue;
     const rel = rels[k];
     const relScope = new Scope(rel.cols, scope, new Map());
@@ -652,18 +678,31 @@ function planFrom(items: readonly FromItem[], where: Expr | undefined, scope: Sc
     for (const p of mine) pending.splice(pending.indexOf(p), 1);
   }
   if (pending.length === 0 && rels.length === 1) return { node: rels[0].node, cols: rels[0].cols };
-  // Greedy left-deep join order: next relation connected by an equality, else the next one in order.
-  const joined = [0];
-  let node = rels[0].node;
-  let cols = [...rels[0].cols];
-  const remaining = rels.map((_r, i) => i).slice(1);
+  // Join order by estimated cost (greedy, left-deep): start from the smallest relation, then add the
+  // connected relation (an equality with the joined set) giving the smallest estimated result.
+  const est = rels.map((rel, k) => estimateRows(rel, pc, conj.length > 0 ? pushedCount[k] : 0));
+  const first = est.indexOf(Math.min(...est));
+  const joined = [first];
+  let node = rels[first].node;
+  let cols = [...rels[first].cols];
+  let current = est[first];
+  const remaining = rels.map((_r, i) => i).filter((i) => i !== first);
   while (remaining.length > 0) {
-    let pick = remaining.findIndex((k) =>
+    const connected = (k: number): boolean =>
       pending.some(
         (p) => p.rels?.has(k) && [...p.rels].every((x) => x === k || joined.includes(x)) && p.expr.kind === "binary" && p.expr.op === "=",
-      ),
-    );
-    if (pick < 0) pick = 0;
+      );
+    let pick = -1;
+    let best = Number.POSITIVE_INFINITY;
+    remaining.forEach((k, i) => {
+      const out = connected(k) ? Math.max(current, est[k]) : current * est[k] * 10;
+      if (out < best) {
+        best = out;
+        pick = i;
+      }
+    });
+    const prevEstimate = current;
+    current = best;
     const k = remaining.splice(pick, 1)[0];
     const right = rels[k];
     const nl = cols.length;
@@ -683,9 +722,10 @@ function planFrom(items: readonly FromItem[], where: Expr | undefined, scope: Sc
       } else residual.push(boolOperand(bindExpr(p.expr, jScope, ctx), "WHERE"));
       pending.splice(pending.indexOf(p), 1);
     }
+    const buildLeft = prevEstimate < est[k];
     node =
       lk.length > 0
-        ? new HashJoinNode(node, right.node, "inner", lk, rk, andAll(residual), "")
+        ? new HashJoinNode(node, right.node, "inner", lk, rk, andAll(residual), "", buildLeft)
         : new NestedLoopJoinNode(node, right.node, "inner", andAll(residual), "");
     cols = newCols;
     joined.push(k);

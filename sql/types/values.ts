@@ -3,6 +3,7 @@
 // Representation: bool→boolean, int2/int4/float→number, int8→bigint, numeric→Decimal,
 // text-like and date/time/uuid/json→string (canonical text), bytea→Uint8Array, arrays→Value[].
 import { KodiakError, SqlState } from "../../util/index.js";
+import { normalizeInterval } from "./datetime.js";
 import { Decimal } from "./decimal.js";
 import { type DataType, T, typeDisplayName } from "./types.js";
 
@@ -277,7 +278,7 @@ export function parseText(text: string, t: DataType): Value {
     case "timestamptz":
       return parseTimestamp(text, t);
     case "interval":
-      return text.trim();
+      return normalizeInterval(text);
     case "json":
     case "jsonb":
       try {

@@ -7,6 +7,8 @@ export interface Table {
   name: string;
   cols: { name: string; type: "int" | "text" | "num" }[];
   rows: string[][]; // SQL literals
+  /** Secondary indexes, as column lists (exercise index access paths). */
+  indexes: string[][];
 }
 
 const TEXTS = ["'a'", "'b'", "'ab'", "'B'", "''", "'abc'", "'b%'", "'z'"];
@@ -35,7 +37,10 @@ export function genSchema(r: Random): Table[] {
     const rows: string[][] = [];
     const count = r.int(12);
     for (let i = 0; i < count; i++) rows.push(cols.map((c) => literal(r, c.type)));
-    tables.push({ name: `t${t}`, cols, rows });
+    const indexes: string[][] = [];
+    if (r.int(2) === 0) indexes.push([pick(r, ["a", "b", "c"])]);
+    if (r.int(3) === 0) indexes.push(["b", "a"]);
+    tables.push({ name: `t${t}`, cols, rows, indexes });
   }
   return tables;
 }
@@ -48,6 +53,9 @@ export function schemaSql(tables: readonly Table[]): string[] {
       `CREATE TABLE ${t.name} (${t.cols.map((c) => `${c.name} ${c.type === "int" ? "INTEGER" : c.type === "num" ? "NUMERIC(8,2)" : "TEXT"}`).join(", ")})`,
     );
     if (t.rows.length > 0) out.push(`INSERT INTO ${t.name} VALUES ${t.rows.map((row) => `(${row.join(", ")})`).join(", ")}`);
+    t.indexes.forEach((cols, i) => {
+      out.push(`CREATE INDEX ${t.name}_i${i} ON ${t.name} (${cols.join(", ")})`);
+    });
   }
   return out;
 }
@@ -116,7 +124,20 @@ function numExpr(c: Ctx, d = 0): string {
 function boolExpr(c: Ctx, d = 0): string {
   const r = c.r;
   if (d > 2) return `${intExpr(c, 3)} ${pick(r, ["=", "<", ">", "<=", ">=", "<>"])} ${intExpr(c, 3)}`;
-  switch (r.int(14)) {
+  switch (r.int(17)) {
+    case 14: {
+      const t = pick(r, c.tables);
+      const outer = colOf(c, "int") ?? "0";
+      return `${intExpr(c, d + 1)} ${pick(r, ["", "NOT "])}IN (SELECT s.b FROM ${t.name} s WHERE s.a = ${outer})`;
+    }
+    case 15: {
+      const t = pick(r, c.tables);
+      return `${intExpr(c, d + 1)} ${pick(r, ["<", ">", "="])} (SELECT ${pick(r, ["max", "min", "count", "sum"])}(s.a) FROM ${t.name} s)`;
+    }
+    case 16: {
+      const t = pick(r, c.tables);
+      return `${intExpr(c, d + 1)} ${pick(r, ["<", "=", ">"])} ${pick(r, ["ANY", "ALL"])} (SELECT s.b FROM ${t.name} s)`;
+    }
     case 0:
     case 1:
     case 2:
@@ -190,7 +211,20 @@ export function genQuery(r: Random, tables: readonly Table[]): GenQuery {
   const c: Ctx = { r, cols: [], tables, depth: 0 };
   const from = fromClause(c);
   const where = r.int(4) ? ` WHERE ${boolExpr(c)}` : "";
-  const shape = r.int(10);
+  const shape = r.int(12);
+  if (shape === 10) {
+    const t = pick(r, tables);
+    const inner: Ctx = { r, cols: t.cols.map((x) => ({ ref: `s.${x.name}`, type: x.type })), tables, depth: 0 };
+    return {
+      sql: `WITH w AS (SELECT s.a, s.b, s.c FROM ${t.name} s WHERE ${boolExpr(inner)}) SELECT w.a, count(*), max(w.b) FROM w GROUP BY w.a`,
+      ordered: false,
+    };
+  }
+  if (shape === 11) {
+    const items = [colOf(c, "text") ?? intExpr(c), intExpr(c)];
+    const order = `${pick(r, ["1", "2"])}${pick(r, ["", " DESC"])}, ${items.map((_x, i) => `${i + 1}`).join(", ")}`;
+    return { sql: `SELECT DISTINCT ${items.join(", ")} FROM ${from}${where} ORDER BY ${order} LIMIT ${1 + r.int(5)}`, ordered: true };
+  }
   if (shape < 4) {
     const n = 1 + r.int(3);
     const items = Array.from({ length: n }, () => pick(r, [intExpr, textExpr, intExpr, numExpr])(c));
@@ -237,11 +271,34 @@ export function genQuery(r: Random, tables: readonly Table[]): GenQuery {
       ordered: false,
     };
   }
-  const w = pick(r, ["row_number()", "rank()", "dense_rank()", `sum(${colOf(c, "int") ?? "1"})`, "count(*)"]);
+  const ic = colOf(c, "int") ?? "1";
+  const w = pick(r, [
+    "row_number()",
+    "rank()",
+    "dense_rank()",
+    `sum(${ic})`,
+    "count(*)",
+    `lag(${ic})`,
+    `lead(${ic}, 2)`,
+    `first_value(${ic})`,
+    `last_value(${ic})`,
+    `max(${ic})`,
+    "ntile(3)",
+  ]);
+  const framed = /^(sum|count|max|first_value|last_value)/.test(w);
+  const frame = framed
+    ? pick(r, [
+        "",
+        " ROWS BETWEEN 1 PRECEDING AND CURRENT ROW",
+        " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 FOLLOWING",
+        " ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING",
+        " RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING",
+      ])
+    : "";
   const part = colOf(c, "int") ?? "1";
   const allCols = c.cols.filter((x) => x.type === "int").map((x) => x.ref);
   return {
-    sql: `SELECT ${part}, ${w} OVER (PARTITION BY ${part} ORDER BY ${allCols.join(", ")}) FROM ${from}${where}`,
+    sql: `SELECT ${part}, ${w} OVER (PARTITION BY ${part} ORDER BY ${allCols.join(", ")}${frame}) FROM ${from}${where}`,
     ordered: false,
   };
 }

@@ -119,6 +119,13 @@ describe("SQL over a 3-node cluster", { timeout: 120_000 }, () => {
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /42P01/);
     assert.match(bad.stderr, /missing_table/);
+    // psql's catalog meta-commands go through pg_catalog queries.
+    const dt = await psql("\\dt");
+    assert.equal(dt.code, 0, dt.stderr);
+    assert.match(dt.stdout, /public\|accounts\|table\|/);
+    const dn = await psql("\\dn");
+    assert.equal(dn.code, 0, dn.stderr);
+    assert.match(dn.stdout, /public\|/);
   });
 
   it("after kill -9 of the leader, every acknowledged row is there and idle sessions move to the new leader", async () => {

@@ -61,6 +61,23 @@ describe("embedded mode (single-voter Raft group on local disk)", () => {
     await db.close();
   });
 
+  it("commits a transaction whose write set is larger than one batched log entry (512 KiB)", async () => {
+    const dir = tempDir();
+    const db = await openEmbeddedDatabase({ dir });
+    const s = await db.engine.openSession({ user: "t", database: "kodiak" });
+    await all(s, "CREATE TABLE big (id INT PRIMARY KEY, body TEXT NOT NULL)");
+    const body = "x".repeat(1000);
+    await all(s, "BEGIN");
+    for (let b = 0; b < 7; b++) {
+      const rowsSql = Array.from({ length: 100 }, (_, i) => `(${b * 100 + i}, '${body}')`).join(",");
+      await all(s, `INSERT INTO big VALUES ${rowsSql}`);
+    }
+    await all(s, "COMMIT");
+    assert.deepEqual(await rows(s, "SELECT count(*), sum(length(body)) FROM big"), [[700n, 700_000n]]);
+    await s.close();
+    await db.close();
+  });
+
   it("refuses a second open of the same directory while it is open", async () => {
     const dir = tempDir();
     const db = await openEmbeddedDatabase({ dir });

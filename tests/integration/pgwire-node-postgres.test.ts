@@ -16,7 +16,7 @@ describe("node-postgres against the pgwire server (fake engine)", () => {
   let port: number;
   before(async () => {
     ({ server, port } = await startServer());
-    client = new pg.Client({ host: "127.0.0.1", port, user: "kodiak", database: "kodiak", connectionTimeoutMillis: 5000 });
+    client = new pg.Client({ host: "127.0.0.1", port, user: "kodiak", database: "kodiak", connectionTimeoutMillis: 15_000 });
     await client.connect();
   });
   after(async () => {
@@ -69,7 +69,7 @@ describe("node-postgres against the pgwire server (fake engine)", () => {
   it("binary result format decodes int8, text, bool, float8, date and int4[] as node-postgres expects", async () => {
     // node-postgres decodes binary fields through a utf8 string (brianc/node-postgres#3495), so the
     // values below are chosen so that their binary encodings are valid utf8.
-    const config = { host: "127.0.0.1", port, user: "kodiak", binary: true, connectionTimeoutMillis: 5000 };
+    const config = { host: "127.0.0.1", port, user: "kodiak", binary: true, connectionTimeoutMillis: 15_000 };
     const bin = new pg.Client(config as pg.ClientConfig);
     await bin.connect();
     try {
@@ -89,7 +89,7 @@ describe("node-postgres against the pgwire server (fake engine)", () => {
   });
 
   it("a pool runs concurrent queries on several connections", async () => {
-    const pool = new pg.Pool({ host: "127.0.0.1", port, user: "kodiak", max: 4, connectionTimeoutMillis: 5000 });
+    const pool = new pg.Pool({ host: "127.0.0.1", port, user: "kodiak", max: 4, connectionTimeoutMillis: 15_000 });
     try {
       const results = await Promise.all(Array.from({ length: 16 }, (_, i) => pool.query("SELECT $1::int4 AS i", [i])));
       assert.deepEqual(
@@ -113,11 +113,11 @@ describe("node-postgres with SCRAM-SHA-256", () => {
   });
 
   it("authenticates with the right password and fails with 28P01 otherwise", async () => {
-    const ok = new pg.Client({ host: "127.0.0.1", port, user: "alice", password: "pencil", connectionTimeoutMillis: 5000 });
+    const ok = new pg.Client({ host: "127.0.0.1", port, user: "alice", password: "pencil", connectionTimeoutMillis: 15_000 });
     await ok.connect();
     assert.equal((await ok.query("SELECT 1 AS n")).rows[0].n, 1);
     await ok.end();
-    const bad = new pg.Client({ host: "127.0.0.1", port, user: "alice", password: "wrong", connectionTimeoutMillis: 5000 });
+    const bad = new pg.Client({ host: "127.0.0.1", port, user: "alice", password: "wrong", connectionTimeoutMillis: 15_000 });
     await assert.rejects(bad.connect(), (e: pg.DatabaseError) => e.code === "28P01");
     await bad.end().catch(() => {});
   });

@@ -17,7 +17,7 @@ describe("real pgbench with a custom script against the pgwire dev server (fake 
   let server: DevServer;
   let dir: string;
   before(async () => {
-    server = await startDevServer();
+    server = await startDevServer(["--engine", "fake"]);
     dir = mkdtempSync(join(tmpdir(), "pgwire-pgbench-"));
     writeFileSync(join(dir, "script.sql"), "\\set x random(1, 1000)\nSELECT :x::int4 + 1;\nSELECT count(*) FROM bench;\n");
     const setup = await run("/usr/bin/psql", [

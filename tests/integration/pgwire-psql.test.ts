@@ -5,7 +5,7 @@ import { type DevServer, psql, startDevServer } from "./pgwire-support.js";
 describe("real psql against the pgwire dev server (fake engine)", () => {
   let server: DevServer;
   before(async () => {
-    server = await startDevServer();
+    server = await startDevServer(["--engine", "fake"]);
   });
   after(async () => {
     await server?.stop();
@@ -64,7 +64,7 @@ describe("real psql against the pgwire dev server (fake engine)", () => {
 describe("real psql with SCRAM-SHA-256 authentication", () => {
   let server: DevServer;
   before(async () => {
-    server = await startDevServer(["--user", "kodiak", "--password", "s3cret"]);
+    server = await startDevServer(["--engine", "fake", "--user", "kodiak", "--password", "s3cret"]);
   });
   after(async () => {
     await server?.stop();

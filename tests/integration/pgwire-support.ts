@@ -70,7 +70,7 @@ export function run(
       args,
       {
         timeout: options.timeoutMs ?? 20_000,
-        env: { ...process.env, PGCONNECT_TIMEOUT: "5", ...options.env },
+        env: { ...process.env, PGCONNECT_TIMEOUT: "15", ...options.env },
         maxBuffer: 16 * 1024 * 1024,
       },
       (err, stdout, stderr) => {

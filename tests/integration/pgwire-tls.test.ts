@@ -10,7 +10,7 @@ describe("pgwire with TLS configured", () => {
   before(async () => {
     const c = await selfSignedCert();
     dir = c.dir;
-    server = await startDevServer(["--tls-cert", c.cert, "--tls-key", c.key]);
+    server = await startDevServer(["--engine", "fake", "--tls-cert", c.cert, "--tls-key", c.key]);
   });
   after(async () => {
     await server?.stop();
@@ -29,7 +29,7 @@ describe("pgwire with TLS configured", () => {
       port: server.port,
       user: "kodiak",
       ssl: { rejectUnauthorized: false },
-      connectionTimeoutMillis: 5000,
+      connectionTimeoutMillis: 15_000,
     });
     await secure.connect();
     try {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { TxnCommit, TxnResult } from "../../../proto/gen/txn.js";
-import { TxnStoreStateMachine } from "../../../node/state-machine/index.js";
+import { commitTimestampOf, snapshotTimestampAt as at, TxnStoreStateMachine } from "../../../node/state-machine/index.js";
 import { openStore, type Store } from "../../../storage/index.js";
 import { SimFileSystem } from "../../../util/index.js";
 
@@ -26,12 +26,12 @@ describe("TxnStoreStateMachine", () => {
     const { store, sm } = await fresh();
     const r1 = apply(sm, 1, commit({ writes: [{ key: b("a"), value: b("1"), delete: false }] }));
     assert.equal(r1.committed, true);
-    assert.equal(r1.commitTs, 1);
-    apply(sm, 2, commit({ readTs: 1, writes: [{ key: b("a"), value: b("2"), delete: false }] }));
-    apply(sm, 3, commit({ readTs: 2, writes: [{ key: b("a"), value: b(""), delete: true }] }));
-    assert.equal(store.get(b("a"), 1)?.toString(), "1");
-    assert.equal(store.get(b("a"), 2)?.toString(), "2");
-    assert.equal(store.get(b("a"), 3), undefined);
+    assert.equal(r1.commitTs, commitTimestampOf(1, 0));
+    apply(sm, 2, commit({ readTs: at(1), writes: [{ key: b("a"), value: b("2"), delete: false }] }));
+    apply(sm, 3, commit({ readTs: at(2), writes: [{ key: b("a"), value: b(""), delete: true }] }));
+    assert.equal(store.get(b("a"), at(1))?.toString(), "1");
+    assert.equal(store.get(b("a"), at(2))?.toString(), "2");
+    assert.equal(store.get(b("a"), at(3)), undefined);
     assert.equal(sm.appliedIndex, 3);
   });
 
@@ -42,12 +42,12 @@ describe("TxnStoreStateMachine", () => {
     const t1 = apply(
       sm,
       2,
-      commit({ readTs: 1, reads: [{ key: b("x"), version: 1 }], writes: [{ key: b("x"), value: b("11"), delete: false }] }),
+      commit({ readTs: at(1), reads: [{ key: b("x"), version: 1 }], writes: [{ key: b("x"), value: b("11"), delete: false }] }),
     );
     const t2 = apply(
       sm,
       3,
-      commit({ readTs: 1, reads: [{ key: b("x"), version: 1 }], writes: [{ key: b("x"), value: b("12"), delete: false }] }),
+      commit({ readTs: at(1), reads: [{ key: b("x"), version: 1 }], writes: [{ key: b("x"), value: b("12"), delete: false }] }),
     );
     assert.equal(t1.committed, true);
     assert.equal(t2.committed, false);
@@ -70,8 +70,8 @@ describe("TxnStoreStateMachine", () => {
     );
     // Each doctor checks "someone else is on call" by scanning doc/ and then goes off call.
     const range = { start: b("doc/"), end: b("doc0") };
-    const t1 = apply(sm, 2, commit({ readTs: 1, ranges: [range], writes: [{ key: b("doc/alice"), value: b("off"), delete: false }] }));
-    const t2 = apply(sm, 3, commit({ readTs: 1, ranges: [range], writes: [{ key: b("doc/bob"), value: b("off"), delete: false }] }));
+    const t1 = apply(sm, 2, commit({ readTs: at(1), ranges: [range], writes: [{ key: b("doc/alice"), value: b("off"), delete: false }] }));
+    const t2 = apply(sm, 3, commit({ readTs: at(1), ranges: [range], writes: [{ key: b("doc/bob"), value: b("off"), delete: false }] }));
     assert.equal(t1.committed, true);
     assert.equal(t2.committed, false);
     assert.equal(t2.code, "40001");
@@ -81,11 +81,11 @@ describe("TxnStoreStateMachine", () => {
   it("a range write outside the scanned range does not conflict", async () => {
     const { sm } = await fresh();
     apply(sm, 1, commit({ writes: [{ key: b("b"), value: b("1"), delete: false }] }));
-    apply(sm, 2, commit({ readTs: 1, writes: [{ key: b("z"), value: b("1"), delete: false }] }));
+    apply(sm, 2, commit({ readTs: at(1), writes: [{ key: b("z"), value: b("1"), delete: false }] }));
     const t = apply(
       sm,
       3,
-      commit({ readTs: 1, ranges: [{ start: b("a"), end: b("c") }], writes: [{ key: b("b"), value: b("2"), delete: false }] }),
+      commit({ readTs: at(1), ranges: [{ start: b("a"), end: b("c") }], writes: [{ key: b("b"), value: b("2"), delete: false }] }),
     );
     assert.equal(t.committed, true);
   });
@@ -120,9 +120,32 @@ describe("TxnStoreStateMachine", () => {
     const { store, sm } = await fresh();
     assert.equal(TxnResult.decode(sm.apply({ index: 1, term: 1, command: new Uint8Array([0xff, 0xff, 0xff]) })).code, "22023");
     assert.equal(apply(sm, 2, commit({ writes: [{ key: Buffer.alloc(5000, 1), value: b("v"), delete: false }] })).code, "54000");
-    assert.equal(apply(sm, 3, commit({ readTs: 3, writes: [{ key: b("k"), value: b("v"), delete: false }] })).code, "22023");
+    assert.equal(apply(sm, 3, commit({ readTs: at(3), writes: [{ key: b("k"), value: b("v"), delete: false }] })).code, "22023");
     assert.equal(store.get(b("k")), undefined);
     assert.equal(sm.appliedIndex, 3);
+  });
+
+  it("commands batched into one entry get increasing commit timestamps, and later ones see earlier ones' writes", async () => {
+    const { store, sm } = await fresh();
+    apply(sm, 1, commit({ writes: [{ key: b("x"), value: b("0"), delete: false }] }));
+    // Three commands in entry 2, all read at the snapshot of entry 1.
+    const first = apply(
+      sm,
+      2,
+      commit({ readTs: at(1), reads: [{ key: b("x"), version: 0 }], writes: [{ key: b("x"), value: b("1"), delete: false }] }),
+    );
+    const second = apply(
+      sm,
+      2,
+      commit({ readTs: at(1), reads: [{ key: b("x"), version: 0 }], writes: [{ key: b("x"), value: b("2"), delete: false }] }),
+    );
+    const blind = apply(sm, 2, commit({ readTs: at(1), writes: [{ key: b("y"), value: b("3"), delete: false }] }));
+    assert.equal(first.commitTs, commitTimestampOf(2, 0));
+    assert.equal(second.code, "40001", "the second saw x before the first command's write");
+    assert.equal(blind.commitTs, commitTimestampOf(2, 2));
+    assert.equal(store.get(b("x"), at(2))?.toString(), "1");
+    assert.equal(store.get(b("y"), at(2))?.toString(), "3");
+    assert.equal(store.get(b("y"), at(1)), undefined);
   });
 
   it("two replicas applying the same log reach the same state", async () => {
@@ -133,7 +156,7 @@ describe("TxnStoreStateMachine", () => {
       const key = b(`k${i % 17}`);
       log.push(
         commit({
-          readTs: Math.max(0, i - 25),
+          readTs: at(Math.max(0, i - 25)),
           reads: i % 3 === 0 ? [{ key, version: 0 }] : [],
           writes: [{ key, value: b(String(i)), delete: i % 11 === 0 }],
         }),
@@ -150,7 +173,7 @@ describe("TxnStoreStateMachine", () => {
   it("after a crash the store is at its last checkpoint and replaying the log from appliedIndex + 1 restores the state", async () => {
     const { fs, store, sm } = await fresh();
     const log = Array.from({ length: 40 }, (_, i) =>
-      commit({ readTs: i, writes: [{ key: b(`k${i % 7}`), value: b(String(i)), delete: false }] }),
+      commit({ readTs: at(i), writes: [{ key: b(`k${i % 7}`), value: b(String(i)), delete: false }] }),
     );
     for (let i = 0; i < 25; i++) apply(sm, i + 1, log[i] as Uint8Array);
     await store.checkpoint(25);

@@ -17,7 +17,7 @@ export async function startServer(options: Partial<PgWireServerOptions> = {}): P
 }
 
 /** Polls a condition with a bound. */
-export async function eventually(cond: () => boolean, timeoutMs = 3000, what = "condition"): Promise<void> {
+export async function eventually(cond: () => boolean, timeoutMs = 5000, what = "condition"): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

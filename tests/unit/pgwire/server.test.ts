@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { AdmissionController } from "../../../coordinator/grpc/index.js";
+import { systemClock } from "../../../util/index.js";
 import { startServer, type TestServer, eventually } from "./fixture.js";
 import { commandTag, dataRowValues, errorFieldsOf, fe, type BackendMessage, WireClient } from "./wire-client.js";
 
@@ -49,6 +51,17 @@ describe("pgwire server over the fake engine", () => {
     assert.equal(ps.application_name, "unit");
     assert.ok(ms.some((m) => m.code === "K" && m.body.length === 8));
     assert.equal(ms.at(-1)!.body.toString(), "I");
+  });
+
+  it("a SET of a reported setting sends ParameterStatus before ReadyForQuery", async () => {
+    const c = await client();
+    await c.start({ user: "u", application_name: "before" });
+    c.write(fe.query("SET application_name = 'after'"));
+    const ms = await c.until("Z");
+    assert.equal(ms.map((m) => m.code).join(""), "CSZ");
+    assert.deepEqual(parameterStatus(ms), { application_name: "after" });
+    c.write(fe.query("SELECT 1"));
+    assert.equal(parameterStatus(await c.until("Z")).application_name, undefined, "reported once");
   });
 
   it("simple query runs several statements with PostgreSQL command tags and column types", async () => {
@@ -237,10 +250,10 @@ describe("pgwire server over the fake engine", () => {
     const canceller = await client();
     const started = Date.now();
     canceller.write(fe.cancel(pid, secret));
-    const out = await c.until("Z", 5000);
+    const out = await c.until("Z", 15_000);
     assert.equal(errorOf(out).C, "57014");
     assert.match(errorOf(out).M!, /user request/);
-    assert.ok(Date.now() - started < 3000);
+    assert.ok(Date.now() - started < 15_000, "well before the 20 s sleep would end");
   });
 
   it("statement_timeout cancels a long statement", async () => {
@@ -249,7 +262,7 @@ describe("pgwire server over the fake engine", () => {
     c.write(fe.query("SET statement_timeout = 50"));
     await c.until("Z");
     c.write(fe.query("SELECT pg_sleep(20)"));
-    const ms = await c.until("Z", 5000);
+    const ms = await c.until("Z", 15_000);
     assert.equal(errorOf(ms).C, "57014");
     assert.match(errorOf(ms).M!, /statement timeout/);
   });
@@ -259,7 +272,7 @@ describe("pgwire server over the fake engine", () => {
     await c.start();
     c.write(fe.query("CREATE TABLE t5 (a int); SET idle_in_transaction_session_timeout = 100; BEGIN; INSERT INTO t5 VALUES (1)"));
     await c.until("Z");
-    const err = errorOf(await c.closedAfter(3000));
+    const err = errorOf(await c.closedAfter(10_000));
     assert.equal(err.C, "25P03");
     assert.equal(err.S, "FATAL");
     const d = await client();
@@ -279,7 +292,7 @@ describe("pgwire server over the fake engine", () => {
     c.write(fe.query("BEGIN; INSERT INTO t4 VALUES (1)"));
     assert.equal((await c.until("Z")).at(-1)!.body.toString(), "T");
     c.end();
-    await eventually(() => s.engine.sessions.size === sessionsBefore, 3000, "session close");
+    await eventually(() => s.engine.sessions.size === sessionsBefore, 10_000, "session close");
     setup.write(fe.query("SELECT count(*) FROM t4"));
     assert.deepEqual(rowsOf(await setup.until("Z")), [["0"]]);
   });
@@ -361,10 +374,34 @@ describe("pgwire limits, auth and shutdown", () => {
       assert.deepEqual(rowsOf(await a.until("Z")), [["1"]]);
       a.write(fe.terminate());
       await a.closedAfter();
-      await eventually(() => s.server.connectionCount === 1, 3000, "connection count to drop");
+      await eventually(() => s.server.connectionCount === 1, 10_000, "connection count to drop");
       const d = await WireClient.connect(s.port);
       assert.equal((await d.start()).at(-1)!.code, "Z");
       d.end();
+    } finally {
+      a.end();
+      b.end();
+      await s.server.close();
+    }
+  });
+
+  it("with shared admission limits a statement beyond them gets 53300 and the session stays usable", async () => {
+    const admission = new AdmissionController({ maxRunning: 1, maxQueued: 0, queueTimeoutMs: 1000 }, systemClock);
+    const s = await startServer({ admission });
+    const [a, b] = [await WireClient.connect(s.port), await WireClient.connect(s.port)];
+    try {
+      await a.start();
+      await b.start();
+      a.write(fe.query("SELECT pg_sleep(0.3)"));
+      await eventually(() => admission.runningCount === 1, 10_000, "first statement to be admitted");
+      b.write(fe.query("SELECT 1"));
+      const err = errorOf(await b.until("Z"));
+      assert.equal(err.C, "53300");
+      assert.equal(err.S, "ERROR");
+      await a.until("Z");
+      b.write(fe.query("SELECT 2"));
+      assert.deepEqual(rowsOf(await b.until("Z")), [["2"]]);
+      assert.equal(admission.runningCount, 0);
     } finally {
       a.end();
       b.end();

@@ -41,6 +41,11 @@ const KNOWN_BINARY: [string, number, SqlValue, string][] = [
   ["timestamptz 2000-01-01 01:00:00+01", PgOid.timestamptz, "2000-01-01 01:00:00+01", "0000000000000000"],
   ["timestamp infinity", PgOid.timestamp, "infinity", "7fffffffffffffff"],
   ["int4[] {1,2}", PgOid._int4, [1, 2], "00000001 00000000 00000017 00000002 00000001 00000004 00000001 00000004 00000002"],
+  ["interval 1 year 2 mons 3 days 04:05:06.5", PgOid.interval, "1 year 2 mons 3 days 04:05:06.5", "000000036c9361a0000000030000000e"],
+  ["interval -1 days +02:00:00", PgOid.interval, "-1 days +02:00:00", "00000001ad274800ffffffff00000000"],
+  ["interval -00:00:01.25", PgOid.interval, "-00:00:01.25", "ffffffffffeced300000000000000000"],
+  ["interval -1 years -2 mons", PgOid.interval, "-1 years -2 mons", "000000000000000000000000fffffff2"],
+  ["interval 1 day -00:00:01", PgOid.interval, "1 day -00:00:01", "fffffffffff0bdc00000000100000000"],
   ["int8[] {}", PgOid._int8, [], "000000000000000000000014"],
   [
     "int4[] {{1,2},{3,4}}",
@@ -94,6 +99,18 @@ describe("binary format of the core types", () => {
         assert.equal(hex(encodeBinary(text, t(PgOid.timestamp))), hex(b));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("reads interval input forms PostgreSQL normalizes (weeks, fractional hours, mixed signs)", () => {
+    const iv = t(PgOid.interval);
+    assert.equal(decodeBinary(encodeBinary("2 weeks", iv), iv), "14 days");
+    assert.equal(decodeBinary(encodeBinary("1.5 hours", iv), iv), "01:30:00");
+    assert.equal(decodeBinary(encodeBinary("1 year -1 mons", iv), iv), "11 mons");
+    assert.equal(decodeBinary(encodeBinary("00:00:00", iv), iv), "00:00:00");
+    assert.throws(
+      () => encodeBinary("soon", iv),
+      (e: unknown) => (e as { code?: string }).code === "22007",
     );
   });
 

@@ -152,7 +152,7 @@ export class WireClient {
   }
 
   /** Waits (bounded) until a message with this code arrives; returns all messages up to and including it. */
-  async until(code: string, timeoutMs = 5000): Promise<BackendMessage[]> {
+  async until(code: string, timeoutMs = 10_000): Promise<BackendMessage[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = this.messages.findIndex((m) => m.code === code);
@@ -171,7 +171,7 @@ export class WireClient {
   }
 
   /** Waits (bounded) for the server to close the connection; returns what arrived before. */
-  async closedAfter(timeoutMs = 5000): Promise<BackendMessage[]> {
+  async closedAfter(timeoutMs = 10_000): Promise<BackendMessage[]> {
     const deadline = Date.now() + timeoutMs;
     while (!this.closed) {
       const left = deadline - Date.now();

@@ -196,3 +196,69 @@ test("index ranges with bounds of another numeric type give the same rows as a f
     assert.deepEqual(indexed, scanned, p);
   }
 });
+
+test("ANALYZE statistics drive join order; every FROM order gives the same rows", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  await exec(s, "CREATE TABLE big (id INT PRIMARY KEY, g INT); CREATE TABLE mid (g INT, h INT); CREATE TABLE small (h INT, name TEXT)");
+  await exec(s, `INSERT INTO big VALUES ${Array.from({ length: 300 }, (_v, i) => `(${i}, ${i % 30})`).join(",")}`);
+  await exec(s, `INSERT INTO mid VALUES ${Array.from({ length: 30 }, (_v, i) => `(${i}, ${i % 3})`).join(",")}`);
+  await exec(s, "INSERT INTO small VALUES (0, 'zero'), (1, 'one')");
+  await exec(s, "ANALYZE");
+  const orders = ["big, mid, small", "small, mid, big", "mid, big, small"];
+  const results = [];
+  for (const o of orders) {
+    results.push(await rows(s, `SELECT name, count(*) FROM ${o} WHERE big.g = mid.g AND mid.h = small.h GROUP BY name ORDER BY name`));
+  }
+  assert.deepEqual(results[0], [
+    ["one", 100n],
+    ["zero", 100n],
+  ]);
+  assert.deepEqual(results[1], results[0]);
+  assert.deepEqual(results[2], results[0]);
+  const plan = (await rows(s, "EXPLAIN SELECT * FROM big, mid, small WHERE big.g = mid.g AND mid.h = small.h")).map((r) => String(r[0]));
+  const scans = plan.filter((l) => l.includes("Scan on"));
+  assert.match(scans[0], /small/, plan.join("\n"));
+});
+
+test("statement_timeout cancels a long statement with 57014 and the session stays usable", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  await exec(s, "SET statement_timeout = 20");
+  const e = await failure(s, "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r");
+  assert.equal(e.code, "57014");
+  await exec(s, "SET statement_timeout = 0");
+  assert.deepEqual(await rows(s, "SELECT 1"), [[1]]);
+});
+
+test("a correlated subquery probes an index with the outer value (index nested loop)", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  await exec(s, "CREATE TABLE o (id INT PRIMARY KEY, k INT); CREATE TABLE i (k INT, v INT); CREATE INDEX i_k ON i (k)");
+  await exec(s, `INSERT INTO o VALUES ${Array.from({ length: 50 }, (_v, n) => `(${n}, ${n % 7})`).join(",")}`);
+  await exec(s, `INSERT INTO i VALUES ${Array.from({ length: 70 }, (_v, n) => `(${n % 10}, ${n})`).join(",")}`);
+  const q = "SELECT id, (SELECT sum(v) FROM i WHERE i.k = o.k) FROM o ORDER BY id";
+  const expected = await rows(s, "SELECT id, (SELECT sum(v) FROM i WHERE i.k + 0 = o.k) FROM o ORDER BY id");
+  assert.deepEqual(await rows(s, q), expected);
+  assert.equal(expected.length, 50);
+  assert.ok(expected.every((r) => r[1] !== null));
+});
+
+test("intervals normalize and combine with dates and timestamps as in PostgreSQL", async () => {
+  const { session } = await newEngine();
+  const s = await session();
+  assert.deepEqual(
+    await rows(
+      s,
+      "SELECT '24 hours'::interval, '1 year 2 months 3 days'::interval, '2024-01-31 10:00:00'::timestamp + interval '1 month', '2024-03-01'::date - interval '1 day', '2024-03-01 12:00'::timestamp - '2024-02-28 00:00'::timestamp, interval '1 day' * 2.5, interval '2 days' > interval '47 hours'",
+    ),
+    [["24:00:00", "1 year 2 mons 3 days", "2024-02-29 10:00:00", "2024-02-29 00:00:00", "2 days 12:00:00", "2 days 12:00:00", true]],
+  );
+  assert.deepEqual(
+    await rows(
+      s,
+      "SELECT extract(year FROM '2024-05-06'::date), date_part('dow', '2024-05-06 00:00:00'::timestamp), date_trunc('month', '2024-05-06 11:22:33'::timestamp)",
+    ),
+    [["2024", 1, "2024-05-01 00:00:00"]],
+  );
+});

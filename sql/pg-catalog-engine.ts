@@ -1,0 +1,166 @@
+// Serves sql/pg-catalog.ts inside the engine: pg_catalog/information_schema relations as Values
+// scans over the current catalog, and psql's catalog functions as bound expressions. The planner
+// wires it in with two calls, each tried just before it would report "does not exist":
+//   select.ts planFromItem (FROM item):     systemRelation(pc.catalog, schema, name, alias)
+//   functions.ts scalarFunction (function): pgCatalogFunction(name, args, pos)
+
+import type { SqlValue } from "./api.js";
+import { PgOid } from "./api.js";
+import type { CatalogData, TableMeta } from "./catalog/catalog.js";
+import { fromSqlValue } from "./engine/convert.js";
+import type { BoundExpr, Col, Fn, PlanNode } from "./plan/context.js";
+import { ValuesNode } from "./plan/nodes.js";
+import { buildPgCatalog, type PgCatalogInput, type PgCatalogRelation } from "./pg-catalog.js";
+import { PgCatalogFunctions } from "./pg-catalog-functions.js";
+import { arrayOf, type DataType, T, toSqlType } from "./types/types.js";
+import type { Value } from "./types/values.js";
+
+/** Until sessions pass their user down, catalogs name this owner (the dev/default superuser). */
+const OWNER = "kodiak";
+const DATABASE = "kodiak";
+const FIRST_OID = 16384;
+/** Room per table for its index and constraint OIDs (index i: +1+2i, its constraint: +2+2i). */
+const OIDS_PER_TABLE = 64;
+const SYSTEM_SCHEMAS = new Set(["pg_catalog", "information_schema"]);
+
+function relationOf(t: TableMeta): PgCatalogRelation {
+  const oid = FIRST_OID + t.id * OIDS_PER_TABLE;
+  const visible = t.columns.map((c, i) => ({ c, i })).filter(({ c }) => !c.hidden);
+  const position = new Map(visible.map(({ i }, k) => [i, k]));
+  return {
+    oid,
+    schema: t.schema,
+    name: t.name,
+    kind: "table",
+    columns: visible.map(({ c }) => ({ name: c.name, type: toSqlType(c.type), notNull: c.notNull, default: c.default })),
+    indexes: t.indexes
+      .filter((ix) => ix.columns.every((col) => position.has(col)))
+      .slice(0, OIDS_PER_TABLE / 2 - 1)
+      .map((ix, i) => ({
+        oid: oid + 1 + 2 * i,
+        name: ix.name,
+        columns: ix.columns.map((col) => position.get(col)!),
+        unique: ix.unique,
+        primary: ix.primary,
+      })),
+  };
+}
+
+/** The engine's catalog in the shape sql/pg-catalog.ts builds system relations from. */
+export function catalogInput(c: CatalogData): PgCatalogInput {
+  return {
+    database: DATABASE,
+    user: OWNER,
+    schemas: c.schemas,
+    relations: Object.values(c.tables).map(relationOf),
+  };
+}
+
+/** Engine types for catalog columns: oid → int8, name/"char" → text, aclitem[] → text[]. */
+function engineType(oid: number): DataType {
+  switch (oid) {
+    case PgOid.oid:
+      return T.int8;
+    case PgOid.bool:
+      return T.bool;
+    case PgOid.int2:
+      return T.int2;
+    case PgOid.int4:
+      return T.int4;
+    case PgOid.float4:
+      return T.float4;
+    case PgOid._int2:
+      return arrayOf(T.int2);
+    case PgOid._text:
+      return arrayOf(T.text);
+    default:
+      return T.text;
+  }
+}
+
+const cache = new WeakMap<CatalogData, ReturnType<typeof buildPgCatalog>>();
+
+function systemCatalog(c: CatalogData): ReturnType<typeof buildPgCatalog> {
+  let built = cache.get(c);
+  if (built === undefined) {
+    built = buildPgCatalog(catalogInput(c));
+    cache.set(c, built);
+  }
+  return built;
+}
+
+/** A FROM item naming a system relation ("pg_catalog.pg_class", or unqualified "pg_class"). */
+export function systemRelation(
+  c: CatalogData,
+  schema: string | undefined,
+  name: string,
+  alias: string,
+): { node: PlanNode; cols: Col[] } | undefined {
+  if (schema !== undefined && !SYSTEM_SCHEMAS.has(schema)) return undefined;
+  const rel = systemCatalog(c).get(`${schema ?? "pg_catalog"}.${name}`);
+  if (rel === undefined) return undefined;
+  const types = rel.columns.map((col) => engineType(col.type.oid));
+  const cols: Col[] = rel.columns.map((col, i) => ({ rel: alias, name: col.name, type: types[i]! }));
+  const rows = rel.rows.map((row) =>
+    row.map((v, i): Fn => {
+      const value = toEngineValue(v, types[i]!);
+      return () => value;
+    }),
+  );
+  return { node: new ValuesNode(cols, rows), cols };
+}
+
+function toEngineValue(v: SqlValue, t: DataType): Value {
+  if (typeof v === "number" && t.id === "int8") return BigInt(v);
+  return fromSqlValue(v, t);
+}
+
+const functionsCache = new WeakMap<CatalogData, PgCatalogFunctions>();
+
+function catalogFunctions(c: CatalogData): PgCatalogFunctions {
+  let f = functionsCache.get(c);
+  if (f === undefined) {
+    f = new PgCatalogFunctions(catalogInput(c));
+    functionsCache.set(c, f);
+  }
+  return f;
+}
+
+const FUNCTION_TYPES: Record<(typeof PgCatalogFunctions.names)[number], DataType> = {
+  pg_get_userbyid: T.text,
+  pg_table_is_visible: T.bool,
+  pg_type_is_visible: T.bool,
+  pg_encoding_to_char: T.text,
+  format_type: T.text,
+  pg_get_indexdef: T.text,
+  pg_get_constraintdef: T.text,
+  pg_get_expr: T.text,
+  obj_description: T.text,
+  col_description: T.text,
+  pg_relation_is_publishable: T.bool,
+  pg_get_viewdef: T.text,
+  array_to_string: T.text,
+};
+
+const isCatalogFunction = (name: string): name is (typeof PgCatalogFunctions.names)[number] => Object.hasOwn(FUNCTION_TYPES, name);
+
+/** psql's catalog helper functions, evaluated against the statement's catalog snapshot. */
+export function pgCatalogFunction(name: string, args: readonly BoundExpr[], pos: number): BoundExpr | undefined {
+  if (!isCatalogFunction(name)) return undefined;
+  const fns = args.map((a) => a.fn);
+  return {
+    fn: (row, env) => {
+      const values = fns.map((f): SqlValue => {
+        const v = f(row, env);
+        if (typeof v === "bigint") return Number(v);
+        if (v === null || typeof v !== "object") return v;
+        return Array.isArray(v) ? v.map((x) => (x === null ? null : String(x))) : String(v);
+      });
+      const result = catalogFunctions(env.catalog).call(name, values);
+      return result === null ? null : (result as Value);
+    },
+    type: FUNCTION_TYPES[name],
+    constant: false,
+    pos,
+  };
+}
