@@ -55,6 +55,7 @@ export class ReplicatedKvStore implements KvStore {
   }
 
   async commit(request: CommitRequest): Promise<bigint> {
+    this.rejectIfAlreadyStale(request);
     const command = TxnCommit.encode({
       readTs: Number(request.readTs),
       reads: [...request.reads.values()].map((r) => ({ key: Buffer.from(r.key), version: Number(r.version) })),
@@ -69,6 +70,31 @@ export class ReplicatedKvStore implements KvStore {
     const result = TxnResult.decode(await this.replica.propose(command));
     if (!result.committed) throw new KodiakError(result.code, result.message);
     return BigInt(result.commitTs);
+  }
+
+  /**
+   * Optimistic validation ahead of the proposal: commit timestamps only grow and apply validates
+   * against a state at least as new as this replica's, so a read already overwritten here would
+   * fail at apply too. Rejecting it now spares a Raft round and a log entry per doomed commit
+   * (contended workloads such as TPC-B at scale 1 would otherwise fill the log with them).
+   */
+  private rejectIfAlreadyStale(request: CommitRequest): void {
+    const readTs = Number(request.readTs);
+    if (readTs < this.store.retentionTs) return; // apply reports "snapshot too old"
+    for (const r of request.reads.values()) {
+      if (this.store.latestCommitTs(r.key) > readTs) {
+        throw new KodiakError(SqlState.serializationFailure, "could not serialize access due to concurrent update");
+      }
+    }
+    for (const range of request.ranges) {
+      const end = range.end.byteLength > 0 ? range.end : undefined;
+      if (this.store.maxCommitTsInRange(range.start, end) > readTs) {
+        throw new KodiakError(
+          SqlState.serializationFailure,
+          "could not serialize access due to read/write dependencies among transactions",
+        );
+      }
+    }
   }
 
   /**

@@ -10,8 +10,11 @@ import { assert, KodiakError, SqlState } from "../../util/index.js";
 
 import type { AppliedCommand, DurableStateMachine } from "./api.js";
 
-/** Bound on operations in one transaction, so one command cannot stall apply for long. */
-export const MAX_TXN_OPS = 100_000;
+/**
+ * Bound on operations in one transaction, so one command cannot stall apply for long. Large enough
+ * for a bulk load such as `pgbench -i -s 1` (100k rows in one COPY, then a primary key rewrite).
+ */
+export const MAX_TXN_OPS = 1_000_000;
 
 /**
  * Commit timestamps per log entry: command k of the entry at index i commits at i * this + k.

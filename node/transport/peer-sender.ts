@@ -13,6 +13,7 @@ import {
   MAX_BATCH_BYTES,
   MAX_BATCH_MESSAGES,
   MAX_PEER_QUEUE_MESSAGES,
+  MAX_RAFT_MESSAGE_BYTES,
   RECONNECT_BACKOFF_FIRST_MS,
   RECONNECT_BACKOFF_MAX_MS,
 } from "./limits.js";
@@ -66,8 +67,8 @@ export class PeerSender {
     const pm = messageToProto(m);
     // Encoding twice (here and in gRPC) is the price of an exact size bound; messages are small.
     const size = RaftMessage.encode(pm).finish().byteLength;
-    if (size > MAX_BATCH_BYTES || this.queue.length >= MAX_PEER_QUEUE_MESSAGES) {
-      this.drop(1, size > MAX_BATCH_BYTES ? `message of ${size} bytes exceeds the batch limit` : "queue full");
+    if (size > MAX_RAFT_MESSAGE_BYTES || this.queue.length >= MAX_PEER_QUEUE_MESSAGES) {
+      this.drop(1, size > MAX_RAFT_MESSAGE_BYTES ? `message of ${size} bytes exceeds the message limit` : "queue full");
       return;
     }
     this.queue.push({ pm, size });

@@ -418,6 +418,69 @@ export function executeDelete(s: DeleteStmt, pc: PlanContext, env: Env): DmlResu
   return { rowCount: old.length, columns: ret?.columns, rows: ret?.rows };
 }
 
+/**
+ * Binds a DML statement's WHERE, SET and VALUES expressions without running anything, so the
+ * parameter types of a prepared INSERT/UPDATE/DELETE are known at Parse time (pc.paramTypes).
+ */
+export function describeDmlParams(s: InsertStmt | UpdateStmt | DeleteStmt, pc: PlanContext): void {
+  const t = targetTable(pc.catalog, s.table, s.kind === "insert" ? "insert into" : s.kind === "update" ? "update" : "delete from");
+  const alias = s.alias ?? t.name;
+  if (s.kind === "insert") {
+    if (!s.source) return;
+    const body = s.source.body;
+    const targets = s.columns
+      ? s.columns.map((n) => t.columns.findIndex((c) => c.name === n && !c.hidden))
+      : t.columns.map((c, i) => (c.hidden ? -1 : i)).filter((i) => i >= 0);
+    if (body.kind === "values" && !s.source.orderBy.length && !s.source.limit && !s.source.with) {
+      // A bare $n as a VALUES item takes its target column's type, as in PostgreSQL.
+      for (const r of body.rows) {
+        r.forEach((e, k) => {
+          const to = t.columns[targets[k] ?? -1]?.type;
+          if (e.kind !== "param" || to === undefined) return;
+          while (pc.paramTypes.length < e.index) pc.paramTypes.push(undefined);
+          const cur = pc.paramTypes[e.index - 1];
+          if (cur === undefined || cur.id === "unknown") pc.paramTypes[e.index - 1] = to;
+        });
+      }
+      planValues(
+        body.rows,
+        new Scope([], undefined, new Map()),
+        pc,
+        targets.map((i) => t.columns[i]?.type ?? T.unknown),
+      );
+    } else planQuery(s.source, undefined, pc);
+    return;
+  }
+  const items: FromItem[] = [
+    { kind: "table", pos: 0, name: { schema: t.schema, name: t.name, pos: 0 }, alias: { name: alias, columns: [] } },
+    ...(s.kind === "update" ? s.from : s.using),
+  ];
+  const core = {
+    kind: "select" as const,
+    pos: 0,
+    distinct: false,
+    distinctOn: undefined,
+    items: [{ kind: "star" as const, pos: 0, qualifier: undefined }],
+    from: items,
+    where: s.where,
+    groupBy: [],
+    having: undefined,
+    windows: [],
+  };
+  const node = planSelectRaw(core, pc);
+  if (s.kind !== "update") return;
+  const scope = new Scope(node.cols, undefined, new Map());
+  for (const sc of s.set) {
+    sc.columns.forEach((name, k) => {
+      const e = sc.values[k];
+      const col = t.columns.findIndex((c) => c.name === name && !c.hidden);
+      if (col < 0 || e.kind === "default") return;
+      const b = bindExpr(e, scope, { ...ctxOf(pc), noAggregates: "UPDATE" });
+      if (b.type.id === "unknown") b.inferType?.(t.columns[col].type);
+    });
+  }
+}
+
 /** Result columns of a DML statement's RETURNING list (binds the target and list without running). */
 export function describeReturning(s: InsertStmt | UpdateStmt | DeleteStmt, pc: PlanContext): Col[] {
   const t = targetTable(pc.catalog, s.table, "modify");

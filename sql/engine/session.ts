@@ -27,7 +27,7 @@ import { castValue, formatValue, parseText, type Row, type Value } from "../type
 import { fromSqlValue, formatSqlValue, toSqlValue, typeOfSqlType } from "./convert.js";
 import { copyFormat, parseCopy, renderCopyRow } from "./copy.js";
 import { alterTable, createIndex, createSchema, createTable, createView, drop } from "./ddl.js";
-import { describeReturning, executeDelete, executeInsert, executeUpdate, insertTextRows } from "./dml.js";
+import { describeDmlParams, describeReturning, executeDelete, executeInsert, executeUpdate, insertTextRows } from "./dml.js";
 import { explainLines } from "./explain.js";
 import { analyzeTables } from "./analyze.js";
 import { dropEntries } from "./tables.js";
@@ -169,6 +169,7 @@ export class Session implements SqlSession {
       case "insert":
       case "update":
       case "delete":
+        describeDmlParams(st, pc);
         if (st.returning) return resultColumns(describeReturning(st, pc));
         describeReturning(st, pc);
         return undefined;

@@ -60,6 +60,8 @@ export function findConflict(
   for (const idx of t.indexes) {
     if (!idx.unique || (only && idx !== only)) continue;
     if (idx.primary) {
+      // A hidden row id is allocated fresh for every new row: no read (and no read-set entry) needed.
+      if (idx.columns.length === 1 && t.columns[idx.columns[0]].hidden) continue;
       const hit = txn.get(rowKey(t, row));
       if (hit) return { index: idx, existing: decodeRow(hit) };
       continue;
@@ -228,6 +230,35 @@ export function buildIndex(txn: Transaction, t: TableMeta, idx: IndexMeta): void
 }
 
 /** Deletes every key of an index (or of the whole table when indexId is undefined). */
+/**
+ * ALTER TABLE ADD PRIMARY KEY on a table keyed by its hidden row id: drops the row id column and
+ * rewrites every entry under the new key. Uniqueness is checked in memory (the scan of the whole
+ * table is in the read set, and the catalog change conflicts with every concurrent writer), so a
+ * large table costs one write per entry and no per-row reads.
+ */
+export function rekeyByPrimaryKey(txn: Transaction, oldT: TableMeta, newT: TableMeta, rows: readonly Row[], drop: number): void {
+  const pk = primaryIndex(newT);
+  const seen = new Set<string>();
+  const out: Row[] = [];
+  for (const r of rows) {
+    const row = [...r.slice(0, drop), ...r.slice(drop + 1)];
+    for (const c of pk.columns) {
+      if (row[c] === null) {
+        throw new KodiakError(
+          SqlState.notNullViolation,
+          `column "${newT.columns[c].name}" of relation "${newT.name}" contains null values`,
+        );
+      }
+    }
+    const k = Buffer.from(rowKey(newT, row)).toString("latin1");
+    if (seen.has(k)) throw uniqueViolation(newT, pk, row);
+    seen.add(k);
+    out.push(row);
+  }
+  dropEntries(txn, oldT);
+  for (const row of out) writeEntries(txn, newT, row);
+}
+
 export function dropEntries(txn: Transaction, t: TableMeta, indexId?: number): void {
   const start = indexId === undefined ? tablePrefix(t.id) : encodeKey(t.id, indexId, [], []);
   const keys: Uint8Array[] = [];

@@ -31,10 +31,12 @@ statement
     | EXECUTE identifier (LPAREN expr (COMMA expr)* RPAREN)?  # executeStatement
     | DEALLOCATE PREPARE? (identifier | ALL)           # deallocateStatement
     | TRUNCATE TABLE? ONLY? qualifiedName (COMMA qualifiedName)* ((RESTART | CONTINUE) IDENTITY)? (CASCADE | RESTRICT)?  # truncateStatement
-    | VACUUM (LPAREN identifier (COMMA identifier)* RPAREN)? FULL? VERBOSE? ANALYZE? (qualifiedName (COMMA qualifiedName)*)?  # vacuumStatement
+    | VACUUM (LPAREN identifier (COMMA identifier)* RPAREN)? FULL? FREEZE? VERBOSE? ANALYZE? (qualifiedName (COMMA qualifiedName)*)?  # vacuumStatement
     | DISCARD (ALL | identifier)                       # discardStatement
     | plStatement                                      # plStatementAlt
     ;
+
+vacuumOption: (identifier | FULL) (identifier | TRUE | FALSE | INTEGER_LITERAL | STRING)?;
 
 setTarget: identifier (DOT identifier)*;
 setValue: expr (COMMA expr)* | DEFAULT;
@@ -159,14 +161,17 @@ copyStmt
       (WITH? LPAREN copyOption (COMMA copyOption)* RPAREN | copyOption*)
     | COPY LPAREN query RPAREN TO (STDOUT | STRING) (WITH? LPAREN copyOption (COMMA copyOption)* RPAREN | copyOption*)
     ;
-copyOption: identifier (identifier | STRING | TRUE | FALSE | INTEGER_LITERAL)? | CSV | HEADER | FORMAT identifier | DELIMITER STRING;
+copyOption: identifier (identifier | STRING | TRUE | FALSE | ON | INTEGER_LITERAL)? | CSV | HEADER | FORMAT identifier | DELIMITER STRING;
 
 // ---------- DDL ----------
 createTableStmt
     : CREATE (TEMP | TEMPORARY)? TABLE (IF NOT EXISTS)? qualifiedName
-      LPAREN tableElement (COMMA tableElement)* RPAREN
+      LPAREN tableElement (COMMA tableElement)* RPAREN storageParams?
     | CREATE (TEMP | TEMPORARY)? TABLE (IF NOT EXISTS)? qualifiedName columnList? AS query
     ;
+
+// `WITH (fillfactor = 100)`: physical storage hints, accepted and ignored (no heap pages here).
+storageParams: WITH LPAREN identifier (EQ (identifier | INTEGER_LITERAL | STRING | TRUE | FALSE))? (COMMA identifier (EQ (identifier | INTEGER_LITERAL | STRING | TRUE | FALSE))?)* RPAREN;
 
 tableElement: columnDef | tableConstraint;
 
@@ -374,6 +379,7 @@ nonReservedKeyword
     | LET | MATCH | TRY | CATCH | RAISE | AWAIT | CONTAINS | STRUCT | EXCEPTION | SYNC | ASYNC | CRON | JOB
     | SCHEDULE | FUNCTION | RETURNS | RETURN | TRIGGER | WHILE | BREAK | CONTINUE | IMMUTABLE | FUTURE
     | BEFORE | AFTER | EACH | SQLSTATE | SELF
+    | TRUNCATE | VACUUM | FREEZE | RESTART | IDENTITY
     ;
 
 // =====================================================================================

@@ -552,7 +552,9 @@ export type Statement =
   | CopyStmt
   | PrepareStmt
   | ExecuteStmt
-  | DeallocateStmt;
+  | DeallocateStmt
+  | TruncateStmt
+  | VacuumStmt;
 export type StatementKind = Statement["kind"];
 
 /** One statement of a script with its source span (0-based, end exclusive). */

@@ -11,7 +11,7 @@ import {
   RawNode,
   type Snapshot,
 } from "../../../node/raft/index.js";
-import { NodeRuntime, SnapshotStore } from "../../../node/runtime/index.js";
+import { MAX_COMMAND_BYTES, NodeRuntime, SnapshotStore } from "../../../node/runtime/index.js";
 import { MemoryKvStateMachine } from "../../../node/state-machine/index.js";
 import type { RaftTransport } from "../../../node/transport/index.js";
 import { KodiakError, ManualClock, SeededRandom, SimFileSystem, silentLogger } from "../../../util/index.js";
@@ -289,7 +289,7 @@ test("a command larger than one entry's batch travels in an entry of its own", a
     assert.ok(idx.every((i, k) => KvResult.decode(results[k] as Uint8Array).ok && i > 0));
     assert.notEqual(idx[1], idx[0]);
     assert.notEqual(idx[1], idx[2]);
-    await assert.rejects(n.runtime.propose(new Uint8Array(3 * 1024 * 1024 + 1)), /exceeds 3145728/);
+    await assert.rejects(n.runtime.propose(new Uint8Array(MAX_COMMAND_BYTES + 1)), new RegExp(`exceeds ${MAX_COMMAND_BYTES}`));
   } finally {
     await c.stop();
   }

@@ -10,6 +10,7 @@ import {
   messageToProto,
   MAX_GRPC_MESSAGE_BYTES,
   MAX_PEER_QUEUE_MESSAGES,
+  MAX_RAFT_MESSAGE_BYTES,
   SNAPSHOT_CHUNK_BYTES,
   SnapshotReceiver,
 } from "../../../node/transport/index.js";
@@ -124,7 +125,29 @@ test("the per-peer queue is bounded: beyond it messages are dropped and the peer
   }
 });
 
-test("a message larger than the batch limit is dropped and reported, never sent", async () => {
+test("a message larger than the batch limit (one big log entry) is sent alone in its batch", async () => {
+  const a = await endpoint(1, "c1");
+  const b = await endpoint(2, "c1");
+  try {
+    a.transport.setPeer(2, b.address);
+    const big: Message = {
+      ...heartbeat(1, 2, 1),
+      type: "MsgApp",
+      entries: [{ term: 1, index: 2, type: "normal", data: new Uint8Array(MAX_BATCH_BYTES + 1) }],
+    };
+    a.transport.send([heartbeat(1, 2, 1), big, heartbeat(1, 2, 3)]);
+    await until(() => b.received.length === 3);
+    assert.deepEqual(
+      b.received.map((m) => m.term),
+      [1, 1, 3],
+    );
+    assert.equal(b.received[1]?.entries[0]?.data.byteLength, MAX_BATCH_BYTES + 1);
+  } finally {
+    close(a, b);
+  }
+});
+
+test("a message larger than the message limit is dropped and reported, never sent", async () => {
   const a = await endpoint(1, "c1");
   const b = await endpoint(2, "c1");
   try {
@@ -132,7 +155,7 @@ test("a message larger than the batch limit is dropped and reported, never sent"
     const huge: Message = {
       ...heartbeat(1, 2, 1),
       type: "MsgApp",
-      entries: [{ term: 1, index: 2, type: "normal", data: new Uint8Array(MAX_BATCH_BYTES + 1) }],
+      entries: [{ term: 1, index: 2, type: "normal", data: new Uint8Array(MAX_RAFT_MESSAGE_BYTES + 1) }],
     };
     a.transport.send([huge, heartbeat(1, 2, 2)]);
     await until(() => b.received.length === 1);
