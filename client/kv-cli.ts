@@ -3,13 +3,14 @@
 // request surely was not applied, and maps failures to clear messages and exit codes.
 
 import * as grpc from "@grpc/grpc-js";
-import { type GetResponse, type KvResult, NodeKvClient, type StatusResponse } from "../proto/gen/raft.js";
+import { type GetResponse, type KvResult, NodeKvClient, type ScanResponse, type StatusResponse } from "../proto/gen/raft.js";
 
 const USAGE = `usage: kodiak kv --peers 1=HOST:PORT,2=HOST:PORT,... [--timeout-ms MS] COMMAND
 
 commands:
   put KEY VALUE                 write KEY (answers after the write is applied)
   get KEY [--stale]             read KEY (linearizable; --stale reads any replica's state)
+  scan START [END] [--limit N] [--stale]   keys in [START, END) in byte order, "KEY VALUE" lines
   cas KEY OLD NEW               set KEY to NEW if its value is OLD
   cas KEY --absent NEW          set KEY to NEW if it does not exist
   del KEY                       delete KEY (prints 1 if it existed, else 0)
@@ -196,6 +197,25 @@ async function run(kv: Kv, peers: string[], cmd: string, args: string[]): Promis
       out.write(`${Buffer.from(res.value).toString("utf8")}\n`);
       return 0;
     }
+    case "scan": {
+      const stale = args.includes("--stale");
+      const rest = args.filter((a) => a !== "--stale");
+      let limit = 0;
+      const li = rest.indexOf("--limit");
+      if (li >= 0) {
+        const v = rest[li + 1];
+        if (v === undefined || !/^\d+$/.test(v) || Number(v) < 1) throw new UsageError("--limit needs a positive integer");
+        limit = Number(v);
+        rest.splice(li, 2);
+      }
+      if (rest.length < 1 || rest.length > 2) throw new UsageError("expected: scan START [END] [--limit N] [--stale]");
+      const req = { start: b(rest[0] as string), end: b(rest[1] ?? ""), limit, stale };
+      const call: Call<ScanResponse> = (c, deadline, cb) => c.scan(req, new grpc.Metadata(), { deadline }, cb);
+      const res = stale ? await kv.any(call) : await kv.leader(call);
+      for (const r of res.rows) out.write(`${Buffer.from(r.key).toString("utf8")} ${Buffer.from(r.value).toString("utf8")}\n`);
+      if (res.more) process.stderr.write("kodiak kv: (more rows; raise --limit)\n");
+      return 0;
+    }
     case "cas": {
       arity(args, 3, "cas KEY OLD NEW  |  cas KEY --absent NEW");
       const absent = args[1] === "--absent";
@@ -279,6 +299,10 @@ async function status(kv: Kv, peers: string[], args: string[]): Promise<number> 
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `kodiak kv status | head -1` closes the pipe early: that is not an error worth a stack trace.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+  });
   if (argv.includes("--help") || argv.includes("-h")) {
     process.stdout.write(USAGE);
     return 0;

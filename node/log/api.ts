@@ -28,13 +28,24 @@ export interface Wal {
    * and sets the hard state if given. Resolves only once both are durable (fsynced). Concurrent
    * calls are group-committed: one fsync covers all appends waiting on it.
    */
-  save(hardState: HardState | undefined, entries: Entry[]): Promise<void>;
+  save(hardState: HardState | undefined, entries: Entry[], options?: SaveOptions): Promise<void>;
   /** Installs a snapshot received from the leader: drops the log up to and including its index. */
   applySnapshot(snapshot: Snapshot): Promise<void>;
   /** Records that the state machine has a durable image at `meta` (checkpoint); entries <= compactIndex may be dropped. */
   compact(compactIndex: number, meta: SnapshotMetadata): Promise<void>;
   stats(): WalStats;
   close(): Promise<void>;
+}
+
+export interface SaveOptions {
+  /**
+   * false: a save that carries only a new commit index (no entries, same term and vote) resolves
+   * once written, without waiting for an fsync; the next synced save (or close) makes it durable.
+   * Pass Ready.mustSync here: Raft never needs the commit index durable before it sends (etcd
+   * does the same), and this saves one fsync per replicated write on every node. Saves with
+   * entries or a new term/vote are always fsynced. Default true.
+   */
+  sync?: boolean;
 }
 
 /** Tuning of openWal(); every bound has a named default next to the code that uses it. */

@@ -24,11 +24,14 @@
 // | R7  | invalid record in the last segment, no valid record after it        | torn tail: truncate there, fsync, warn        |
 // | C1  | after the scan, commit > last index                                 | refuse, XX001: acknowledged entries were cut  |
 //
-// Why R6/R7 can be told apart: a batch is acknowledged only after its fsync and the next batch
-// starts only after that, so a crash can damage only the bytes of the one unacknowledged batch at
-// the very end of the last segment (a crash keeps a prefix of unsynced appends). Anything valid
-// after a bad record proves the bad record is not such a tail. C1 cannot follow from a crash either:
-// commit records are written after the entries they cover.
+// Why R6/R7 can be told apart: a crash can only damage bytes written since the last fsync, and
+// those are always at the very end of the last segment: batches are appended one at a time, an
+// append is acknowledged only after its fsync (commit-only saves with sync: false excepted, which
+// hold no entries), and a new segment is started only after the previous one is fsynced. A crash
+// keeps a prefix of the unsynced appends (assumed; a disk that persisted a later sector but not an
+// earlier one would land in R6: refused, never served), so anything valid after a bad record proves
+// the bad record is not such a tail. C1 cannot follow from a crash either: commit records are written
+// after the entries they cover.
 
 import { join } from "node:path";
 import { type FileHandle, type FileSystem, KodiakError, type Logger, SqlState } from "../../util/index.js";

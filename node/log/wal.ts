@@ -5,9 +5,11 @@
 // Invariants (checked where they are established):
 //   1. index covers exactly [meta.compactIndex + 1, lastIndex]; every entry in it is in a fsynced record.
 //   2. hardState is what a restart would recover (term, vote from the hard state file; commit from
-//      that file, commit records and the snapshot, whichever is highest).
+//      that file, commit records and the snapshot, whichever is highest) — except that a commit
+//      saved with sync: false may come back lower until the next fsync.
 //   3. Segments are numbered consecutively; only the last (active) one is appended to, and a new
-//      one is started only after every byte of the previous one is fsynced.
+//      one is started only after every byte of the previous one is fsynced (unsynced commit
+//      records included), so only the last segment can ever have a torn tail.
 //   4. Mutations (flush, compact, applySnapshot, close) run one at a time on `serial`.
 //
 // On disk: hard state and term/vote changes go through an atomically replaced file, written
@@ -28,7 +30,7 @@ import {
   toKodiakError,
 } from "../../util/index.js";
 import type { Entry, HardState, Snapshot, SnapshotMetadata } from "../raft/types.js";
-import type { Wal, WalOptions, WalStats } from "./api.js";
+import type { SaveOptions, Wal, WalOptions, WalStats } from "./api.js";
 import { CACHE_MAX_BYTES, CACHE_MAX_ENTRIES, EntryCache } from "./entry-cache.js";
 import type { EntryIndex } from "./entry-index.js";
 import { type OpenSegment, recoverLog } from "./recovery.js";
@@ -71,6 +73,8 @@ assert(CACHE_MAX_BYTES >= BATCH_MAX_BYTES, "the cache can hold at least one full
 interface SaveRequest {
   hardState: HardState | undefined;
   entries: Entry[];
+  /** False only for a commit-only save whose caller does not need it durable yet (SaveOptions.sync). */
+  sync: boolean;
   resolve: () => void;
   reject: (e: unknown) => void;
 }
@@ -141,6 +145,8 @@ class SegmentedWal implements Wal {
   private closed = false;
   /** A segment was created and its directory entry is not yet durable. */
   private dirDirty = false;
+  /** The active segment ends in commit records written without fsync (SaveOptions.sync false). */
+  private unsynced = false;
   private readonly segmentMaxBytes: number;
   private readonly batchMaxEntries: number;
   private readonly batchMaxBytes: number;
@@ -174,7 +180,7 @@ class SegmentedWal implements Wal {
     });
   }
 
-  save(hardState: HardState | undefined, entries: Entry[]): Promise<void> {
+  save(hardState: HardState | undefined, entries: Entry[], options: SaveOptions = {}): Promise<void> {
     const refused = this.writeRefusal();
     if (refused) return Promise.reject(refused);
     if (hardState === undefined && entries.length === 0) return Promise.resolve();
@@ -192,7 +198,13 @@ class SegmentedWal implements Wal {
       return Promise.reject(new KodiakError(SqlState.insufficientResources, `too many log appends waiting (${PENDING_MAX_SAVES})`));
     }
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ hardState: hardState === undefined ? undefined : { ...hardState }, entries: [...entries], resolve, reject });
+      this.pending.push({
+        hardState: hardState === undefined ? undefined : { ...hardState },
+        entries: [...entries],
+        sync: options.sync !== false || entries.length > 0,
+        resolve,
+        reject,
+      });
       this.scheduleFlush();
     });
   }
@@ -224,10 +236,14 @@ class SegmentedWal implements Wal {
     if (this.closed) return Promise.resolve();
     this.closed = true;
     return this.serial(async () => {
-      if (this.failed) this.rejectPending(this.failed);
-      while (this.pending.length > 0) await this.writeBatch(this.takeBatch());
-      for (const s of this.segments) s.handle.close();
-      this.lock.release();
+      try {
+        if (this.failed) this.rejectPending(this.failed);
+        while (this.pending.length > 0) await this.writeBatch(this.takeBatch());
+        if (this.unsynced && !this.failed) await this.syncActive(this.segments.at(-1) as OpenSegment);
+      } finally {
+        for (const s of this.segments) s.handle.close();
+        this.lock.release();
+      }
     });
   }
 
@@ -338,7 +354,8 @@ class SegmentedWal implements Wal {
     const { accepted, hardState } = this.planBatch(batch);
     if (accepted.length === 0) return;
     try {
-      if (hardState.term !== this.hardState.term || hardState.vote !== this.hardState.vote) {
+      const termOrVote = hardState.term !== this.hardState.term || hardState.vote !== this.hardState.vote;
+      if (termOrVote) {
         // Term and vote durable before any entry of the batch: a log never runs ahead of its term.
         const next = { term: hardState.term, vote: hardState.vote, commit: this.hardState.commit };
         await this.replaceStateFile(HARD_STATE_FILE, encodeHardState(next));
@@ -346,7 +363,7 @@ class SegmentedWal implements Wal {
       }
       // Commit never moves back (recovery takes the highest value anyway).
       const commit = hardState.commit > this.hardState.commit ? hardState.commit : undefined;
-      await this.appendRecords(accepted, commit);
+      await this.appendRecords(accepted, commit, termOrVote || accepted.some((r) => r.sync));
       if (commit !== undefined) this.hardState = { ...this.hardState, commit };
     } catch (e) {
       for (const r of accepted) r.reject(e);
@@ -356,11 +373,11 @@ class SegmentedWal implements Wal {
   }
 
   /** Writes the batch's records with one write and one fsync, then makes them visible. */
-  private async appendRecords(accepted: SaveRequest[], commit: number | undefined): Promise<void> {
+  private async appendRecords(accepted: SaveRequest[], commit: number | undefined, sync: boolean): Promise<void> {
     let length = commit === undefined ? 0 : COMMIT_RECORD_BYTES;
     for (const r of accepted) for (const e of r.entries) length += entryRecordBytes(e);
     if (length === 0) return;
-    const seg = this.rotateIfFull();
+    const seg = await this.rotateIfFull();
     const seed = segmentSeed(seg.seq);
     const buf = new Uint8Array(length);
     const offsets: number[] = [];
@@ -378,15 +395,8 @@ class SegmentedWal implements Wal {
       this.rollback(seg, e);
       throw e;
     }
-    await this.guard(async () => {
-      await seg.handle.fsync();
-      this.fsyncs++;
-      if (this.dirDirty) {
-        await this.fs.fsyncDir(this.dir);
-        this.fsyncs++;
-        this.dirDirty = false;
-      }
-    });
+    if (sync) await this.syncActive(seg);
+    else this.unsynced = true; // only commit records: invariant 1 holds (no entry is unsynced)
     seg.bytes += length;
     let k = 0;
     for (const r of accepted) {
@@ -438,10 +448,25 @@ class SegmentedWal implements Wal {
     this.logger.error({ dir: this.dir, error: cause.message }, "log failed; refusing further writes");
   }
 
+  /** fsyncs the active segment (and the directory, if a segment was created since the last time). */
+  private async syncActive(seg: OpenSegment): Promise<void> {
+    await this.guard(async () => {
+      await seg.handle.fsync();
+      this.fsyncs++;
+      this.unsynced = false;
+      if (this.dirDirty) {
+        await this.fs.fsyncDir(this.dir);
+        this.fsyncs++;
+        this.dirDirty = false;
+      }
+    });
+  }
+
   /** Rotation happens between batches, so a segment may exceed the limit by up to one batch. */
-  private rotateIfFull(): OpenSegment {
+  private async rotateIfFull(): Promise<OpenSegment> {
     const active = this.segments.at(-1) as OpenSegment;
     if (active.bytes < this.segmentMaxBytes) return active;
+    if (this.unsynced) await this.syncActive(active); // invariant 3: nothing unsynced behind the active segment
     const seq = active.seq + 1;
     const next: OpenSegment = { seq, handle: this.fs.open(segmentPath(this.dir, seq), { create: true, exclusive: true }), bytes: 0 };
     this.segments.push(next);

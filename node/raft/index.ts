@@ -2,9 +2,9 @@
 export { applyToConfState, decodeConfChange, encodeConfChange } from "./confchange.js";
 export { MAX_SAFE_INDEX } from "./log.js";
 export { MAX_INFLIGHT_MSGS_LIMIT } from "./progress.js";
+export { DEFAULT_MAX_CLOCK_DRIFT_PERCENT, leaseTicks } from "./lease.js";
+export { CAMPAIGN_TRANSFER } from "./messages.js";
 export {
-  CAMPAIGN_TRANSFER,
-  DEFAULT_MAX_CLOCK_DRIFT_PERCENT,
   MAX_COMMITTED_BYTES_PER_READY,
   MAX_PENDING_READ_INDEX_MESSAGES,
   MAX_UNCOMMITTED_ENTRIES,

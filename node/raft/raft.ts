@@ -3,14 +3,30 @@
 // appended to `msgs` / `readStates`; RawNode hands it out in a Ready. No I/O, no clocks, no
 // Math.random: time is tick(), randomness is config.random.
 //
+// Invariants (asserted where they are established):
+//   1. term never decreases; vote is reset only when term grows (reset()).
+//   2. At most one vote per term, and it is in the same Ready as the term (persist before send).
+//   3. A leader commits by counting only entries of its own term (maybeCommit, Raft §5.4.2).
+//   4. An entry at or below commit is never overwritten (RaftLog.append / maybeAppend).
+//   5. Learners never count: quorums are computed over `voters` only (quorum.ts).
+//   6. For every follower 0 <= match < next (Progress).
+//
 // Membership: one change at a time (thesis §4.1), taking effect when the runtime applies the
 // entry (applyConfChange). The leader proposes a change only when the previous one is applied and
 // it has committed an entry of its own term (the fix for the single-server change bug), and
 // a node with an unapplied committed change does not campaign.
+//
+// State diagram (function for each transition):
+//   follower --tickElection/MsgHup--> preCandidate (PreVote) --won--> candidate --won--> leader
+//   follower --tickElection/MsgHup/MsgTimeoutNow--> candidate            (without PreVote / transfer)
+//   any --higher term / lost election--> follower (becomeFollower)
+//   leader --CheckQuorum fails / removed from the group--> follower
 
-import { assert, KodiakError, SqlState } from "../../util/index.js";
-import { applyToConfState, decodeConfChange } from "./confchange.js";
+import { assert } from "../../util/index.js";
+import { applyToConfState } from "./confchange.js";
+import { DEFAULT_MAX_CLOCK_DRIFT_PERCENT, leaseTicks } from "./lease.js";
 import { MAX_SAFE_INDEX, RaftLog } from "./log.js";
+import { CAMPAIGN_TRANSFER, proposalDropped, sameBytes } from "./messages.js";
 import { Progress } from "./progress.js";
 import { isQuorum, majorityValue, voteResult } from "./quorum.js";
 import { ReadOnly } from "./read-only.js";
@@ -23,11 +39,6 @@ export const MAX_UNCOMMITTED_ENTRIES = 10_000;
 export const MAX_PENDING_READ_INDEX_MESSAGES = 1024;
 /** Bound on entry bytes handed to the application in one Ready. */
 export const MAX_COMMITTED_BYTES_PER_READY = 4 * 1024 * 1024;
-/** Assumed bound on how far two nodes' tick rates differ from nominal, in percent (lease reads). */
-export const DEFAULT_MAX_CLOCK_DRIFT_PERCENT = 10;
-
-/** Context of a vote request sent on MsgTimeoutNow: voters grant it even inside a leader lease. */
-export const CAMPAIGN_TRANSFER = new TextEncoder().encode("CampaignTransfer");
 
 /** Deliberate bugs for the simulator's self-test. Never set outside tests. */
 export interface RaftTestingKnobs {
@@ -47,22 +58,6 @@ export interface RaftCoreConfig extends RaftConfig {
 }
 
 type Handler = (m: Message) => void;
-
-function isLocal(t: MessageType): boolean {
-  return t === "MsgHup" || t === "MsgBeat" || t === "MsgUnreachable" || t === "MsgSnapStatus" || t === "MsgCheckQuorum";
-}
-
-function isResponse(t: MessageType): boolean {
-  return t === "MsgAppResp" || t === "MsgVoteResp" || t === "MsgHeartbeatResp" || t === "MsgUnreachable" || t === "MsgPreVoteResp";
-}
-
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
-  return a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-export function proposalDropped(why: string): KodiakError {
-  return new KodiakError(SqlState.cannotConnectNow, `proposal dropped: ${why}`, { where: "raft" });
-}
 
 export class Raft {
   readonly id: NodeId;
@@ -165,8 +160,11 @@ export class Raft {
       return this.confState();
     }
     if (this.leadTransferee !== NONE && !this.voters.includes(this.leadTransferee)) this.abortLeaderTransfer();
-    if (this.maybeCommit()) this.bcastAppend();
-    else for (const id of this.prs.keys()) if (id !== this.id) this.sendAppend(id, false);
+    // A smaller quorum may commit at once.
+    if (this.maybeCommit()) {
+      this.releasePendingReadIndexMessages();
+      this.bcastAppend();
+    } else for (const id of this.prs.keys()) if (id !== this.id) this.sendAppend(id, false);
     return this.confState();
   }
 
@@ -632,17 +630,9 @@ export class Raft {
     else this.send({ to, type: "MsgReadIndexResp", index, context });
   }
 
-  /**
-   * Lease reads (thesis §6.4.1). Clock assumption: every node's tick rate is within
-   * maxClockDriftPercent (ρ) of nominal. A follower that acknowledged a heartbeat ignores vote
-   * requests for electionTicks of its own ticks after receiving it, i.e. for at least
-   * (electionTicks-1)/(1+ρ) real periods. The leader trusts that promise for leaseTicks() of its
-   * ticks counted from when it *sent* the heartbeat: L/(1-ρ) <= (e-1)/(1+ρ). Forced votes (leader
-   * transfer) bypass the promise, so sending MsgTimeoutNow revokes the lease for the whole term.
-   */
+  /** How long a quorum's heartbeat acknowledgement keeps this leader's lease (see lease.ts). */
   leaseTicks(): number {
-    const rho = (this.cfg.maxClockDriftPercent ?? DEFAULT_MAX_CLOCK_DRIFT_PERCENT) / 100;
-    return Math.floor(((this.cfg.electionTicks - 1) * (1 - rho)) / (1 + rho));
+    return leaseTicks(this.cfg.electionTicks, this.cfg.maxClockDriftPercent ?? DEFAULT_MAX_CLOCK_DRIFT_PERCENT);
   }
 
   private leaseValid(): boolean {
@@ -831,25 +821,9 @@ export class Raft {
 
   // ---- helpers for RawNode ----------------------------------------------------------------
 
-  decodeConfChange(e: Entry): ConfChange {
-    return decodeConfChange(e.data);
-  }
-
   /** Entry point for local messages from RawNode (never from the network). */
   stepLocal(m: Message): void {
     assert(m.term === 0, "local messages carry term 0");
     this.step(m);
-  }
-
-  static isLocalMessage(t: MessageType): boolean {
-    return isLocal(t);
-  }
-
-  static isResponseMessage(t: MessageType): boolean {
-    return isResponse(t);
-  }
-
-  get ticksSinceBoot(): number {
-    return this.tickCount;
   }
 }

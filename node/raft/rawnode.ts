@@ -3,8 +3,9 @@
 // Contract: ready() -> persist hardState/entries/snapshot -> send messages -> apply committed
 // entries -> advance(); no second ready() before advance(). No I/O here.
 
-import { assert } from "../../util/index.js";
+import { assert, KodiakError, SqlState } from "../../util/index.js";
 import { encodeConfChange } from "./confchange.js";
+import { isLocal, isResponse } from "./messages.js";
 import { MAX_COMMITTED_BYTES_PER_READY, Raft, type RaftCoreConfig } from "./raft.js";
 import type {
   ConfChange,
@@ -19,6 +20,29 @@ import type {
   Ready,
   SoftState,
 } from "./types.js";
+
+function isIndex(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0;
+}
+
+/** Bad input from a peer is a KodiakError for the transport to log and drop, never an assertion. */
+function validate(m: Message): void {
+  const bad = (what: string): never => {
+    throw new KodiakError(SqlState.protocolViolation, `malformed raft message ${m.type} from ${m.from}: ${what}`, { where: "raft" });
+  };
+  if (!Number.isSafeInteger(m.from) || m.from <= 0) bad("sender id");
+  if (!isIndex(m.term) || !isIndex(m.logTerm) || !isIndex(m.index) || !isIndex(m.commit) || !isIndex(m.rejectHint)) {
+    bad("term or index out of range");
+  }
+  let prev = m.index;
+  if (m.type === "MsgApp")
+    for (const e of m.entries) {
+      if (!isIndex(e.term) || e.index !== prev + 1 || e.term > m.term) bad(`entry ${e.index}/${e.term} out of sequence`);
+      prev = e.index;
+    }
+  const s = m.snapshot;
+  if (s !== undefined && (!isIndex(s.metadata.index) || !isIndex(s.metadata.term) || s.metadata.term > m.term)) bad("snapshot metadata");
+}
 
 function sameHardState(a: HardState, b: HardState): boolean {
   return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
@@ -53,10 +77,12 @@ export class RawNode implements RawNodeApi {
     this.raft.stepLocal(this.local("MsgHup"));
   }
 
+  /** Steps a message from a peer. Throws KodiakError 08P01 for a malformed one (nothing changes). */
   step(m: Message): void {
     // Local-only message types never come from the network.
-    if (Raft.isLocalMessage(m.type)) return;
-    if (Raft.isResponseMessage(m.type) && !this.raft.prs.has(m.from)) return;
+    if (isLocal(m.type)) return;
+    validate(m);
+    if (isResponse(m.type) && !this.raft.prs.has(m.from)) return;
     this.raft.stepFromNetwork(m);
   }
 
@@ -164,7 +190,16 @@ export class RawNode implements RawNodeApi {
     };
     if (r.role === "leader") {
       const progress = new Map<NodeId, ProgressStatus>();
-      for (const [id, pr] of r.prs) progress.set(id, { match: pr.match, next: pr.next, state: pr.state, recentActive: pr.recentActive });
+      for (const [id, pr] of r.prs) {
+        progress.set(id, {
+          match: pr.match,
+          next: pr.next,
+          state: pr.state,
+          recentActive: pr.recentActive,
+          inflightMessages: pr.inflights.count,
+          inflightBytes: pr.inflights.inflightBytes,
+        });
+      }
       s.progress = progress;
     }
     return s;

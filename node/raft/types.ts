@@ -164,6 +164,9 @@ export interface ProgressStatus {
   next: number;
   state: "probe" | "replicate" | "snapshot";
   recentActive: boolean;
+  /** Flow control window in use (metrics kodiak_raft_inflight_messages / _bytes). */
+  inflightMessages?: number;
+  inflightBytes?: number;
 }
 
 export interface RaftStatus {

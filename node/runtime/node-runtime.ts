@@ -3,7 +3,7 @@
 // then apply committed entries, then advance. Client requests resolve only after their entry is
 // applied. It must never acknowledge anything that is not durable on a majority.
 
-import { ConfChangeContext, Proposal, RuntimeSnapshot } from "../../proto/gen/raft.js";
+import { ConfChangeContext, type Proposal, ProposalBatch, RuntimeSnapshot } from "../../proto/gen/raft.js";
 import type { Wal } from "../log/api.js";
 import type { ConfChange, ConfState, Entry, Message, RawNodeApi, ReadState, Snapshot, SoftState } from "../raft/types.js";
 import { isDurable, type StateMachine } from "../state-machine/index.js";
@@ -63,6 +63,11 @@ export interface NodeStatus {
   lastIndex: number;
 }
 
+/** Commands that arrive in one event-loop turn share an entry, up to these bounds. */
+export const MAX_COMMANDS_PER_ENTRY = 512;
+export const MAX_ENTRY_BYTES = 512 * 1024;
+/** Bound on concurrent leadership-transfer requests waiting for the new leader. */
+const MAX_TRANSFER_WAITERS = 16;
 /** Bound on waiting for a leadership transfer to complete. */
 const TRANSFER_TIMEOUT_MS = 5000;
 /** Bound on stopping: an fsync in flight gets this long to finish. */
@@ -86,6 +91,8 @@ export class NodeRuntime {
   private loopRunning: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  private queuedProposals: Proposal[] = [];
+  private queuedProposalBytes = 0;
 
   constructor(private readonly o: RuntimeOptions) {
     this.applied = o.applied;
@@ -140,18 +147,38 @@ export class NodeRuntime {
 
   // ---- client-facing operations ----
 
-  /** Proposes a state machine command; resolves with its apply result. */
+  /**
+   * Proposes a state machine command; resolves with its apply result. Commands arriving in the
+   * same event-loop turn are batched into one entry (see flushProposals).
+   */
   async propose(command: Uint8Array): Promise<Uint8Array> {
     this.requireLeader();
+    if (command.byteLength > MAX_ENTRY_BYTES) {
+      throw new KodiakError(SqlState.programLimitExceeded, `command of ${command.byteLength} bytes exceeds ${MAX_ENTRY_BYTES}`);
+    }
     const id = this.ids.next();
     const done = this.proposals.add(requestKey(id), this.o.requestTimeoutMs);
-    try {
-      this.rawNode.propose(Proposal.encode({ requestId: Buffer.from(id), command: Buffer.from(command) }).finish());
-    } catch (e) {
-      this.proposals.reject(requestKey(id), toKodiakError(e));
+    if (this.queuedProposalBytes + command.byteLength > MAX_ENTRY_BYTES || this.queuedProposals.length >= MAX_COMMANDS_PER_ENTRY) {
+      this.flushProposals();
     }
+    this.queuedProposals.push({ requestId: Buffer.from(id), command: Buffer.from(command) });
+    this.queuedProposalBytes += command.byteLength;
     this.schedule();
     return done;
+  }
+
+  /** Hands the queued commands to Raft as one entry. */
+  private flushProposals(): void {
+    if (this.queuedProposals.length === 0) return;
+    const batch = this.queuedProposals;
+    this.queuedProposals = [];
+    this.queuedProposalBytes = 0;
+    try {
+      this.rawNode.propose(ProposalBatch.encode({ proposals: batch }).finish());
+    } catch (e) {
+      const err = toKodiakError(e);
+      for (const p of batch) this.proposals.reject(requestKey(p.requestId), err);
+    }
   }
 
   /** Resolves once the state machine reflects every write committed before the call (ReadIndex). */
@@ -201,6 +228,9 @@ export class NodeRuntime {
     this.requireLeader();
     if (!this.rawNode.status().conf.voters.includes(to)) throw new KodiakError(SqlState.undefinedObject, `node ${to} is not a voter`);
     if (this.soft.leader === to) return;
+    if (this.leaderWaiters.size >= MAX_TRANSFER_WAITERS) {
+      throw new KodiakError(SqlState.tooManyConnections, `too many leadership transfers in progress (limit ${MAX_TRANSFER_WAITERS})`);
+    }
     const done = new Promise<void>((resolve, reject) => {
       const w = {
         to,
@@ -261,6 +291,7 @@ export class NodeRuntime {
     this.stopped = true;
     this.tickTimer?.cancel();
     const shutdown = new KodiakError(SqlState.adminShutdown, "node is shutting down");
+    this.queuedProposals = [];
     this.proposals.rejectAll(shutdown);
     this.reads.rejectAll(shutdown);
     this.confChanges.rejectAll(shutdown);
@@ -306,6 +337,7 @@ export class NodeRuntime {
 
   private async runLoop(): Promise<void> {
     try {
+      this.flushProposals();
       while (!this.stopped && this.rawNode.hasReady()) {
         await this.handleReady();
       }
@@ -347,6 +379,7 @@ export class NodeRuntime {
     const err = toKodiakError(e);
     this.o.logger.error({ code: err.code, err: err.message }, "log append failed; failing pending requests and stepping down");
     const failure = new KodiakError(err.code, `write not acknowledged: log append failed: ${err.message}`);
+    this.queuedProposals = [];
     this.proposals.rejectAll(failure);
     this.confChanges.rejectAll(failure);
     this.reads.rejectAll(failure);
@@ -360,6 +393,7 @@ export class NodeRuntime {
     this.soft = s;
     this.o.logger.info({ role: s.role, leader: s.leader }, "raft role changed");
     if (wasLeader && s.role !== "leader") {
+      this.queuedProposals = [];
       this.proposals.rejectAll(outcomeUnknown("this node lost leadership before the write was applied"));
       this.confChanges.rejectAll(outcomeUnknown("this node lost leadership before the change was applied"));
       this.reads.rejectAll(new NotLeaderError(s.leader, this.addressOf(s.leader)));
@@ -391,14 +425,14 @@ export class NodeRuntime {
     if (e.index <= this.applied) return; // already reflected by a restored snapshot
     if (e.type === "confChange") this.applyConfChange(e);
     else if (e.data.byteLength > 0) {
-      let p: Proposal | undefined;
+      let batch: ProposalBatch | undefined;
       try {
-        p = Proposal.decode(e.data);
+        batch = ProposalBatch.decode(e.data);
       } catch {
         // Deterministic on every replica: a malformed entry is skipped everywhere.
-        this.o.logger.error({ index: e.index }, "skipping a committed entry that is not a Proposal");
+        this.o.logger.error({ index: e.index }, "skipping a committed entry that is not a ProposalBatch");
       }
-      if (p !== undefined) {
+      for (const p of batch?.proposals ?? []) {
         const result = this.o.stateMachine.apply({ index: e.index, term: e.term, command: p.command });
         this.proposals.resolve(requestKey(p.requestId), result);
       }

@@ -2,12 +2,16 @@
 // Watch sends the current status and then an update on every change, until the client leaves.
 
 import type * as grpc from "@grpc/grpc-js";
+import { status } from "@grpc/grpc-js";
 import {
   type HealthCheckRequest,
   type HealthCheckResponse,
   HealthCheckResponse_ServingStatus,
   type HealthServer,
 } from "../../proto/gen/health.js";
+
+/** Bound on open Watch streams (each holds a listener). */
+export const MAX_HEALTH_WATCHERS = 64;
 
 export class HealthState {
   private serving = false;
@@ -28,6 +32,10 @@ export class HealthState {
         cb(null, { status: this.status() });
       },
       watch: (call: grpc.ServerWritableStream<HealthCheckRequest, HealthCheckResponse>) => {
+        if (this.watchers.size >= MAX_HEALTH_WATCHERS) {
+          call.destroy(Object.assign(new Error("too many health watchers"), { code: status.RESOURCE_EXHAUSTED }));
+          return;
+        }
         const send = (status: HealthCheckResponse_ServingStatus): void => {
           call.write({ status });
         };

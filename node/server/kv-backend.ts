@@ -5,21 +5,24 @@
 import { KvCommand, KvResult } from "../../proto/gen/raft.js";
 import { TxnCommit, TxnResult } from "../../proto/gen/txn.js";
 import type { NodeRuntime } from "../runtime/index.js";
-import type { MemoryKvStateMachine } from "../state-machine/index.js";
+import { MAX_SCAN_ROWS, type MemoryKvStateMachine } from "../state-machine/index.js";
 import type { Store } from "../../storage/index.js";
-import { KodiakError } from "../../util/index.js";
+import { KodiakError, SqlState } from "../../util/index.js";
 
 export interface KvBackend {
   /** Proposes a put, delete or cas; resolves with its result once applied. */
   write(cmd: KvCommand): Promise<KvResult>;
   /** The newest applied value of key (undefined if absent). */
   get(key: Uint8Array): Uint8Array | undefined;
+  /** Newest applied keys in [start, end) in byte order, at most limit (<= MAX_SCAN_ROWS). */
+  scan(start: Uint8Array, end: Uint8Array | undefined, limit: number): Array<{ key: Uint8Array; value: Uint8Array }>;
 }
 
 export function memoryKvBackend(runtime: NodeRuntime, kv: MemoryKvStateMachine): KvBackend {
   return {
     write: async (cmd) => KvResult.decode(await runtime.propose(KvCommand.encode(cmd).finish())),
     get: (key) => kv.get(key),
+    scan: (start, end, limit) => kv.scan(start, end, limit),
   };
 }
 
@@ -68,5 +71,9 @@ export function storeKvBackend(runtime: NodeRuntime, store: Store): KvBackend {
       throw new KodiakError("22023", "empty KV command");
     },
     get: (key) => store.get(key),
+    scan: (start, end, limit) => {
+      if (limit > MAX_SCAN_ROWS) throw new KodiakError(SqlState.programLimitExceeded, `scan limit ${limit} exceeds ${MAX_SCAN_ROWS}`);
+      return store.scan({ start, ...(end === undefined ? {} : { end }), limit }).toArray();
+    },
   };
 }

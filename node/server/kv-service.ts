@@ -2,7 +2,8 @@
 // after apply; reads are linearizable (ReadIndex on the leader) unless stale is asked for. It
 // never touches the state machine except through the runtime's ordering guarantees.
 
-import type { GetResponse, NodeKvServer, StatusResponse } from "../../proto/gen/raft.js";
+import type { GetResponse, NodeKvServer, ScanResponse, StatusResponse } from "../../proto/gen/raft.js";
+import { MAX_SCAN_ROWS } from "../state-machine/index.js";
 import type { KvBackend } from "./kv-backend.js";
 import type { NodeRuntime, NodeStatus } from "../runtime/index.js";
 import { KodiakError, SqlState } from "../../util/index.js";
@@ -49,6 +50,19 @@ export function kvServiceImpl(runtime: NodeRuntime, kv: KvBackend): NodeKvServer
       if (!req.stale) await runtime.readBarrier();
       const v = kv.get(req.key);
       return { found: v !== undefined, value: Buffer.from(v ?? new Uint8Array(0)), appliedIndex: runtime.appliedIndex() };
+    }),
+    scan: unary(async (req): Promise<ScanResponse> => {
+      const limit = req.limit === 0 ? MAX_SCAN_ROWS : req.limit;
+      if (limit > MAX_SCAN_ROWS) throw new KodiakError(SqlState.programLimitExceeded, `scan limit ${limit} exceeds ${MAX_SCAN_ROWS}`);
+      if (!req.stale) await runtime.readBarrier();
+      // One row more than asked tells whether the result was cut short.
+      const rows = kv.scan(req.start, req.end.byteLength > 0 ? req.end : undefined, Math.min(limit + 1, MAX_SCAN_ROWS));
+      const more = rows.length > limit;
+      return {
+        rows: rows.slice(0, limit).map((r) => ({ key: Buffer.from(r.key), value: Buffer.from(r.value) })),
+        more,
+        appliedIndex: runtime.appliedIndex(),
+      };
     }),
     status: unary(async () => statusToProto(runtime.status())),
     changeMember: unary(async (req) => {

@@ -2,7 +2,10 @@
 // order, exactly once per replica. Implementations must be deterministic (no clock, no random,
 // no I/O that can differ between replicas): every replica must reach the same state.
 
-/** A committed command, unwrapped from its Raft entry by the runtime. */
+/**
+ * A committed command, unwrapped from its Raft entry by the runtime. Several commands may share
+ * one entry (they are applied in order, with the same index and term).
+ */
 export interface AppliedCommand {
   index: number;
   term: number;

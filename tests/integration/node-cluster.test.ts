@@ -95,6 +95,15 @@ test("kodiak kv put/get/cas/del/status work through any peer list and follow red
   r = await c.cli(["get", "cli-k"]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /not found/);
+  for (const k of ["s-b", "s-a", "s-c", "t-z"]) assert.equal((await c.cli(["put", k, k.toUpperCase()])).code, 0);
+  r = await c.cli(["scan", "s-", "s-z"]);
+  assert.equal(r.stdout, "s-a S-A\ns-b S-B\ns-c S-C\n");
+  // A stale read on a follower may lag by a heartbeat: wait for it rather than race it.
+  r = await waitFor("the follower's stale scan", 5000, async () => {
+    const s = await c.cli(["scan", "s-", "--limit", "2", "--stale"], viaFollower);
+    return s.stdout === "s-a S-A\ns-b S-B\n" ? s : undefined;
+  });
+  assert.match(r.stderr, /more rows/);
   r = await c.cli(["status"]);
   assert.equal(r.code, 0);
   assert.match(r.stdout, new RegExp(`node ${lead} \\S+: role=leader term=\\d+ leader=${lead} commit=\\d+ applied=\\d+`));

@@ -80,6 +80,16 @@ test("a node started on a foreign cluster's data directory is refused by the pee
   await c.put(await c.leader(), "still", "ok");
 });
 
+test("a second process on a data directory in use is refused", { timeout: 30_000 }, async () => {
+  const id = c.running()[0] as number;
+  const h = c.node(id);
+  const port = await freePort();
+  const r = await runCli(["node", "--id", String(id), "--data", h.dataDir, "--listen", `127.0.0.1:${port}`, "--peers", c.peersFlag()]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /data directory is in use by process \d+/);
+  assert.equal((await c.status(id)).id, id); // the running node is unaffected
+});
+
 test("kodiak node with invalid flags prints usage and exits 2", { timeout: 30_000 }, async () => {
   for (const args of [
     ["node"],

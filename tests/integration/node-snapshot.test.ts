@@ -12,7 +12,7 @@ after(async () => {
 });
 
 test("a follower restarted after log compaction catches up by snapshot", { timeout: 60_000 }, async () => {
-  c = await TestCluster.start("snapshot", 3, { nodeArgs: ["--snapshot-entries", "40", "--snapshot-catchup-entries", "0"] });
+  c = await TestCluster.start("snapshot", 3, { nodeArgs: ["--snapshot-entries", "20", "--snapshot-catchup-entries", "0"] });
   const cluster = c;
   const lead = await cluster.leader();
   const follower = [1, 2, 3].find((id) => id !== lead) as number;
@@ -21,8 +21,10 @@ test("a follower restarted after log compaction catches up by snapshot", { timeo
   // Values large enough that the image spans several snapshot chunks (256 KiB each), yet within
   // the storage engine's value limit at the default page size (no overflow pages yet).
   const big = "x".repeat(4 * 1024);
-  const writes = Array.from({ length: 150 }, (_, i) => cluster.put(lead, `snap-${i}`, `${i}-${big}`, 10_000));
-  await Promise.all(writes);
+  // Rounds of 5 concurrent puts: commands arriving together share an entry, so this makes >= 30 entries.
+  for (let round = 0; round < 30; round++) {
+    await Promise.all(Array.from({ length: 5 }, (_, j) => cluster.put(lead, `snap-${round * 5 + j}`, `${round * 5 + j}-${big}`, 10_000)));
+  }
   const leaderStatus = await cluster.status(lead);
   assert.ok(leaderStatus.firstIndex > 2, `leader compacted its log (first index ${leaderStatus.firstIndex})`);
 

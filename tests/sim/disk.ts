@@ -17,8 +17,16 @@ import {
 export interface SimDisk {
   /** Opens (or reopens after a crash) the storage a starting node reads. */
   open(): RaftStorage | Promise<RaftStorage>;
-  /** Persists a Ready's snapshot, entries and hard state (durable when it returns/resolves). */
-  save(hardState: HardState | undefined, entries: readonly Entry[], snapshot: Snapshot | undefined): void | Promise<void>;
+  /**
+   * Persists a Ready's snapshot, entries and hard state; durable when it returns/resolves, except
+   * that with mustSync false (only the commit index changed) the disk may defer the fsync.
+   */
+  save(
+    hardState: HardState | undefined,
+    entries: readonly Entry[],
+    snapshot: Snapshot | undefined,
+    mustSync: boolean,
+  ): void | Promise<void>;
   /** Records a state machine image at `index` and drops log entries up to `compactIndex`. */
   snapshotAndCompact(index: number, conf: ConfState, data: Uint8Array, compactIndex: number): void | Promise<void>;
   /** Power loss: everything not yet durable is gone (the process is gone too). */
@@ -27,6 +35,8 @@ export interface SimDisk {
   snapshot(): Snapshot;
   /** Term of a durable entry, or undefined (for the log-matching check). */
   term(index: number): number | undefined;
+  /** Faults end (liveness phase): e.g. the disk stops filling up. */
+  heal?(): void;
 }
 
 export interface DiskBugs {
@@ -48,7 +58,7 @@ export class MemoryDisk implements SimDisk {
     return this.storage;
   }
 
-  save(hardState: HardState | undefined, entries: readonly Entry[], snapshot: Snapshot | undefined): void {
+  save(hardState: HardState | undefined, entries: readonly Entry[], snapshot: Snapshot | undefined, _mustSync: boolean): void {
     if (snapshot !== undefined) this.storage.applySnapshot(snapshot);
     this.storage.append(entries);
     if (hardState !== undefined) this.storage.setHardState(this.bugs.forgetVote ? { ...hardState, vote: NONE } : hardState);

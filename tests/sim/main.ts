@@ -2,9 +2,13 @@
 //   npm run sim -- --seed S       replay one seed; prints its trace when it fails (--verbose: always)
 //   npm run sim -- --seeds N      run seeds 1..N (or --start K..K+N-1); last line "seeds: N, violations: V"
 //   --disk wal                    use the real WAL (node/log) on a simulated disk with torn writes
+//   --profile NAME                force one fault profile (crash, partition, membership, snapshot, ...)
+//   --bug NAME                    inject a known bug (forget-vote, figure8, vote-ignores-log)
 // Any failure prints the seed and the exact command that replays it. Exit code 1 on violations.
 
-import { runSeed, type SimResult } from "./simulation.js";
+import { INJECTED_BUGS, isInjectedBug } from "./bugs.js";
+import { PROFILE_NAMES, type ProfileName } from "./profiles.js";
+import { runSeed, type SimOptions, type SimResult } from "./simulation.js";
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -22,6 +26,11 @@ function intArg(name: string): number | undefined {
   return n;
 }
 
+function fail(message: string): never {
+  process.stderr.write(`sim: ${message}\n`);
+  process.exit(2);
+}
+
 function report(r: SimResult): void {
   process.stdout.write(
     `seed ${r.seed} (${r.profile}): VIOLATION ${r.violation}\n  replay: npm run sim -- --seed ${r.seed}${replayFlags}\n`,
@@ -32,16 +41,29 @@ const seed = intArg("--seed");
 const seeds = intArg("--seeds");
 const startSeed = intArg("--start") ?? 1;
 const verbose = process.argv.includes("--verbose");
-const diskArg = arg("--disk") ?? "memory";
-if (diskArg !== "memory" && diskArg !== "wal") {
-  process.stderr.write(`sim: --disk must be memory or wal, got ${JSON.stringify(diskArg)}\n`);
-  process.exit(2);
+const base: Omit<SimOptions, "seed"> = {};
+let replayFlags = "";
+const diskArg = arg("--disk");
+if (diskArg !== undefined) {
+  if (diskArg !== "memory" && diskArg !== "wal") fail(`--disk must be memory or wal, got ${JSON.stringify(diskArg)}`);
+  base.disk = diskArg;
+  replayFlags += ` --disk ${diskArg}`;
 }
-const disk: "memory" | "wal" = diskArg;
-const replayFlags = disk === "wal" ? " --disk wal" : "";
+const profileArg = arg("--profile");
+if (profileArg !== undefined) {
+  if (!(PROFILE_NAMES as readonly string[]).includes(profileArg)) fail(`--profile must be one of ${PROFILE_NAMES.join(", ")}`);
+  base.profile = profileArg as ProfileName;
+  replayFlags += ` --profile ${profileArg}`;
+}
+const bugArg = arg("--bug");
+if (bugArg !== undefined) {
+  if (!isInjectedBug(bugArg)) fail(`--bug must be one of ${Object.keys(INJECTED_BUGS).join(", ")}`);
+  Object.assign(base, INJECTED_BUGS[bugArg]);
+  replayFlags += ` --bug ${bugArg}`;
+}
 
 if (seed !== undefined) {
-  const r = await runSeed({ seed, trace: true, disk });
+  const r = await runSeed({ ...base, seed, trace: true });
   if (r.violation !== undefined || verbose) for (const line of r.trace) process.stdout.write(`${line}\n`);
   const s = r.stats;
   process.stdout.write(
@@ -53,7 +75,7 @@ if (seed !== undefined) {
   let violations = 0;
   const started = performance.now();
   for (let s = startSeed; s < startSeed + seeds; s++) {
-    const r = await runSeed({ seed: s, disk });
+    const r = await runSeed({ ...base, seed: s });
     if (r.violation !== undefined) {
       violations++;
       report(r);
@@ -63,6 +85,5 @@ if (seed !== undefined) {
   process.stdout.write(`seeds: ${seeds}, violations: ${violations}\n`);
   process.exit(violations === 0 ? 0 : 1);
 } else {
-  process.stderr.write("usage: npm run sim -- --seed S [--verbose] | --seeds N [--start K]\n");
-  process.exit(2);
+  fail("usage: npm run sim -- --seed S [--verbose] | --seeds N [--start K]  [--disk wal] [--profile NAME] [--bug NAME]");
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { PROFILE_NAMES } from "./profiles.js";
+import { INJECTED_BUGS, type InjectedBug } from "./bugs.js";
+import { PROFILE_NAMES, type ProfileName } from "./profiles.js";
 import { runSeed, type SimOptions } from "./simulation.js";
 
 /** Seeds `npm test` runs (the CLI runs any number: npm run sim -- --seeds N). */
@@ -10,10 +11,15 @@ const WAL_SEEDS = 40;
 /** An injected bug must be caught within this many seeds. */
 const BUG_SEED_BOUND = 300;
 
-async function firstViolation(base: Omit<SimOptions, "seed">, bound: number): Promise<{ seed: number; violation: string } | undefined> {
-  for (let seed = 1; seed <= bound; seed++) {
+/** Runs seeds 1..BUG_SEED_BOUND with a bug injected; returns the first violation and how to replay it. */
+async function hunt(bug: InjectedBug, profile?: ProfileName): Promise<{ violation: string; replay: string } | undefined> {
+  const base: Omit<SimOptions, "seed"> = { ...INJECTED_BUGS[bug] };
+  if (profile !== undefined) base.profile = profile;
+  for (let seed = 1; seed <= BUG_SEED_BOUND; seed++) {
     const r = await runSeed({ ...base, seed });
-    if (r.violation !== undefined) return { seed, violation: r.violation };
+    if (r.violation === undefined) continue;
+    const replay = `npm run sim -- --seed ${seed}${profile === undefined ? "" : ` --profile ${profile}`} --bug ${bug}`;
+    return { violation: r.violation, replay };
   }
   return undefined;
 }
@@ -58,15 +64,24 @@ describe("raft deterministic simulation", () => {
     assert.deepEqual(a.stats, b.stats);
   });
 
-  it("finds an injected bug: a disk that does not persist the vote lets a restarted node vote twice", async () => {
-    const found = await firstViolation({ profile: "storm", diskBugs: { forgetVote: true } }, BUG_SEED_BOUND);
+  it("finds an injected bug: a disk that does not persist the vote lets a restarted node vote twice", async (t) => {
+    const found = await hunt("forget-vote", "storm");
     assert.ok(found !== undefined, `no violation within ${BUG_SEED_BOUND} seeds`);
+    t.diagnostic(`caught: ${found.violation} (replay: ${found.replay})`);
     assert.match(found.violation, /election safety|leader completeness|commit safety|state machine safety|durability/);
   });
 
-  it("finds an injected bug: voters that ignore the log up-to-date check elect a leader missing committed entries", async () => {
-    const found = await firstViolation({ knobs: { voteIgnoresLog: true } }, BUG_SEED_BOUND);
+  it("finds an injected bug: a leader that commits a previous-term entry by counting replicas (Figure 8)", async (t) => {
+    const found = await hunt("figure8", "storm");
     assert.ok(found !== undefined, `no violation within ${BUG_SEED_BOUND} seeds`);
+    t.diagnostic(`caught: ${found.violation} (replay: ${found.replay})`);
+    assert.match(found.violation, /leader completeness|commit safety|state machine safety|durability/);
+  });
+
+  it("finds an injected bug: voters that ignore the log up-to-date check elect a leader missing committed entries", async (t) => {
+    const found = await hunt("vote-ignores-log");
+    assert.ok(found !== undefined, `no violation within ${BUG_SEED_BOUND} seeds`);
+    t.diagnostic(`caught: ${found.violation} (replay: ${found.replay})`);
     assert.match(found.violation, /leader completeness|commit safety|state machine safety|durability|log matching/);
   });
 });

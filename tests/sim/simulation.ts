@@ -1,29 +1,35 @@
 // Deterministic simulation of a Raft group: N RawNodes, a simulated network (drop, delay,
 // duplicate, reorder, partition), simulated per-node clocks (ticks at skewed rates), and
-// simulated durable storage, all driven from one seed through one event queue. Safety is
-// checked after every event (checker.ts); after the faults heal, liveness must hold within
-// LIVENESS_BOUND_TICKS.
+// simulated durable storage (disk.ts: in memory, or the real WAL on a SimFileSystem), all driven
+// from one seed through one event queue. Safety is checked after every event (checker.ts); after
+// the faults heal, liveness must hold within LIVENESS_BOUND_TICKS.
 //
 // Persist-before-send: a node's Ready is handled in one "ready" event that saves to its disk,
-// then sends, then applies. A crash before that event loses what the core held in memory.
+// then sends, then applies. A crash before that event loses what the core held in memory; with
+// the WAL disk a crash may also hit in the middle of the write and tear it.
+//
+// Determinism: one SeededRandom feeds everything (profiles, delays, faults, each node's election
+// randomness); events tie-break by insertion order; disk promises are drained before the next
+// event, so microtask order is fixed too. A seed therefore replays exactly.
 
 import {
   type ConfChange,
+  decodeConfChange,
   type Entry,
   type Message,
   type NodeId,
-  RawNode,
+  type RaftStorage,
   type RaftTestingKnobs,
-  type StateRole,
+  RawNode,
+  type Ready,
 } from "../../node/raft/index.js";
-import { decodeConfChange } from "../../node/raft/index.js";
-import type { RaftStorage, Ready } from "../../node/raft/index.js";
-import { crc32c, isKodiakError, SeededRandom } from "../../util/index.js";
+import { crc32c, isKodiakError, SeededRandom, SqlState } from "../../util/index.js";
 import { entryKey, SafetyChecker, Violation } from "./checker.js";
 import { type DiskBugs, MemoryDisk, type SimDisk } from "./disk.js";
-import { WalDisk } from "./wal-disk.js";
 import { EventQueue } from "./event-queue.js";
 import { type Profile, type ProfileName, pickProfile } from "./profiles.js";
+import { decodeState, describeMessage, encodeState, type SimNode } from "./sim-node.js";
+import { WalDisk } from "./wal-disk.js";
 
 /** Simulated microseconds per nominal tick. */
 export const TICK_US = 1000;
@@ -37,6 +43,8 @@ export const LIVENESS_BOUND_TICKS = 30 * ELECTION_TICKS;
 const KEEP_ENTRIES_AFTER_SNAPSHOT = 4;
 /** Spare node ids beyond the initial voters, for membership changes. */
 const SPARE_NODES = 3;
+/** Delivered messages kept for the failure trace. */
+const RECENT_MESSAGES = 300;
 /** Upper bound on simulated fsync latency, in microseconds. */
 const MAX_FSYNC_US = 300;
 
@@ -50,19 +58,33 @@ export interface SimOptions {
   profile?: ProfileName;
   /** "memory" (default, fast) or "wal": the real node/log WAL on a SimFileSystem with torn writes. */
   disk?: "memory" | "wal";
+  /** Override the profile's clock skew (percent). Above the core's documented bound lease reads may break. */
+  skewPercent?: number;
 }
 
 /** With the WAL disk: probability that a node crashes while its Ready is being written. */
 const CRASH_DURING_WRITE_P = 0.02;
 /** With the WAL disk: probability that a crash keeps a torn prefix of unsynced bytes. */
 const TORN_WRITE_P = 0.5;
+/** With the WAL disk: probability that one write() fails with ENOSPC (the node then restarts). */
+const DISK_FULL_P = 0.01;
 
 export interface SimResult {
   seed: number;
   profile: string;
   violation: string | undefined;
   trace: string[];
-  stats: { events: number; delivered: number; acked: number; reads: number; leaders: number; snapshots: number; crashes: number };
+  stats: {
+    events: number;
+    delivered: number;
+    acked: number;
+    reads: number;
+    leaders: number;
+    snapshots: number;
+    crashes: number;
+    /** Nominal ticks from healing to liveness (a fresh entry applied on every member). */
+    livenessTicks: number;
+  };
 }
 
 type SimEvent =
@@ -72,36 +94,8 @@ type SimEvent =
   | { k: "client" }
   | { k: "restart"; id: NodeId };
 
-interface SimNode {
-  id: NodeId;
-  disk: SimDisk;
-  raw: RawNode | undefined;
-  incarnation: number;
-  tickPeriodUs: number;
-  readyScheduled: boolean;
-  removed: boolean;
-  smIndex: number;
-  smHash: number;
-  lastDurableCommit: number;
-  lastRole: StateRole;
-}
-
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-function encodeState(index: number, hash: number): Uint8Array {
-  const b = new Uint8Array(12);
-  const v = new DataView(b.buffer);
-  v.setFloat64(0, index);
-  v.setUint32(8, hash);
-  return b;
-}
-
-function decodeState(b: Uint8Array): { index: number; hash: number } {
-  if (b.length < 12) return { index: 0, hash: 0 };
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  return { index: v.getFloat64(0), hash: v.getUint32(8) };
-}
 
 export class Simulation {
   private readonly rng: SeededRandom;
@@ -111,6 +105,8 @@ export class Simulation {
   private readonly checker = new SafetyChecker();
   private now = 0;
   private readonly trace: string[] = [];
+  /** With trace on: the newest delivered messages, printed when a run fails. */
+  private readonly recentMessages: string[] = [];
   private partition: Map<NodeId, number> | undefined;
   private healed = false;
   private seq = 0;
@@ -119,17 +115,23 @@ export class Simulation {
   private readonly acked = new Map<string, number>();
   private readonly pendingReads = new Map<string, number>();
   private marker: { data: string; leader: NodeId; term: number; index?: number } | undefined;
-  private readonly stats = { events: 0, delivered: 0, acked: 0, reads: 0, leaders: 0, snapshots: 0, crashes: 0 };
+  private readonly stats = { events: 0, delivered: 0, acked: 0, reads: 0, leaders: 0, snapshots: 0, crashes: 0, livenessTicks: 0 };
 
   constructor(private readonly opts: SimOptions) {
     this.rng = new SeededRandom(opts.seed);
     this.profile = pickProfile(this.rng, opts.profile);
+    if (opts.skewPercent !== undefined) this.profile.skewPercent = opts.skewPercent;
     const voters = Array.from({ length: this.profile.voters }, (_, i) => i + 1);
     for (let id = 1; id <= this.profile.voters + SPARE_NODES; id++) {
       const boot = id <= this.profile.voters ? voters : undefined;
       const disk: SimDisk =
         opts.disk === "wal"
-          ? new WalDisk(new SeededRandom(this.rng.int(0x7fffffff)), boot, { tornWriteProbability: TORN_WRITE_P }, opts.diskBugs)
+          ? new WalDisk(
+              new SeededRandom(this.rng.int(0x7fffffff)),
+              boot,
+              { tornWriteProbability: TORN_WRITE_P, diskFullProbability: DISK_FULL_P },
+              opts.diskBugs,
+            )
           : new MemoryDisk(boot, opts.diskBugs);
       const skew = (this.rng.next() * 2 - 1) * (this.profile.skewPercent / 100);
       const node: SimNode = {
@@ -172,9 +174,33 @@ export class Simulation {
     n.incarnation++;
     n.readyScheduled = false;
     const inc = n.incarnation;
-    this.later(n.disk.open(), (storage) => {
-      if (n.incarnation === inc) this.boot(n, storage);
-    });
+    const opened = n.disk.open();
+    if (!(opened instanceof Promise)) {
+      this.boot(n, opened);
+      return;
+    }
+    this.later(
+      opened.catch((e: unknown) => this.diskFailure(n, inc, e)),
+      (storage) => {
+        if (storage !== undefined && n.incarnation === inc) this.boot(n, storage);
+      },
+    );
+  }
+
+  /**
+   * A full disk fails the write (nothing acknowledged); the node's runtime then exits and is
+   * restarted later, like after a crash. Any other disk error is a real failure of the run.
+   */
+  private diskFailure(n: SimNode, inc: number, e: unknown): undefined {
+    if (n.incarnation !== inc) return undefined; // already crashed: writes of a dead process fail
+    if (!isKodiakError(e) || e.code !== SqlState.diskFull) throw e;
+    this.log(`n${n.id} disk full: ${e.message}`);
+    if (n.raw !== undefined) this.crash(n);
+    else {
+      n.incarnation++;
+      n.disk.crash();
+    }
+    return undefined;
   }
 
   private boot(n: SimNode, storage: RaftStorage): void {
@@ -237,12 +263,18 @@ export class Simulation {
         this.stats.events++;
         const done = this.dispatch(ev.event);
         if (this.io !== undefined) await this.drainIo();
-        if (done) break;
+        if (done) {
+          this.stats.livenessTicks = Math.ceil((this.now - chaosUs) / TICK_US);
+          break;
+        }
       }
       this.finalChecks();
     } catch (e) {
       if (e instanceof Violation) violation = e.message;
       else violation = `crash: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
+      if (this.opts.trace) {
+        this.trace.push(`--- last ${RECENT_MESSAGES} messages delivered ---`, ...this.recentMessages.slice(-RECENT_MESSAGES));
+      }
       this.log(`VIOLATION ${violation}`);
     }
     return { seed: this.opts.seed, profile: this.profile.name, violation, trace: this.trace, stats: this.stats };
@@ -321,13 +353,21 @@ export class Simulation {
       if (n.incarnation === inc) this.afterPersist(n, raw, rd);
     };
     // 1. persist (the simulated fsync); nothing below happens unless it completes
-    const saved = n.disk.save(rd.hardState, rd.entries, rd.snapshot);
+    const saved = n.disk.save(rd.hardState, rd.entries, rd.snapshot, rd.mustSync);
     if (!(saved instanceof Promise)) {
       finish();
       return;
     }
     if (this.healed || this.rng.next() >= CRASH_DURING_WRITE_P) {
-      this.later(saved, finish);
+      this.later(
+        saved.then(
+          () => true,
+          (e: unknown) => this.diskFailure(n, inc, e) ?? false,
+        ),
+        (ok) => {
+          if (ok) finish();
+        },
+      );
       return;
     }
     // Power fails part-way through the write: let it run a few steps, then crash.
@@ -421,7 +461,14 @@ export class Simulation {
       encodeState(n.smIndex, n.smHash),
       n.smIndex - KEEP_ENTRIES_AFTER_SNAPSHOT,
     );
-    this.later(done, () => undefined);
+    if (!(done instanceof Promise)) return;
+    // The node may be shut down while compacting (it just applied its own removal): then the
+    // write fails against the fenced disk, which is what a dead process's writes do.
+    const inc = n.incarnation;
+    this.later(
+      done.catch((e: unknown) => this.diskFailure(n, inc, e)),
+      () => undefined,
+    );
   }
 
   private checkRead(n: SimNode, index: number, ctx: string): void {
@@ -462,8 +509,18 @@ export class Simulation {
       from?.raw?.reportSnapshot(m.to, ok);
       if (from !== undefined) this.afterInput(from);
     }
+    if (!ok && m.type === "MsgApp" && !lost) {
+      // Like a transport whose connection is down: the leader hears the peer is unreachable.
+      const from = this.nodes.get(m.from);
+      if (from?.raw !== undefined) {
+        from.raw.reportUnreachable(m.to);
+        this.afterInput(from);
+      }
+    }
     if (!ok || to === undefined || to.raw === undefined) return;
     this.stats.delivered++;
+    if (this.opts.trace) this.recentMessages.push(`${(this.now / TICK_US).toFixed(3)}   ${describeMessage(m)}`);
+    if (this.recentMessages.length > 2 * RECENT_MESSAGES) this.recentMessages.splice(0, this.recentMessages.length - RECENT_MESSAGES);
     to.raw.step(m);
     this.afterInput(to);
   }
@@ -513,7 +570,9 @@ export class Simulation {
       }
     }
     if (r.next() < p.partitionP) {
-      this.partition = new Map([...this.nodes.keys()].map((id) => [id, r.int(2)]));
+      // Half the time cut a leader off alone: the case a leader lease must survive.
+      const lonely = r.int(2) === 0 ? this.pick(this.leaders())?.id : undefined;
+      this.partition = new Map([...this.nodes.keys()].map((id) => [id, lonely === undefined ? r.int(2) : id === lonely ? 1 : 0]));
       this.log(`partition ${[...this.partition].map(([id, g]) => `${id}:${g}`).join(" ")}`);
     }
     if (this.partition !== undefined && r.next() < p.healP) {
@@ -582,6 +641,7 @@ export class Simulation {
 
   private heal(): void {
     this.healed = true;
+    for (const n of this.nodes.values()) n.disk.heal?.();
     this.partition = undefined;
     for (const n of this.nodes.values()) if (n.raw === undefined && !n.removed) this.start(n);
     this.log("all faults healed");

@@ -61,13 +61,19 @@ export class WalDisk implements SimDisk {
     return wal.storage;
   }
 
-  async save(hardState: HardState | undefined, entries: readonly Entry[], snapshot: Snapshot | undefined): Promise<void> {
+  async save(
+    hardState: HardState | undefined,
+    entries: readonly Entry[],
+    snapshot: Snapshot | undefined,
+    mustSync: boolean,
+  ): Promise<void> {
     if (snapshot !== undefined) {
       this.images.set(snapshot.metadata.index, snapshot.data);
       await this.log.applySnapshot(snapshot);
     }
     const hs = hardState !== undefined && this.bugs.forgetVote ? { ...hardState, vote: NONE } : hardState;
-    if (hs !== undefined || entries.length > 0) await this.log.save(hs, [...entries]);
+    // Like the node runtime: a commit-only Ready need not wait for an fsync.
+    if (hs !== undefined || entries.length > 0) await this.log.save(hs, [...entries], { sync: mustSync });
   }
 
   async snapshotAndCompact(index: number, conf: ConfState, data: Uint8Array, _compactIndex: number): Promise<void> {
@@ -75,6 +81,10 @@ export class WalDisk implements SimDisk {
     if (index <= s.firstIndex() - 1 || index > s.lastIndex()) return;
     this.images.set(index, data);
     await this.log.compact(index, { index, term: s.term(index), conf: { voters: [...conf.voters], learners: [...conf.learners] } });
+  }
+
+  heal(): void {
+    this.fs.faults = { ...this.fs.faults, diskFullProbability: 0 };
   }
 
   crash(): void {

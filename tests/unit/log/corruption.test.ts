@@ -160,3 +160,24 @@ describe("log: single bit flips", () => {
     }
   });
 });
+
+describe("log: damage while running", () => {
+  it("an entry read back from disk is checked again: a flipped bit is XX001 naming file and offset, never data", async () => {
+    const fs = new SimFileSystem();
+    const wal = await open(fs, { cacheMaxEntries: 2 });
+    await wal.save(undefined, entries(1, 10, 1));
+    const path = `${DIR}/${segmentName(1)}`;
+    const spans = recordsOf(fs.readFile(path), 1);
+    const third = spans[2] as RecordSpan;
+    fs.flipBit(path, third.start + 20, 3);
+    assert.deepEqual(plain(wal.storage.entries(1, 3, 1 << 20)), plain(entries(1, 2, 1)), "undamaged entries still read");
+    assert.throws(
+      () => wal.storage.entries(3, 4, 1 << 20),
+      (e: unknown) =>
+        e instanceof KodiakError &&
+        e.code === SqlState.dataCorrupted &&
+        e.message.includes(`${path} is corrupt at byte offset ${third.start}`),
+    );
+    assert.deepEqual(plain(wal.storage.entries(9, 11, 1 << 20)), plain(entries(9, 10, 1)), "cached entries are unaffected");
+  });
+});

@@ -232,3 +232,27 @@ test("a full disk during append fails the request, acknowledges nothing, and the
     await c.stop();
   }
 });
+
+test("commands proposed together share an entry yet each gets its own result, in order", async () => {
+  const c = cluster(3);
+  try {
+    const n = c.node(1);
+    n.runtime.campaign();
+    await until(() => n.runtime.status().role === "leader");
+    const before = n.wal.mem.lastIndex();
+    const cas = (expected: string, value: string): Uint8Array =>
+      KvCommand.encode({
+        cas: { key: Buffer.from("c"), expected: Buffer.from(expected), expectAbsent: expected === "", value: Buffer.from(value) },
+      }).finish();
+    // A chain of cas commands: each succeeds only if the one before it was applied first.
+    const results = await Promise.all(["", "1", "2", "9", "3"].map((exp, i) => n.runtime.propose(cas(exp, String(i + 1)))));
+    assert.deepEqual(
+      results.map((r) => KvResult.decode(r).ok),
+      [true, true, true, false, true],
+    );
+    assert.ok(n.wal.mem.lastIndex() - before < 5, `5 commands took ${n.wal.mem.lastIndex() - before} entries`);
+    assert.equal(Buffer.from(n.kv.get(Buffer.from("c")) ?? []).toString(), "5");
+  } finally {
+    await c.stop();
+  }
+});

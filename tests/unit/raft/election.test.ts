@@ -4,6 +4,25 @@ import { MemoryRaftStorage } from "../../../node/raft/index.js";
 import { Cluster } from "./harness.js";
 
 describe("raft election", () => {
+  it("a 3-node election reads as a transcript: votes, then the leader's empty entry, then commit", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    assert.deepEqual(c.trace(["MsgVote", "MsgVoteResp", "MsgApp", "MsgAppResp"]), [
+      "1->2 MsgVote term=2",
+      "1->3 MsgVote term=2",
+      "2->1 MsgVoteResp term=2",
+      "3->1 MsgVoteResp term=2",
+      "1->2 MsgApp term=2 prev=3/1 ents=1 commit=3",
+      "1->3 MsgApp term=2 prev=3/1 ents=1 commit=3",
+      "2->1 MsgAppResp term=2 index=4",
+      "3->1 MsgAppResp term=2 index=4",
+      "1->2 MsgApp term=2 prev=4/2 ents=0 commit=4",
+      "1->3 MsgApp term=2 prev=4/2 ents=0 commit=4",
+      "2->1 MsgAppResp term=2 index=4",
+      "3->1 MsgAppResp term=2 index=4",
+    ]);
+  });
+
   it("a node that campaigns in a healthy 3-node cluster becomes leader and commits an empty entry of its term", () => {
     const c = new Cluster([1, 2, 3]);
     c.campaign(1);

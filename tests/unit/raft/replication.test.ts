@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { decodeConfChange, type Entry, MemoryRaftStorage, RawNode } from "../../../node/raft/index.js";
+import { decodeConfChange, type Entry, MAX_UNCOMMITTED_ENTRIES, MemoryRaftStorage, RawNode } from "../../../node/raft/index.js";
 import { bytes, Cluster, type ConfigOverrides, config, msg } from "./harness.js";
 
 describe("raft log replication", () => {
@@ -190,5 +190,81 @@ describe("raft log replication", () => {
     rd = n.ready();
     assert.throws(() => n.ready(), /before advance/);
     assert.equal(rd.committedEntries.map((e) => new TextDecoder().decode(e.data)).pop(), "z");
+  });
+});
+
+describe("raft bad input", () => {
+  it("a malformed message from a peer is refused with a protocol error and changes nothing", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    const n = c.get(2).node;
+    const before = n.status();
+    const bad = [
+      msg({ type: "MsgApp", from: 1, to: 2, term: 2 ** 53, index: 4, logTerm: 2 }),
+      msg({
+        type: "MsgApp",
+        from: 1,
+        to: 2,
+        term: 2,
+        index: 4,
+        logTerm: 2,
+        entries: [{ term: 2, index: 9, type: "normal", data: bytes("gap") }],
+      }),
+      msg({
+        type: "MsgApp",
+        from: 1,
+        to: 2,
+        term: 2,
+        index: 4,
+        logTerm: 2,
+        entries: [{ term: 7, index: 5, type: "normal", data: bytes("future") }],
+      }),
+      msg({ type: "MsgHeartbeat", from: -1, to: 2, term: 2 }),
+      msg({ type: "MsgHeartbeat", from: 1, to: 2, term: 2, commit: 1.5 }),
+    ];
+    for (const m of bad)
+      assert.throws(
+        () => n.step(m),
+        (e: Error & { code?: string }) => e.code === "08P01",
+      );
+    assert.deepEqual(n.status(), before);
+  });
+
+  it("messages from unknown nodes and local-only message types from the network are ignored", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    const n = c.get(1).node;
+    n.step(msg({ type: "MsgAppResp", from: 42, to: 1, term: 2, index: 100 }));
+    n.step(msg({ type: "MsgHup", from: 2, to: 1, term: 0 }));
+    n.step(msg({ type: "MsgCheckQuorum", from: 2, to: 1, term: 0 }));
+    assert.equal(n.status().role, "leader");
+    assert.equal(n.status().progress?.has(42), false);
+  });
+});
+
+describe("raft bounds", () => {
+  it("a leader refuses proposals once MAX_UNCOMMITTED_ENTRIES are appended but not committed", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    c.isolate(1);
+    const n = c.get(1).node;
+    let accepted = 0;
+    let refused: unknown;
+    for (let i = 0; i <= MAX_UNCOMMITTED_ENTRIES && refused === undefined; i++) {
+      try {
+        n.propose(bytes(`u${i}`));
+        accepted++;
+      } catch (e) {
+        refused = e;
+      }
+    }
+    assert.equal(accepted, MAX_UNCOMMITTED_ENTRIES);
+    assert.match(String(refused), /too many uncommitted entries/);
+    // Once the followers catch up and commit, proposals are accepted again.
+    c.stabilize();
+    c.heal();
+    c.tickAll(3);
+    c.propose(1, "again");
+    assert.equal(c.appliedData(2).at(-1), "again");
   });
 });
