@@ -90,6 +90,12 @@ export class RawNode implements RawNodeApi {
     this.raft.stepLocal(this.local("MsgProp", { entries: [{ term: 0, index: 0, type: "normal", data }] }));
   }
 
+  proposeEntries(data: readonly Uint8Array[]): void {
+    if (data.length === 0) return;
+    const entries = data.map((d): Entry => ({ term: 0, index: 0, type: "normal", data: d }));
+    this.raft.stepLocal(this.local("MsgProp", { entries }));
+  }
+
   proposeConfChange(cc: ConfChange): void {
     const data = encodeConfChange(cc);
     this.raft.stepLocal(this.local("MsgProp", { entries: [{ term: 0, index: 0, type: "confChange", data }] }));

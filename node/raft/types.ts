@@ -194,6 +194,11 @@ export interface RawNodeApi {
   campaign(): void;
   step(m: Message): void;
   propose(data: Uint8Array): void;
+  /**
+   * Proposes several commands as consecutive entries in one step: one append, and one MsgApp per
+   * follower instead of one per command. All or none are accepted.
+   */
+  proposeEntries(data: readonly Uint8Array[]): void;
   proposeConfChange(cc: ConfChange): void;
   /** After a confChange entry is committed and applied by the runtime, it reports it here. */
   applyConfChange(cc: ConfChange): ConfState;

@@ -63,9 +63,15 @@ export interface NodeStatus {
   lastIndex: number;
 }
 
-/** Commands that arrive in one event-loop turn share an entry, up to these bounds. */
-export const MAX_COMMANDS_PER_ENTRY = 512;
-export const MAX_ENTRY_BYTES = 512 * 1024;
+/**
+ * Commands that arrive in one event-loop turn are proposed together, up to these bounds: one
+ * entry each (the storage engine's commit timestamp is the entry's index, so commands must not
+ * share one), but one append, one fsync and one MsgApp per follower for all of them.
+ */
+export const MAX_COMMANDS_PER_PROPOSAL = 512;
+export const MAX_PROPOSAL_BYTES = 512 * 1024;
+/** Largest single command. */
+export const MAX_ENTRY_BYTES = MAX_PROPOSAL_BYTES;
 /** Bound on concurrent leadership-transfer requests waiting for the new leader. */
 const MAX_TRANSFER_WAITERS = 16;
 /** Bound on waiting for a leadership transfer to complete. */
@@ -149,7 +155,7 @@ export class NodeRuntime {
 
   /**
    * Proposes a state machine command; resolves with its apply result. Commands arriving in the
-   * same event-loop turn are batched into one entry (see flushProposals).
+   * same event-loop turn are proposed together (see flushProposals).
    */
   async propose(command: Uint8Array): Promise<Uint8Array> {
     this.requireLeader();
@@ -158,7 +164,7 @@ export class NodeRuntime {
     }
     const id = this.ids.next();
     const done = this.proposals.add(requestKey(id), this.o.requestTimeoutMs);
-    if (this.queuedProposalBytes + command.byteLength > MAX_ENTRY_BYTES || this.queuedProposals.length >= MAX_COMMANDS_PER_ENTRY) {
+    if (this.queuedProposalBytes + command.byteLength > MAX_PROPOSAL_BYTES || this.queuedProposals.length >= MAX_COMMANDS_PER_PROPOSAL) {
       this.flushProposals();
     }
     this.queuedProposals.push({ requestId: Buffer.from(id), command: Buffer.from(command) });
@@ -167,14 +173,17 @@ export class NodeRuntime {
     return done;
   }
 
-  /** Hands the queued commands to Raft as one entry. */
+  /**
+   * Hands the queued commands to Raft in one proposal, one entry each. An entry is a
+   * ProposalBatch of one: applyEntry still reads batches of several, as older logs may hold them.
+   */
   private flushProposals(): void {
     if (this.queuedProposals.length === 0) return;
     const batch = this.queuedProposals;
     this.queuedProposals = [];
     this.queuedProposalBytes = 0;
     try {
-      this.rawNode.propose(ProposalBatch.encode({ proposals: batch }).finish());
+      this.rawNode.proposeEntries(batch.map((p) => ProposalBatch.encode({ proposals: [p] }).finish()));
     } catch (e) {
       const err = toKodiakError(e);
       for (const p of batch) this.proposals.reject(requestKey(p.requestId), err);
