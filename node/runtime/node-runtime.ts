@@ -1,7 +1,8 @@
 // The node's Ready loop: ticks the Raft core on a Clock timer, steps inbound messages, and
-// drains Ready in the order Raft requires — persist (Wal.save, fsync) BEFORE sending, then send,
-// then apply committed entries, then advance. Client requests resolve only after their entry is
-// applied. It must never acknowledge anything that is not durable on a majority.
+// drains Ready in the order Raft requires — persist (Wal.save, fsync) BEFORE sending (except a
+// leader's replication, sent in parallel with its fsync: Ready.sendBeforePersist), then apply
+// committed entries, then advance; one Ready at a time. Client requests resolve only after their
+// entry is applied. It must never acknowledge anything that is not durable on a majority.
 
 import { ConfChangeContext, type Proposal, ProposalBatch, RuntimeSnapshot } from "../../proto/gen/raft.js";
 import type { Wal } from "../log/api.js";
@@ -364,15 +365,20 @@ export class NodeRuntime {
     const rd = this.rawNode.ready();
     if (rd.softState !== undefined) this.onSoftState(rd.softState);
     if (rd.snapshot !== undefined && rd.snapshot.metadata.index > 0) await this.installSnapshot(rd.snapshot);
+    // A leader replicates while it fsyncs (Ready.sendBeforePersist): followers' fsyncs overlap
+    // its own. Safe because the next Ready is not taken before this save resolves (see there).
+    if (rd.sendBeforePersist) this.transport?.send(rd.messages);
     if (rd.hardState !== undefined || rd.entries.length > 0) {
       try {
-        await this.o.wal.save(rd.hardState, rd.entries);
+        // A commit-only change needs no fsync of its own (Raft never needs it durable to send);
+        // the next synced save covers it.
+        await this.o.wal.save(rd.hardState, rd.entries, { sync: rd.mustSync });
       } catch (e) {
         this.onAppendFailed(e);
         return;
       }
     }
-    this.transport?.send(rd.messages);
+    if (!rd.sendBeforePersist) this.transport?.send(rd.messages);
     for (const rs of rd.readStates) this.onReadState(rs);
     for (const e of rd.committedEntries) this.applyEntry(e);
     this.rawNode.advance();

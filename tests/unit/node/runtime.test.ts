@@ -79,9 +79,13 @@ function cluster(n: number, opts: { maxPendingRequests?: number } = {}) {
     const transport: RaftTransport = {
       send(msgs) {
         for (const m of msgs) {
-          const last = m.entries[m.entries.length - 1];
-          if (m.type === "MsgApp" && last !== undefined && last.index > wal.mem.lastIndex()) {
-            violations.push(`node ${id} sent entry ${last.index} before persisting it (durable up to ${wal.mem.lastIndex()})`);
+          // A leader may send entries while it persists them (Ready.sendBeforePersist), but an
+          // acknowledgement, or a commit index beyond what it has durable, only after.
+          if (m.type === "MsgAppResp" && !m.reject && m.index > wal.mem.lastIndex()) {
+            violations.push(`node ${id} acknowledged entry ${m.index} before persisting it (durable up to ${wal.mem.lastIndex()})`);
+          }
+          if (m.commit > wal.mem.lastIndex()) {
+            violations.push(`node ${id} sent commit ${m.commit} beyond its durable log (up to ${wal.mem.lastIndex()})`);
           }
           sent.push(m);
           if (cut.has(m.to) || cut.has(id)) continue;
