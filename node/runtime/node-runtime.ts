@@ -347,8 +347,11 @@ export class NodeRuntime {
 
   private async runLoop(): Promise<void> {
     try {
-      this.flushProposals();
-      while (!this.stopped && this.rawNode.hasReady()) {
+      // Commands that arrived while the previous Ready was being persisted join the next one,
+      // instead of waiting for the loop to drain: the pipeline stays full under load.
+      while (!this.stopped) {
+        this.flushProposals();
+        if (!this.rawNode.hasReady()) break;
         await this.handleReady();
       }
     } catch (e) {
