@@ -377,7 +377,9 @@ export class NodeRuntime {
         // the next synced save covers it.
         await this.o.wal.save(rd.hardState, rd.entries, { sync: rd.mustSync });
       } catch (e) {
-        this.onAppendFailed(e);
+        // Entries already sent to followers may still be committed by a later leader.
+        const sent = rd.sendBeforePersist && rd.messages.some((m) => m.type === "MsgApp" && m.entries.length > 0);
+        this.onAppendFailed(e, sent);
         return;
       }
     }
@@ -390,13 +392,17 @@ export class NodeRuntime {
   }
 
   /**
-   * The append failed (e.g. disk full): nothing of it may be acknowledged or sent. Fail waiting
-   * clients and rebuild the core from durable state, which makes this node a follower.
+   * The append failed (e.g. disk full): nothing of it may be acknowledged. Fail waiting clients
+   * and rebuild the core from durable state, which makes this node a follower. If the entries
+   * already went out to followers (Ready.sendBeforePersist), a later leader may still commit
+   * them: the clients are told the outcome is unknown, never that the write failed.
    */
-  private onAppendFailed(e: unknown): void {
+  private onAppendFailed(e: unknown, sentToFollowers: boolean): void {
     const err = toKodiakError(e);
     this.o.logger.error({ code: err.code, err: err.message }, "log append failed; failing pending requests and stepping down");
-    const failure = new KodiakError(err.code, `write not acknowledged: log append failed: ${err.message}`);
+    const failure = sentToFollowers
+      ? outcomeUnknown(`write not acknowledged: log append failed after the entries were sent to followers: ${err.message}`)
+      : new KodiakError(err.code, `write not acknowledged: log append failed: ${err.message}`);
     this.queuedProposals = [];
     this.proposals.rejectAll(failure);
     this.confChanges.rejectAll(failure);

@@ -237,6 +237,26 @@ test("a full disk during append fails the request, acknowledges nothing, and the
   }
 });
 
+test("a leader whose append fails after it sent the entries to followers answers 'outcome unknown', never 'failed'", async () => {
+  const c = cluster(3);
+  try {
+    const n = c.node(1);
+    n.runtime.campaign();
+    await until(() => n.runtime.status().role === "leader");
+    await n.runtime.propose(put("kept", "1"));
+    n.wal.failSaves = new KodiakError("53100", "write /data/log/seg: no space left on device");
+    // The followers got the entry while the leader was writing it: a later leader may commit it.
+    await assert.rejects(
+      n.runtime.propose(put("maybe", "2")),
+      (e: unknown) => e instanceof KodiakError && e.code === "40003" && /sent to followers/.test(e.message),
+    );
+    n.wal.failSaves = undefined;
+    assert.deepEqual(c.violations, []);
+  } finally {
+    await c.stop();
+  }
+});
+
 test("commands proposed together go out in one append, one entry each, each with its own result, in order", async () => {
   const c = cluster(3);
   try {
