@@ -90,6 +90,12 @@ export class RawNode implements RawNodeApi {
     this.raft.stepLocal(this.local("MsgProp", { entries: [{ term: 0, index: 0, type: "normal", data }] }));
   }
 
+  proposeEntries(data: readonly Uint8Array[]): void {
+    if (data.length === 0) return;
+    const entries = data.map((d): Entry => ({ term: 0, index: 0, type: "normal", data: d }));
+    this.raft.stepLocal(this.local("MsgProp", { entries }));
+  }
+
   proposeConfChange(cc: ConfChange): void {
     const data = encodeConfChange(cc);
     this.raft.stepLocal(this.local("MsgProp", { entries: [{ term: 0, index: 0, type: "confChange", data }] }));
@@ -146,12 +152,15 @@ export class RawNode implements RawNodeApi {
       messages: r.msgs,
       readStates: r.readStates,
       mustSync: false,
+      sendBeforePersist: false,
     };
     if (soft.leader !== this.prevSoft.leader || soft.role !== this.prevSoft.role) rd.softState = soft;
     if (!sameHardState(hard, this.prevHard)) rd.hardState = hard;
     const snap = r.log.unstableSnapshot();
     if (snap !== undefined) rd.snapshot = snap;
-    rd.mustSync = rd.entries.length > 0 || hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote;
+    const termOrVote = hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote;
+    rd.mustSync = rd.entries.length > 0 || termOrVote;
+    rd.sendBeforePersist = r.role === "leader" && !termOrVote && snap === undefined;
     r.msgs = [];
     r.readStates = [];
     this.pending = rd;

@@ -119,6 +119,17 @@ export interface Ready {
   readStates: ReadState[];
   /** True when hardState or entries must be fsynced before messages are sent. */
   mustSync: boolean;
+  /**
+   * True when messages may be sent BEFORE this Ready is persisted, in parallel with the fsync
+   * (Raft thesis §10.2.1; etcd does the same): only for a leader whose term and vote are unchanged
+   * and with no snapshot to install. It is safe only if the caller also keeps this rule: no later
+   * Ready is taken (so nothing is committed, applied or acknowledged on the strength of these
+   * entries) until this one is persisted. Then the leader's own, not yet durable, copy can never
+   * complete a majority anyone acts on: followers learn a commit index, and clients get answers,
+   * only from later Readies, and every entry a follower can have acknowledged by then was in an
+   * earlier, already persisted, Ready. Followers never send early: their acks promise durability.
+   */
+  sendBeforePersist: boolean;
 }
 
 /**
@@ -194,6 +205,11 @@ export interface RawNodeApi {
   campaign(): void;
   step(m: Message): void;
   propose(data: Uint8Array): void;
+  /**
+   * Proposes several commands as consecutive entries in one step: one append, and one MsgApp per
+   * follower instead of one per command. All or none are accepted.
+   */
+  proposeEntries(data: readonly Uint8Array[]): void;
   proposeConfChange(cc: ConfChange): void;
   /** After a confChange entry is committed and applied by the runtime, it reports it here. */
   applyConfChange(cc: ConfChange): ConfState;

@@ -1,7 +1,8 @@
 // The node's Ready loop: ticks the Raft core on a Clock timer, steps inbound messages, and
-// drains Ready in the order Raft requires — persist (Wal.save, fsync) BEFORE sending, then send,
-// then apply committed entries, then advance. Client requests resolve only after their entry is
-// applied. It must never acknowledge anything that is not durable on a majority.
+// drains Ready in the order Raft requires — persist (Wal.save, fsync) BEFORE sending (except a
+// leader's replication, sent in parallel with its fsync: Ready.sendBeforePersist), then apply
+// committed entries, then advance; one Ready at a time. Client requests resolve only after their
+// entry is applied. It must never acknowledge anything that is not durable on a majority.
 
 import { ConfChangeContext } from "../../proto/gen/raft.js";
 import type { Wal } from "../log/index.js";
@@ -272,8 +273,11 @@ export class NodeRuntime {
 
   private async runLoop(): Promise<void> {
     try {
-      this.flushProposals();
-      while (!this.stopped && this.rawNode.hasReady()) {
+      // Commands that arrived while the previous Ready was being persisted join the next one,
+      // instead of waiting for the loop to drain: the pipeline stays full under load.
+      while (!this.stopped) {
+        this.flushProposals();
+        if (!this.rawNode.hasReady()) break;
         await this.handleReady();
       }
     } catch (e) {
@@ -290,17 +294,22 @@ export class NodeRuntime {
     const rd = this.rawNode.ready();
     if (rd.softState !== undefined) this.onSoftState(rd.softState);
     if (rd.snapshot !== undefined && rd.snapshot.metadata.index > 0) await this.installSnapshot(rd.snapshot);
+    // A leader replicates while it fsyncs (Ready.sendBeforePersist): followers' fsyncs overlap
+    // its own. Safe because the next Ready is not taken before this save resolves (see there).
+    if (rd.sendBeforePersist) this.transport?.send(rd.messages);
     if (rd.hardState !== undefined || rd.entries.length > 0) {
       try {
         // A commit-only change need not be fsynced before sending (mustSync false): Raft
         // recovers the commit index from a quorum, and the log makes it durable with the next sync.
         await this.o.wal.save(rd.hardState, rd.entries, { sync: rd.mustSync });
       } catch (e) {
-        this.onAppendFailed(e, rd.entries);
+        // Entries already sent to followers may still be committed by a later leader.
+        const sent = rd.sendBeforePersist === true && rd.messages.some((m) => m.type === "MsgApp" && m.entries.length > 0);
+        this.onAppendFailed(e, rd.entries, sent);
         return;
       }
     }
-    this.transport?.send(rd.messages);
+    if (!rd.sendBeforePersist) this.transport?.send(rd.messages);
     for (const rs of rd.readStates) this.onReadState(rs);
     for (const e of rd.committedEntries) this.applyEntry(e);
     this.rawNode.advance();
@@ -309,19 +318,23 @@ export class NodeRuntime {
   }
 
   /**
-   * The append failed (e.g. disk full): nothing of it may be acknowledged or sent. The commands
-   * in the failed entries (and those still queued) certainly failed; earlier proposals were
-   * durable and may still commit, so their outcome is unknown. Then rebuild the core from
-   * durable state, which makes this node a follower.
+   * The append failed (e.g. disk full): nothing of it may be acknowledged. The commands still
+   * queued certainly failed; so did those in the failed entries, unless the entries already went
+   * out to followers (Ready.sendBeforePersist), when a later leader may still commit them and the
+   * outcome is unknown. Earlier proposals were durable and may still commit: outcome unknown.
+   * Then rebuild the core from durable state, which makes this node a follower.
    */
-  private onAppendFailed(e: unknown, entries: Entry[]): void {
+  private onAppendFailed(e: unknown, entries: Entry[], sentToFollowers: boolean): void {
     const err = toKodiakError(e);
     this.o.logger.error({ code: err.code, err: err.message }, "log append failed; failing pending requests and stepping down");
     const failure = new KodiakError(err.code, `write not acknowledged: log append failed: ${err.message}`);
     this.dropQueued(failure);
+    const entryFailure = sentToFollowers
+      ? outcomeUnknown(`write not acknowledged: log append failed after the entries were sent to followers: ${err.message}`)
+      : failure;
     for (const entry of entries) {
       if (entry.type !== "normal") continue;
-      for (const p of decodeBatch(entry.data) ?? []) this.proposals.reject(requestKey(p.requestId), failure);
+      for (const p of decodeBatch(entry.data) ?? []) this.proposals.reject(requestKey(p.requestId), entryFailure);
     }
     this.proposals.rejectAll(outcomeUnknown("the log append that followed it failed; this node stepped down"));
     this.confChanges.rejectAll(failure);

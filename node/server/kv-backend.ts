@@ -5,17 +5,17 @@
 import { KvCommand, KvResult } from "../../proto/gen/raft.js";
 import { TxnCommit, TxnResult } from "../../proto/gen/txn.js";
 import type { NodeRuntime } from "../runtime/index.js";
-import { entryIndexOf, type MemoryKvStateMachine } from "../state-machine/index.js";
+import { entryIndexOf, MAX_SCAN_ROWS, type MemoryKvStateMachine } from "../state-machine/index.js";
 import type { Store } from "../../storage/index.js";
-import { KodiakError } from "../../util/index.js";
+import { KodiakError, SqlState } from "../../util/index.js";
 
 export interface KvBackend {
   /** Proposes a put, delete or cas; resolves with its result once applied. */
   write(cmd: KvCommand): Promise<KvResult>;
   /** The newest applied value of key (undefined if absent). */
   get(key: Uint8Array): Uint8Array | undefined;
-  /** Newest values of keys in [start, end) in key order, at most `limit`. */
-  scan(start: Uint8Array, end: Uint8Array | undefined, limit: number): { key: Uint8Array; value: Uint8Array }[];
+  /** Newest applied keys in [start, end) in byte order, at most limit (<= MAX_SCAN_ROWS). */
+  scan(start: Uint8Array, end: Uint8Array | undefined, limit: number): Array<{ key: Uint8Array; value: Uint8Array }>;
 }
 
 export function memoryKvBackend(runtime: NodeRuntime, kv: MemoryKvStateMachine): KvBackend {
@@ -72,14 +72,8 @@ export function storeKvBackend(runtime: NodeRuntime, store: Store): KvBackend {
     },
     get: (key) => store.get(key),
     scan: (start, end, limit) => {
-      const out: { key: Uint8Array; value: Uint8Array }[] = [];
-      for (const e of store.scan(
-        end === undefined ? { start: Buffer.from(start) } : { start: Buffer.from(start), end: Buffer.from(end) },
-      )) {
-        if (out.length >= limit) break;
-        out.push({ key: e.key, value: e.value });
-      }
-      return out;
+      if (limit > MAX_SCAN_ROWS) throw new KodiakError(SqlState.programLimitExceeded, `scan limit ${limit} exceeds ${MAX_SCAN_ROWS}`);
+      return store.scan({ start, ...(end === undefined ? {} : { end }), limit }).toArray();
     },
   };
 }

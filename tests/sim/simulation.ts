@@ -352,6 +352,8 @@ export class Simulation {
     const finish = (): void => {
       if (n.incarnation === inc) this.afterPersist(n, raw, rd);
     };
+    // 0. a leader replicates while it persists, exactly as the node runtime does
+    if (rd.sendBeforePersist) for (const m of rd.messages) this.send(m);
     // 1. persist (the simulated fsync); nothing below happens unless it completes
     const saved = n.disk.save(rd.hardState, rd.entries, rd.snapshot, rd.mustSync);
     if (!(saved instanceof Promise)) {
@@ -403,8 +405,8 @@ export class Simulation {
       this.checker.restoredSnapshot(n.id, n.smIndex, n.smHash);
       this.log(`n${n.id} installs snapshot at ${n.smIndex}`);
     }
-    // 2. send
-    for (const m of rd.messages) this.send(m);
+    // 2. send (unless already sent, above)
+    if (!rd.sendBeforePersist) for (const m of rd.messages) this.send(m);
     // 3. apply
     const removedNow: NodeId[] = [];
     for (const e of rd.committedEntries) this.apply(n, raw, e, removedNow);

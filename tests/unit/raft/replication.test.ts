@@ -193,6 +193,41 @@ describe("raft log replication", () => {
   });
 });
 
+describe("raft Ready.sendBeforePersist", () => {
+  /** A 3-voter node driven by hand: its Readies are persisted in MemoryRaftStorage. */
+  function persist(n: RawNode, s: MemoryRaftStorage) {
+    const rd = n.ready();
+    s.append(rd.entries);
+    if (rd.hardState) s.setHardState(rd.hardState);
+    for (const e of rd.committedEntries) if (e.type === "confChange") n.applyConfChange(decodeConfChange(e.data));
+    n.advance();
+    return rd;
+  }
+
+  it("only a leader with unchanged term and vote may send before persisting; followers never", () => {
+    const s1 = MemoryRaftStorage.bootstrap([1, 2, 3]);
+    const leader = new RawNode(config(1, s1));
+    persist(leader, s1);
+    leader.campaign();
+    const vote = persist(leader, s1);
+    assert.equal(vote.sendBeforePersist, false, "vote requests wait for the new term and vote to be durable");
+    leader.step(msg({ type: "MsgVoteResp", from: 2, to: 1, term: vote.hardState?.term ?? 0 }));
+    const first = persist(leader, s1);
+    assert.equal(first.softState?.role, "leader");
+    assert.ok(first.entries.length > 0 && first.messages.some((m) => m.type === "MsgApp"));
+    assert.equal(first.sendBeforePersist, true, "replication overlaps the leader's own fsync");
+    assert.equal(first.mustSync, true, "the entries are still fsynced before the next Ready");
+
+    const s2 = MemoryRaftStorage.bootstrap([1, 2, 3]);
+    const follower = new RawNode(config(2, s2));
+    persist(follower, s2);
+    for (const m of first.messages.filter((x) => x.to === 2)) follower.step(m);
+    const ack = persist(follower, s2);
+    assert.ok(ack.messages.some((m) => m.type === "MsgAppResp" && !m.reject));
+    assert.equal(ack.sendBeforePersist, false, "an acknowledgement promises the entries are durable");
+  });
+});
+
 describe("raft bad input", () => {
   it("a malformed message from a peer is refused with a protocol error and changes nothing", () => {
     const c = new Cluster([1, 2, 3]);
