@@ -17,7 +17,11 @@
 // | R1  | valid entry record, index <= compactIndex                           | skip (the snapshot covers it)                 |
 // | R2  | valid entry record, compactIndex < index <= last + 1                | keep; drops any later index kept so far       |
 // |     |                                                                     | (a conflict was resolved by appending)        |
-// | R3  | valid entry record, index > last + 1                                | refuse, XX001 (entries missing)               |
+// | R3  | valid entry record, index > last + 1                                | skip it provisionally; it must be superseded  |
+// |     |                                                                     | by a later record at or below last + 1 (R2),  |
+// |     |                                                                     | else refuse after the scan, XX001 (entries    |
+// |     |                                                                     | missing). Compaction can keep a segment that  |
+// |     |                                                                     | starts with records a conflict superseded.    |
 // | R4  | valid commit record                                                 | commit = max(commit, value)                   |
 // | R5  | invalid record, not in the last segment                             | refuse, XX001 with file and offset            |
 // | R6  | invalid record in the last segment, a valid record starts after it  | refuse, XX001 with file and offset            |
@@ -94,7 +98,11 @@ export async function recoverLog(fs: FileSystem, dir: string, logger: Logger): P
     }
   }
 
-  const state = { index: new EntryIndex(meta.compactIndex + 1), commit: Math.max(hardState.commit, meta.snapshot.index) };
+  const state: ReplayState = {
+    index: new EntryIndex(meta.compactIndex + 1),
+    commit: Math.max(hardState.commit, meta.snapshot.index),
+    gap: undefined,
+  };
   const segments: OpenSegment[] = [];
   for (const [i, seq] of seqs.entries()) {
     const scanned = await scanSegment(fs, dir, seq, i === seqs.length - 1, meta, state, logger);
@@ -106,6 +114,10 @@ export async function recoverLog(fs: FileSystem, dir: string, logger: Logger): P
     segments.push({ seq, handle: fs.open(segmentPath(dir, seq), { create: true }), bytes: 0 });
     await fs.fsyncDir(dir);
     fsyncs++;
+  }
+  if (state.gap !== undefined) {
+    for (const s of segments) s.handle.close();
+    throw state.gap; // R3: a gap nothing superseded
   }
   if (state.commit > state.index.last) {
     for (const s of segments) s.handle.close();
@@ -121,6 +133,8 @@ export async function recoverLog(fs: FileSystem, dir: string, logger: Logger): P
 interface ReplayState {
   index: EntryIndex;
   commit: number;
+  /** R3: the first record after a gap, pending until a later record supersedes it. */
+  gap: KodiakError | undefined;
 }
 
 async function scanSegment(
@@ -154,8 +168,12 @@ async function scanSegment(
       const { index, term } = entryIndexAndTerm(buf, r.payloadStart);
       if (index > meta.compactIndex) {
         if (index > state.index.last + 1) {
-          throw corruptSegment(path, at, `entry ${index} follows entry ${state.index.last}: entries are missing`); // R3
+          // R3: only legal if a later record truncates below it (every skipped index is > last + 1).
+          state.gap ??= corruptSegment(path, at, `entry ${index} follows entry ${state.index.last}: entries are missing`);
+          at = r.end;
+          continue;
         }
+        state.gap = undefined; // R2 at or below last + 1 supersedes every record skipped for a gap
         state.index.truncateFrom(index); // R2
         state.index.append(index, { term, segmentSeq: seq, offset: at, recordBytes: r.end - at });
       } // else R1
