@@ -123,23 +123,8 @@ export class HashJoinNode implements PlanNode {
     const L = runNode(this.left, env);
     const R = runNode(this.right, env);
     if (this.buildLeft && this.joinType === "inner") return this.runBuildLeft(L, R, env);
-    const table = new Map<string, number[]>();
-    const key = (r: Row, fs: readonly Fn[]): string | undefined => {
-      let k = "";
-      for (const f of fs) {
-        const v = f(r, env);
-        if (v === null) return undefined;
-        k += `${hashKey(v)}\u0001`;
-      }
-      return k;
-    };
-    for (let i = 0; i < R.length; i++) {
-      const k = key(R[i], this.rightKeys);
-      if (k === undefined) continue;
-      const b = table.get(k);
-      if (b) b.push(i);
-      else table.set(k, [i]);
-    }
+    const key = (r: Row, fs: readonly Fn[]) => joinKey(r, fs, env);
+    const table = buildJoinTable(R, this.rightKeys, env);
     const out: Row[] = [];
     const rightMatched = this.joinType === "right" || this.joinType === "full" ? new Uint8Array(R.length) : undefined;
     const nl = this.left.cols.length;
@@ -167,23 +152,8 @@ export class HashJoinNode implements PlanNode {
     return out;
   }
   private runBuildLeft(L: Row[], R: Row[], env: Env): Row[] {
-    const table = new Map<string, number[]>();
-    const key = (r: Row, fs: readonly Fn[]): string | undefined => {
-      let k = "";
-      for (const f of fs) {
-        const v = f(r, env);
-        if (v === null) return undefined;
-        k += `${hashKey(v)}\u0001`;
-      }
-      return k;
-    };
-    for (let i = 0; i < L.length; i++) {
-      const k = key(L[i], this.leftKeys);
-      if (k === undefined) continue;
-      const b = table.get(k);
-      if (b) b.push(i);
-      else table.set(k, [i]);
-    }
+    const key = (r: Row, fs: readonly Fn[]) => joinKey(r, fs, env);
+    const table = buildJoinTable(L, this.leftKeys, env);
     const out: Row[] = [];
     const res = this.residual;
     for (const r of R) {
@@ -460,4 +430,28 @@ export type { Value };
 
 export function invalidArgument(msg: string): KodiakError {
   return new KodiakError(SqlState.invalidParameterValue, msg);
+}
+
+/** The hash key of a row's join columns, or undefined when one is NULL (NULL never joins). */
+function joinKey(r: Row, fs: readonly Fn[], env: Env): string | undefined {
+  let k = "";
+  for (const f of fs) {
+    const v = f(r, env);
+    if (v === null) return undefined;
+    k += `${hashKey(v)}\u0001`;
+  }
+  return k;
+}
+
+/** Row positions of `rows` grouped by join key (rows with a NULL key are left out). */
+function buildJoinTable(rows: readonly Row[], keys: readonly Fn[], env: Env): Map<string, number[]> {
+  const table = new Map<string, number[]>();
+  for (let i = 0; i < rows.length; i++) {
+    const k = joinKey(rows[i], keys, env);
+    if (k === undefined) continue;
+    const b = table.get(k);
+    if (b) b.push(i);
+    else table.set(k, [i]);
+  }
+  return table;
 }
