@@ -26,6 +26,12 @@ export async function freePorts(n: number): Promise<number[]> {
 
 export class Processes {
   private readonly children: ChildProcess[] = [];
+  private readonly stoppers: (() => Promise<void>)[] = [];
+
+  /** Runs fn in stopAll, for servers that manage their own processes. */
+  onStop(fn: () => Promise<void>): void {
+    this.stoppers.push(fn);
+  }
 
   /** Starts a process with its output appended to logFile. */
   start(cmd: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
@@ -39,6 +45,7 @@ export class Processes {
 
   /** SIGTERM, then SIGKILL after a bound; waits for every child to exit. */
   async stopAll(graceMs = 5000): Promise<void> {
+    await Promise.all(this.stoppers.splice(0).map((fn) => fn().catch(() => undefined)));
     await Promise.all(
       this.children.splice(0).map(
         (child) =>
