@@ -82,6 +82,13 @@ export class TestCluster {
     this.root = mkdtempSync(join(tmpdir(), `kodiak-it-${name}-`));
   }
 
+  /** Defines n nodes (ids 1..n, addresses chosen) without starting them, for custom --peers per node. */
+  static async define(name: string, n: number, opts: ClusterOptions = {}): Promise<TestCluster> {
+    const c = new TestCluster(name, opts);
+    for (let id = 1; id <= n; id++) await c.define(id);
+    return c;
+  }
+
   /** Starts an n-node cluster and waits until every node is ready. */
   static async start(name: string, n: number, opts: ClusterOptions = {}): Promise<TestCluster> {
     const c = new TestCluster(name, opts);
