@@ -4,8 +4,10 @@
 // node, no stale linearizable read, no duplicated CAS) and liveness (a leader within a bound, all
 // replicas converge within a bound). The seed fixes the fault schedule and the workload's choices;
 // process timing is real, so a seed reproduces the schedule, not the exact interleaving.
-import { SeededRandom } from "../util/index.js";
+import { RemoteSqlEngine } from "../coordinator/sql-host/index.js";
+import { SeededRandom, silentLogger } from "../util/index.js";
 import { TestCluster, sleep, waitFor } from "../tests/support/cluster.js";
+import { BankClient, type BankHistory, checkBankTotal, newBankHistory, setupBank } from "./bank.js";
 import { ChaosKv } from "./kv-client.js";
 import { Mesh } from "./mesh.js";
 import { injectFault, type NemesisTarget } from "./nemesis.js";
@@ -16,6 +18,8 @@ export interface ChaosOptions {
   readonly seconds: number;
   readonly nodes: number;
   readonly clients: number;
+  /** SQL bank clients (transfers plus one reader) next to the KV clients; 0 turns the bank off. */
+  readonly bankClients: number;
   /** Bounds for liveness once every fault is healed. */
   readonly leaderBoundMs: number;
   readonly convergeBoundMs: number;
@@ -29,6 +33,7 @@ export interface ChaosReport {
   readonly indeterminate: number;
   readonly readsChecked: number;
   readonly casAcked: number;
+  readonly bank: BankHistory;
   readonly violations: string[];
   /** Where the node data and logs are, kept when there were violations. */
   readonly dir: string;
@@ -55,6 +60,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   for (const [id, address] of addresses) mesh.setAddress(id, address);
   const kv = new ChaosKv(addresses);
   const history: History = newHistory();
+  const bank = newBankHistory();
+  const sql = new RemoteSqlEngine({ nodes: addresses, logger: silentLogger });
   const faults: string[] = [];
   let keep = false;
   try {
@@ -62,11 +69,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await Promise.all(ids.map((id) => restart(id)));
     const target: NemesisTarget = { cluster, mesh, ids, restart, leader: () => currentLeader(kv, ids) };
     await waitFor("a first leader", options.leaderBoundMs, () => currentLeader(kv, ids));
+    if (options.bankClients > 0) await waitFor("the bank table", options.leaderBoundMs, () => setupBank(sql).then(() => true), 200);
     log(`cluster of ${ids.length} up; running ${options.seconds} s with ${options.clients} clients, seed ${options.seed}`);
 
     const end = Date.now() + options.seconds * 1000;
     const done = (): boolean => Date.now() >= end;
     const workers = Array.from({ length: options.clients }, (_, i) => new Worker(i, kv, ids, history, () => random.next()).run(done));
+    const bankClients = Array.from({ length: options.bankClients }, (_, i) =>
+      new BankClient(sql, bank, new SeededRandom(options.seed * 1000 + 500 + i), i === 0).run(done),
+    );
     while (!done()) {
       const fault = await injectFault(target, random);
       faults.push(fault.name);
@@ -75,7 +86,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       await fault.heal();
       await sleep(Math.min(500 + random.int(1500), Math.max(0, end - Date.now())));
     }
-    await Promise.all(workers);
+    await Promise.all([...workers, ...bankClients]);
     mesh.heal();
 
     // Liveness: a leader, then every replica applies everything the leader committed.
@@ -104,7 +115,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     const counter = await kv.get(leader, COUNTER_KEY, false, STATUS_TIMEOUT_MS * 3);
     checkCasHistory(history, counter.found ? Number(Buffer.from(counter.value).toString()) : 0);
-    keep = history.violations.length > 0;
+    if (options.bankClients > 0) await checkBankTotal(sql, bank);
+    const violations = [...history.violations, ...bank.violations];
+    keep = violations.length > 0;
     return {
       seed: options.seed,
       faults,
@@ -112,7 +125,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       indeterminate: history.indeterminate,
       readsChecked: history.readsChecked,
       casAcked: history.casAcked.length,
-      violations: history.violations,
+      bank,
+      violations,
       dir: cluster.root,
     };
   } catch (e) {
@@ -120,6 +134,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     throw new Error(`chaos seed ${options.seed} failed (data kept in ${cluster.root}): ${e instanceof Error ? e.message : String(e)}`);
   } finally {
     kv.close();
+    await sql.close().catch(() => undefined);
     await mesh.close();
     if (keep) process.env.KODIAK_KEEP_TEST_DIRS = "1";
     await cluster.close();
