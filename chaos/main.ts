@@ -36,6 +36,7 @@ for (let s = firstSeed; s < firstSeed + seeds; s++) {
     console.log(
       `[seed ${s}] faults ${r.faults.length}, acknowledged writes ${r.acked}, indeterminate ${r.indeterminate}, ` +
         `reads checked ${r.readsChecked}, CAS acknowledged ${r.casAcked}, ` +
+        `counter history of ${r.counterOps} ops linearizable: ${r.linearizable}, ` +
         `bank transfers ${r.bank.transfersCommitted} (40001 ${r.bank.serializationFailures}, indeterminate ${r.bank.indeterminate}), ` +
         `bank reads ${r.bank.readsChecked}, violations ${r.violations.length}`,
     );

@@ -4,11 +4,13 @@
 // node, no stale linearizable read, no duplicated CAS) and liveness (a leader within a bound, all
 // replicas converge within a bound). The seed fixes the fault schedule and the workload's choices;
 // process timing is real, so a seed reproduces the schedule, not the exact interleaving.
+import { performance } from "node:perf_hooks";
 import { RemoteSqlEngine } from "../coordinator/sql-host/index.js";
 import { SeededRandom, silentLogger } from "../util/index.js";
 import { TestCluster, sleep, waitFor } from "../tests/support/cluster.js";
 import { BankClient, type BankHistory, checkBankTotal, newBankHistory, setupBank } from "./bank.js";
 import { ChaosKv } from "./kv-client.js";
+import { checkRegister } from "./linearizability.js";
 import { Mesh } from "./mesh.js";
 import { injectFault, type NemesisTarget } from "./nemesis.js";
 import { COUNTER_KEY, checkCasHistory, type History, KEY_PREFIX, newHistory, Worker } from "./workload.js";
@@ -34,6 +36,9 @@ export interface ChaosReport {
   readonly readsChecked: number;
   readonly casAcked: number;
   readonly bank: BankHistory;
+  /** The counter's history: linearizable, or "unknown" when the checker's budget ran out. */
+  readonly linearizable: boolean | "unknown";
+  readonly counterOps: number;
   readonly violations: string[];
   /** Where the node data and logs are, kept when there were violations. */
   readonly dir: string;
@@ -64,6 +69,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const sql = new RemoteSqlEngine({ nodes: addresses, logger: silentLogger });
   const faults: string[] = [];
   let keep = false;
+  let linearizability: boolean | "unknown" = "unknown";
   try {
     const restart = (id: number): Promise<void> => cluster.startNode(id, [], mesh.peersFlagFor(id, cluster.node(id).address));
     await Promise.all(ids.map((id) => restart(id)));
@@ -114,7 +120,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (missing > 5) history.violations.push(`node ${id}: ${missing} acknowledged writes missing or wrong in all`);
     }
     const counter = await kv.get(leader, COUNTER_KEY, false, STATUS_TIMEOUT_MS * 3);
-    checkCasHistory(history, counter.found ? Number(Buffer.from(counter.value).toString()) : 0);
+    const finalCounter = counter.found ? Buffer.from(counter.value).toString() : undefined;
+    checkCasHistory(history, Number(finalCounter ?? "0"));
+    // The final read is one more completed operation, after everything else.
+    const t = performance.now();
+    const verdict = checkRegister(
+      [...history.counterOps, { op: { kind: "read", value: finalCounter }, invoked: t, returned: t }],
+      undefined,
+    );
+    if (verdict.linearizable === false) history.violations.push(`counter history is not linearizable: ${verdict.reason}`);
+    linearizability = verdict.linearizable;
     if (options.bankClients > 0) await checkBankTotal(sql, bank);
     const violations = [...history.violations, ...bank.violations];
     keep = violations.length > 0;
@@ -126,6 +141,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       readsChecked: history.readsChecked,
       casAcked: history.casAcked.length,
       bank,
+      linearizable: linearizability,
+      counterOps: history.counterOps.length,
       violations,
       dir: cluster.root,
     };

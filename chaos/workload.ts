@@ -2,7 +2,9 @@
 // was acknowledged before the read began (a linearizable read must see them), and increment one
 // counter by compare-and-set. Any error is "indeterminate": the write may or may not have happened,
 // so the checks only ever rely on acknowledged results.
+import { performance } from "node:perf_hooks";
 import { type ChaosKv, KvCallError } from "./kv-client.js";
+import type { TimedOp } from "./linearizability.js";
 
 /** Per-call bound: a call that cannot finish in time is indeterminate, never retried blindly. */
 const CALL_TIMEOUT_MS = 2_000;
@@ -18,6 +20,8 @@ export interface History {
   readonly ackedKeys: string[];
   /** Values the counter was set to by acknowledged CAS calls. */
   readonly casAcked: number[];
+  /** Every counter operation with its times, for the linearizability check. */
+  readonly counterOps: TimedOp[];
   indeterminate: number;
   readsChecked: number;
   casRejected: number;
@@ -25,7 +29,16 @@ export interface History {
 }
 
 export function newHistory(): History {
-  return { acked: new Map(), ackedKeys: [], casAcked: [], indeterminate: 0, readsChecked: 0, casRejected: 0, violations: [] };
+  return {
+    acked: new Map(),
+    ackedKeys: [],
+    casAcked: [],
+    counterOps: [],
+    indeterminate: 0,
+    readsChecked: 0,
+    casRejected: 0,
+    violations: [],
+  };
 }
 
 export class Worker {
@@ -83,10 +96,21 @@ export class Worker {
   }
 
   private async increment(): Promise<void> {
+    const readAt = performance.now();
     const cur = await this.kv.get(this.leaderGuess, COUNTER_KEY, false, CALL_TIMEOUT_MS);
     const current = cur.found ? Buffer.from(cur.value).toString() : undefined;
+    this.history.counterOps.push({ op: { kind: "read", value: current }, invoked: readAt, returned: performance.now() });
     const next = String(Number(current ?? "0") + 1);
-    const res = await this.kv.cas(this.leaderGuess, COUNTER_KEY, current, next, CALL_TIMEOUT_MS);
+    const casAt = performance.now();
+    let res: { ok: boolean };
+    try {
+      res = await this.kv.cas(this.leaderGuess, COUNTER_KEY, current, next, CALL_TIMEOUT_MS);
+    } catch (e) {
+      // Unknown outcome: it may take effect at any time from now on, or never.
+      this.history.counterOps.push({ op: { kind: "cas", expected: current, next, ok: true }, invoked: casAt, returned: undefined });
+      throw e;
+    }
+    this.history.counterOps.push({ op: { kind: "cas", expected: current, next, ok: res.ok }, invoked: casAt, returned: performance.now() });
     if (res.ok) this.history.casAcked.push(Number(next));
     else this.history.casRejected++;
   }

@@ -12,6 +12,7 @@ test("chaos: 20 s of faults on 3 nodes lose no acknowledged write, serve no stal
   assert.ok(r.faults.length >= 3, `faults injected: ${r.faults.join("; ")}`);
   assert.ok(r.acked > 0, "some writes were acknowledged");
   assert.ok(r.readsChecked > 0, "some reads were checked");
+  assert.notEqual(r.linearizable, false, "the counter's history is linearizable");
   assert.ok(r.bank.transfersCommitted > 0, "some bank transfers committed");
   assert.ok(r.bank.readsChecked > 0, "some bank totals were checked");
 });
