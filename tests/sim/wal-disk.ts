@@ -76,6 +76,10 @@ export class WalDisk implements SimDisk {
     if (hs !== undefined || entries.length > 0) await this.log.save(hs, [...entries], { sync: mustSync });
   }
 
+  sync(): void {
+    // The WAL fsyncs inside save(); a crash during that write is the simulator's to inject.
+  }
+
   async snapshotAndCompact(index: number, conf: ConfState, data: Uint8Array, _compactIndex: number): Promise<void> {
     const s = this.log.storage;
     if (index <= s.firstIndex() - 1 || index > s.lastIndex()) return;
