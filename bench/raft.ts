@@ -4,6 +4,7 @@
 //
 // options: --seconds N (measured seconds per case, default 5), --warmup N (default 1),
 //          --concurrency 1,16,256  --values 100,4096  --only etcd|kodiak  --keep (keep the temp dir)
+//          --cpu-prof DIR (write a V8 CPU profile of every Kodiak node into DIR)
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -26,10 +27,19 @@ interface Options {
   values: number[];
   only: "etcd" | "kodiak" | undefined;
   keep: boolean;
+  cpuProfDir: string | undefined;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { seconds: 5, warmup: 1, concurrency: [1, 16, 256], values: [100, 4096], only: undefined, keep: false };
+  const o: Options = {
+    seconds: 5,
+    warmup: 1,
+    concurrency: [1, 16, 256],
+    values: [100, 4096],
+    only: undefined,
+    keep: false,
+    cpuProfDir: undefined,
+  };
   const list = (s: string | undefined, what: string) => {
     const v = (s ?? "").split(",").map(Number);
     if (v.length === 0 || v.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`${what} needs a list of positive integers`);
@@ -47,6 +57,7 @@ function parseOptions(argv: string[]): Options {
       if (v !== "etcd" && v !== "kodiak") throw new Error("--only takes etcd or kodiak");
       o.only = v;
     } else if (a === "--keep") o.keep = true;
+    else if (a === "--cpu-prof") o.cpuProfDir = resolve(next() ?? ".");
     else throw new Error(`unknown option ${a}`);
   }
   if (!(o.seconds > 0) || !(o.warmup >= 0)) throw new Error("--seconds must be > 0 and --warmup >= 0");
@@ -130,7 +141,8 @@ async function main(): Promise<number> {
         log(`TODO kodiak not measured: ${why}`);
       } else {
         try {
-          const cluster = await startKodiakCluster(procs, root, work, MEMBERS);
+          const nodeArgs = o.cpuProfDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${o.cpuProfDir}`];
+          const cluster = await startKodiakCluster(procs, root, work, MEMBERS, nodeArgs);
           const address = cluster.addresses[cluster.leader] as string;
           log(`kodiak: ${MEMBERS} nodes up, leader at ${address}`);
           results.notes.push(`kodiak: ${MEMBERS} \`kodiak node\` processes on 127.0.0.1, default settings, puts sent to the leader`);

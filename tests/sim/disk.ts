@@ -39,6 +39,8 @@ export interface SimDisk {
   crash(): void;
   /** The durable snapshot (for restoring the state machine on restart). */
   snapshot(): Snapshot;
+  /** Last index of the durable log (what a crash now would keep, torn writes aside). */
+  durableLastIndex(): number;
   /** Term of an entry the running process wrote, or undefined (for the log-matching check). */
   term(index: number): number | undefined;
   /** Faults end (liveness phase): e.g. the disk stops filling up. */
@@ -122,6 +124,10 @@ export class MemoryDisk implements SimDisk {
 
   snapshot(): Snapshot {
     return this.live.snapshot();
+  }
+
+  durableLastIndex(): number {
+    return this.durable.lastIndex();
   }
 
   term(index: number): number | undefined {

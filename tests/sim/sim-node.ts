@@ -8,6 +8,10 @@ import type { SimDisk } from "./disk.js";
 export interface InFlightReady {
   rd: Ready;
   afterSync: Message[];
+  /** Committed entries applied while the fsync ran (already durable here, like the runtime does). */
+  appliedEarly: number;
+  /** Nodes whose removal was applied, shut down once the Ready is advanced. */
+  removedNow: NodeId[];
 }
 
 export interface SimNode {

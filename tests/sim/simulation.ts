@@ -23,6 +23,7 @@ import {
   type RaftStorage,
   type RaftTestingKnobs,
   RawNode,
+  type Ready,
 } from "../../node/raft/index.js";
 import { crc32c, isKodiakError, SeededRandom, SqlState } from "../../util/index.js";
 import { entryKey, SafetyChecker, Violation } from "./checker.js";
@@ -389,13 +390,19 @@ export class Simulation {
         ? rd.messages.filter((m) => m.type === "MsgAppResp")
         : [];
     for (const m of early) this.send(m);
-    const flight = { rd, afterSync: early.length === 0 ? rd.messages : rd.messages.filter((m) => !early.includes(m)) };
+    const afterSync = early.length === 0 ? rd.messages : rd.messages.filter((m) => !early.includes(m));
+    const flight: InFlightReady = { rd, afterSync, appliedEarly: 0, removedNow: [] };
     n.inFlight = flight;
+    const durable = rd.snapshot === undefined ? this.durableCommittedPrefix(n, rd) : 0;
     // 1. write; 2. fsync, in a later event; nothing below the write happens unless both complete
     const written = (): void => {
       if (n.incarnation === inc) this.awaitSync(n, raw, flight);
     };
     const saved = n.disk.save(rd.hardState, rd.entries, rd.snapshot, rd.mustSync);
+    // Like the runtime: committed entries already durable here are applied while the fsync runs.
+    for (; flight.appliedEarly < durable; flight.appliedEarly++) {
+      this.apply(n, raw, rd.committedEntries[flight.appliedEarly] as Entry, flight.removedNow);
+    }
     if (!(saved instanceof Promise)) {
       written();
       return;
@@ -435,6 +442,18 @@ export class Simulation {
     );
   }
 
+  /** How many of the Ready's committed entries the disk holds durably and the Ready does not rewrite. */
+  private durableCommittedPrefix(n: SimNode, rd: Ready): number {
+    const durableLast = n.disk.durableLastIndex();
+    const firstNew = rd.entries[0]?.index ?? Number.POSITIVE_INFINITY;
+    let k = 0;
+    for (const e of rd.committedEntries) {
+      if (e.index > durableLast || e.index >= firstNew) break;
+      k++;
+    }
+    return k;
+  }
+
   /** The Ready is written: it takes effect at its fsync, a later event; power may fail before it. */
   private awaitSync(n: SimNode, raw: RawNode, flight: InFlightReady): void {
     const { rd } = flight;
@@ -450,7 +469,7 @@ export class Simulation {
     }
   }
 
-  private afterPersist(n: SimNode, raw: RawNode, { rd, afterSync }: InFlightReady): void {
+  private afterPersist(n: SimNode, raw: RawNode, { rd, afterSync, appliedEarly, removedNow }: InFlightReady): void {
     n.inFlight = undefined;
     for (const e of rd.entries) this.checker.persistedEntry(n.id, e, n.disk.term(e.index - 1));
     if (rd.hardState !== undefined) this.recordCommits(n, rd.hardState.commit);
@@ -463,9 +482,8 @@ export class Simulation {
     }
     // 2. send what waited for the fsync
     for (const m of afterSync) this.send(m);
-    // 3. apply
-    const removedNow: NodeId[] = [];
-    for (const e of rd.committedEntries) this.apply(n, raw, e, removedNow);
+    // 3. apply (what was not applied while the fsync ran)
+    for (let i = appliedEarly; i < rd.committedEntries.length; i++) this.apply(n, raw, rd.committedEntries[i] as Entry, removedNow);
     for (const rs of rd.readStates) this.checkRead(n, rs.index, dec.decode(rs.context));
     raw.advance();
     this.maybeSnapshot(n, raw);

@@ -97,6 +97,10 @@ export class WalDisk implements SimDisk {
     this.fs.crash();
   }
 
+  durableLastIndex(): number {
+    return this.log.storage.lastIndex(); // the WAL indexes an entry only once it is fsynced
+  }
+
   snapshot(): Snapshot {
     return this.log.storage.snapshot();
   }
