@@ -95,7 +95,10 @@ export class KodiakClient implements KvClient {
 
   constructor(root: string, address: string) {
     const Ctor = loadNodeKv(root);
-    this.stub = new Ctor(address, grpc.credentials.createInsecure(), { "grpc.use_local_subchannel_pool": 1 }) as unknown as NodeKvStub;
+    this.stub = new Ctor(address, grpc.credentials.createInsecure(), {
+      "grpc.use_local_subchannel_pool": 1,
+      "grpc.enable_channelz": 0,
+    }) as unknown as NodeKvStub;
   }
 
   put(key: Uint8Array, value: Uint8Array): Promise<void> {

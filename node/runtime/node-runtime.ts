@@ -138,7 +138,8 @@ export class NodeRuntime {
   /**
    * Proposes a state machine command; resolves with its apply result. Commands arriving in the
    * same event-loop turn are batched into one entry (see flushProposals); one larger than
-   * MAX_ENTRY_BYTES travels in an entry of its own.
+   * MAX_ENTRY_BYTES travels in an entry of its own. The caller must not modify `command`
+   * afterwards: it is queued as it is, not copied.
    */
   async propose(command: Uint8Array): Promise<Uint8Array> {
     this.requireLeader();
