@@ -2,8 +2,10 @@
 // a 3-member etcd cluster (Debian etcd-server, installed if missing), same machine, same run, fsync
 // on; plus the disk's raw fsync rate and a loopback round trip as the floor. Not a test.
 //
-// options: --seconds N (measured seconds per case, default 5), --warmup N (default 1),
+// options: --seconds N (measured seconds per case and round, default 5), --warmup N (default 1),
+//          --rounds N (default 3: each case runs N times per system, alternating; medians reported),
 //          --concurrency 1,16,256  --values 100,4096  --only etcd|kodiak  --keep (keep the temp dir)
+//          --cpu-prof DIR (write a V8 CPU profile of every Kodiak node into DIR)
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -26,10 +28,21 @@ interface Options {
   values: number[];
   only: "etcd" | "kodiak" | undefined;
   keep: boolean;
+  rounds: number;
+  cpuProfDir: string | undefined;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { seconds: 5, warmup: 1, concurrency: [1, 16, 256], values: [100, 4096], only: undefined, keep: false };
+  const o: Options = {
+    seconds: 5,
+    warmup: 1,
+    concurrency: [1, 16, 256],
+    values: [100, 4096],
+    only: undefined,
+    keep: false,
+    rounds: 3,
+    cpuProfDir: undefined,
+  };
   const list = (s: string | undefined, what: string) => {
     const v = (s ?? "").split(",").map(Number);
     if (v.length === 0 || v.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`${what} needs a list of positive integers`);
@@ -40,6 +53,7 @@ function parseOptions(argv: string[]): Options {
     const next = () => argv[++i];
     if (a === "--seconds") o.seconds = Number(next());
     else if (a === "--warmup") o.warmup = Number(next());
+    else if (a === "--rounds") o.rounds = Number(next());
     else if (a === "--concurrency") o.concurrency = list(next(), a);
     else if (a === "--values") o.values = list(next(), a);
     else if (a === "--only") {
@@ -47,9 +61,11 @@ function parseOptions(argv: string[]): Options {
       if (v !== "etcd" && v !== "kodiak") throw new Error("--only takes etcd or kodiak");
       o.only = v;
     } else if (a === "--keep") o.keep = true;
+    else if (a === "--cpu-prof") o.cpuProfDir = resolve(next() ?? ".");
     else throw new Error(`unknown option ${a}`);
   }
   if (!(o.seconds > 0) || !(o.warmup >= 0)) throw new Error("--seconds must be > 0 and --warmup >= 0");
+  if (!Number.isInteger(o.rounds) || o.rounds < 1) throw new Error("--rounds must be a positive integer");
   return o;
 }
 
@@ -59,30 +75,66 @@ function caseName(concurrency: number, valueBytes: number): string {
   return `put ${valueBytes >= 1024 ? `${valueBytes / 1024} KiB` : `${valueBytes} B`} c=${concurrency}`;
 }
 
-async function measureAll(
-  system: string,
-  makeClient: () => KvClient,
-  o: Options,
-  log: (s: string) => void,
-  notes: string[],
-): Promise<Measured> {
-  const out: Measured = new Map();
+/** A system under test: its clients, and where its per-case medians go. */
+interface System {
+  name: "etcd" | "kodiak";
+  makeClient: () => KvClient;
+  measured: Measured;
+}
+
+async function measureOnce(system: System, concurrency: number, valueBytes: number, o: Options): Promise<WorkloadResult> {
+  const clients = Array.from({ length: Math.min(concurrency, CHANNELS_MAX) }, system.makeClient);
+  try {
+    return await runPuts(clients, { concurrency, valueBytes, seconds: o.seconds, warmupSeconds: o.warmup });
+  } finally {
+    for (const c of clients) c.close();
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+function medianResult(rs: WorkloadResult[]): WorkloadResult {
+  const firstError = rs.find((r) => r.firstError !== undefined)?.firstError;
+  return {
+    ops: median(rs.map((r) => r.ops)),
+    errors: rs.reduce((n, r) => n + r.errors, 0),
+    opsPerSec: median(rs.map((r) => r.opsPerSec)),
+    p50Ms: median(rs.map((r) => r.p50Ms)),
+    p99Ms: median(rs.map((r) => r.p99Ms)),
+    firstError,
+  };
+}
+
+/**
+ * Every case runs `rounds` times per system, the systems alternating (and swapping order each
+ * round), so both see the same load on a shared machine; each metric is the median of its rounds.
+ */
+async function measureAll(systems: System[], o: Options, log: (s: string) => void, notes: string[]): Promise<void> {
   for (const valueBytes of o.values) {
     for (const concurrency of o.concurrency) {
-      const clients = Array.from({ length: Math.min(concurrency, CHANNELS_MAX) }, makeClient);
-      try {
-        const r = await runPuts(clients, { concurrency, valueBytes, seconds: o.seconds, warmupSeconds: o.warmup });
-        const name = caseName(concurrency, valueBytes);
-        out.set(name, r);
-        const errs = r.errors > 0 ? `, ${r.errors} errors (first: ${r.firstError})` : "";
-        if (r.errors > 0) notes.push(`${system} ${name}: ${r.errors} failed puts (not counted), first: ${r.firstError}`);
-        log(`${system} ${name}: ${r.opsPerSec.toFixed(0)} ops/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms${errs}`);
-      } finally {
-        for (const c of clients) c.close();
+      const name = caseName(concurrency, valueBytes);
+      const runs = new Map<string, WorkloadResult[]>(systems.map((s) => [s.name, []]));
+      for (let round = 0; round < o.rounds; round++) {
+        for (const system of round % 2 === 0 ? systems : [...systems].reverse()) {
+          const r = await measureOnce(system, concurrency, valueBytes, o);
+          runs.get(system.name)?.push(r);
+          const errs = r.errors > 0 ? `, ${r.errors} errors (first: ${r.firstError})` : "";
+          log(
+            `${system.name} ${name} round ${round + 1}: ${r.opsPerSec.toFixed(0)} ops/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms${errs}`,
+          );
+        }
+      }
+      for (const system of systems) {
+        const m = medianResult(runs.get(system.name) ?? []);
+        system.measured.set(name, m);
+        if (m.errors > 0) notes.push(`${system.name} ${name}: ${m.errors} failed puts (not counted), first: ${m.firstError}`);
       }
     }
   }
-  return out;
 }
 
 async function main(): Promise<number> {
@@ -97,8 +149,7 @@ async function main(): Promise<number> {
   );
   const work = mkdtempSync(join(tmpdir(), "kodiak-bench-raft-"));
   const procs = new Processes();
-  let etcd: Measured | undefined;
-  let kodiak: Measured | undefined;
+  const systems: System[] = [];
   try {
     const fsync = measureFsyncRate(work, 2);
     const rttMs = await measureLoopbackRttMs();
@@ -108,6 +159,7 @@ async function main(): Promise<number> {
     );
     results.rows.push(row("floor: one fsync + one loopback RTT", "ms", false, undefined, { disk: round(fsync.p50Ms + rttMs, 3) }));
 
+    // Both clusters stay up for the whole run, so their cases can alternate (see measureAll).
     if (o.only !== "kodiak") {
       try {
         const version = ensureEtcdInstalled(log);
@@ -115,14 +167,12 @@ async function main(): Promise<number> {
         const url = cluster.clientUrls[cluster.leader] as string;
         log(`${version}: ${MEMBERS} members up, leader at ${url}`);
         results.notes.push(`etcd: ${version}, ${MEMBERS} members on 127.0.0.1, default settings (fsync on), puts sent to the leader`);
-        etcd = await measureAll("etcd", () => new EtcdClient(url), o, log, results.notes);
+        systems.push({ name: "etcd", makeClient: () => new EtcdClient(url), measured: new Map() });
       } catch (e) {
         results.notes.push(`etcd not measured: ${e instanceof Error ? e.message : String(e)}`);
         log(`etcd not measured: ${String(e)}`);
       }
-      await procs.stopAll();
     }
-
     if (o.only !== "etcd") {
       const why = kodiakUnavailable(root);
       if (why !== undefined) {
@@ -130,18 +180,23 @@ async function main(): Promise<number> {
         log(`TODO kodiak not measured: ${why}`);
       } else {
         try {
-          const cluster = await startKodiakCluster(procs, root, work, MEMBERS);
+          const nodeArgs = o.cpuProfDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${o.cpuProfDir}`];
+          const cluster = await startKodiakCluster(procs, root, work, MEMBERS, nodeArgs);
           const address = cluster.addresses[cluster.leader] as string;
           log(`kodiak: ${MEMBERS} nodes up, leader at ${address}`);
           results.notes.push(`kodiak: ${MEMBERS} \`kodiak node\` processes on 127.0.0.1, default settings, puts sent to the leader`);
-          kodiak = await measureAll("kodiak", () => new KodiakClient(root, address), o, log, results.notes);
+          systems.push({ name: "kodiak", makeClient: () => new KodiakClient(root, address), measured: new Map() });
         } catch (e) {
           results.notes.push(`kodiak not measured: ${e instanceof Error ? e.message : String(e)}`);
           log(`kodiak not measured: ${String(e)}`);
         }
-        await procs.stopAll();
       }
     }
+    await measureAll(systems, o, log, results.notes);
+    results.notes.push(`each value is the median of ${o.rounds} rounds of ${o.seconds} s; the systems alternate case by case`);
+    await procs.stopAll();
+    const kodiak = systems.find((s) => s.name === "kodiak")?.measured;
+    const etcd = systems.find((s) => s.name === "etcd")?.measured;
 
     results.rows.push(...workloadRows(o, kodiak, etcd));
     results.notes.push(
@@ -156,7 +211,7 @@ async function main(): Promise<number> {
     }
     process.stdout.write(`\n${formatTable(results.rows)}\n\n${results.notes.map((n) => `- ${n}`).join("\n")}\n`);
     log(`results written to ${writeResults(root, results)}`);
-    return etcd === undefined && kodiak === undefined ? 1 : 0;
+    return systems.length === 0 ? 1 : 0;
   } finally {
     await procs.stopAll();
     if (o.keep) log(`kept ${work}`);

@@ -109,7 +109,7 @@ export class EtcdClient implements KvClient {
     const s = loadServices();
     const target = url.replace(/^http:\/\//, "");
     // A distinct channel per client object (grpc-js would otherwise share one connection).
-    const options = { "grpc.use_local_subchannel_pool": 1 };
+    const options = { "grpc.use_local_subchannel_pool": 1, "grpc.enable_channelz": 0 };
     this.kv = new s.KV(target, grpc.credentials.createInsecure(), options) as unknown as KvStub;
     this.maintenance = new s.Maintenance(target, grpc.credentials.createInsecure(), options) as unknown as MaintenanceStub;
   }

@@ -24,7 +24,14 @@ export interface KodiakCluster {
   leader: number;
 }
 
-export async function startKodiakCluster(procs: Processes, root: string, dir: string, members: number): Promise<KodiakCluster> {
+/** nodeArgs: extra node.js flags for every node process (e.g. --cpu-prof when profiling). */
+export async function startKodiakCluster(
+  procs: Processes,
+  root: string,
+  dir: string,
+  members: number,
+  nodeArgs: readonly string[] = [],
+): Promise<KodiakCluster> {
   const ports = await freePorts(members);
   const addresses = ports.map((p) => `127.0.0.1:${p}`);
   const peers = addresses.map((a, i) => `${i + 1}=${a}`).join(",");
@@ -33,7 +40,19 @@ export async function startKodiakCluster(procs: Processes, root: string, dir: st
     mkdirSync(data, { recursive: true });
     procs.start(
       process.execPath,
-      [join(root, "bin", "kodiak.js"), "node", "--id", String(i + 1), "--data", data, "--listen", addresses[i] as string, "--peers", peers],
+      [
+        ...nodeArgs,
+        join(root, "bin", "kodiak.js"),
+        "node",
+        "--id",
+        String(i + 1),
+        "--data",
+        data,
+        "--listen",
+        addresses[i] as string,
+        "--peers",
+        peers,
+      ],
       join(dir, `kodiak-${i + 1}.log`),
       { ...process.env, KODIAK_LOG_LEVEL: "warn" },
     );
@@ -76,7 +95,10 @@ export class KodiakClient implements KvClient {
 
   constructor(root: string, address: string) {
     const Ctor = loadNodeKv(root);
-    this.stub = new Ctor(address, grpc.credentials.createInsecure(), { "grpc.use_local_subchannel_pool": 1 }) as unknown as NodeKvStub;
+    this.stub = new Ctor(address, grpc.credentials.createInsecure(), {
+      "grpc.use_local_subchannel_pool": 1,
+      "grpc.enable_channelz": 0,
+    }) as unknown as NodeKvStub;
   }
 
   put(key: Uint8Array, value: Uint8Array): Promise<void> {

@@ -107,6 +107,15 @@ export class MemoryRaftStorage implements RaftStorage {
     this.ents = this.ents.slice(compactIndex - off);
   }
 
+  /** An independent copy (entries are immutable, so they are shared): the simulator's durable image. */
+  clone(): MemoryRaftStorage {
+    const c = new MemoryRaftStorage();
+    c.hardState = { ...this.hardState };
+    c.snap = this.snap;
+    c.ents = this.ents.slice();
+    return c;
+  }
+
   /** Bootstraps a fresh group: entries 1..n add the initial voters, committed at term 1 (like etcd's Bootstrap). */
   static bootstrap(voters: readonly number[]): MemoryRaftStorage {
     const s = new MemoryRaftStorage();

@@ -1,12 +1,13 @@
 // The node's Ready loop: ticks the Raft core on a Clock timer, steps inbound messages, and
 // drains Ready in the order Raft requires — persist (Wal.save, fsync) BEFORE sending (except a
 // leader's replication, sent in parallel with its fsync: Ready.sendBeforePersist), then apply
-// committed entries, then advance; one Ready at a time. Client requests resolve only after their
+// committed entries (those already durable here are applied while the fsync runs), then advance;
+// one Ready at a time. Client requests resolve only after their
 // entry is applied. It must never acknowledge anything that is not durable on a majority.
 
 import { ConfChangeContext } from "../../proto/gen/raft.js";
 import type { Wal } from "../log/index.js";
-import type { ConfChange, ConfState, Entry, Message, RawNodeApi, ReadState, Snapshot, SoftState } from "../raft/index.js";
+import type { ConfChange, ConfState, Entry, Message, RawNodeApi, Ready, ReadState, Snapshot, SoftState } from "../raft/index.js";
 import { isDurable, type StateMachine } from "../state-machine/index.js";
 import type { RaftTransport } from "../transport/index.js";
 import { type Clock, KodiakError, type Logger, type Random, SqlState, type TimerHandle, toKodiakError } from "../../util/index.js";
@@ -49,6 +50,11 @@ export interface RuntimeOptions {
 
 /** Bound on stopping: an fsync in flight gets this long to finish. */
 const STOP_TIMEOUT_MS = 3000;
+
+/** One event-loop turn: the log's queued write and fsync are issued before the caller goes on. */
+function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 export class NodeRuntime {
   private rawNode: RawNodeApi;
@@ -132,7 +138,8 @@ export class NodeRuntime {
   /**
    * Proposes a state machine command; resolves with its apply result. Commands arriving in the
    * same event-loop turn are batched into one entry (see flushProposals); one larger than
-   * MAX_ENTRY_BYTES travels in an entry of its own.
+   * MAX_ENTRY_BYTES travels in an entry of its own. The caller must not modify `command`
+   * afterwards: it is queued as it is, not copied.
    */
   async propose(command: Uint8Array): Promise<Uint8Array> {
     this.requireLeader();
@@ -297,11 +304,22 @@ export class NodeRuntime {
     // A leader replicates while it fsyncs (Ready.sendBeforePersist): followers' fsyncs overlap
     // its own. Safe because the next Ready is not taken before this save resolves (see there).
     if (rd.sendBeforePersist) this.transport?.send(rd.messages);
+    let appliedEarly = 0;
     if (rd.hardState !== undefined || rd.entries.length > 0) {
+      const early = rd.snapshot === undefined ? this.durableCommittedPrefix(rd) : 0;
+      // A commit-only change need not be fsynced before sending (mustSync false): Raft
+      // recovers the commit index from a quorum, and the log makes it durable with the next sync.
+      const saving = this.o.wal.save(rd.hardState, rd.entries, { sync: rd.mustSync });
+      if (early > 0) {
+        // Committed entries this node already holds durably need not wait for the fsync of the
+        // new ones: apply them while it runs (once the log has issued it), as etcd's server does.
+        saving.catch(() => undefined); // awaited (and handled) below
+        await yieldToIo();
+        for (let i = 0; i < early; i++) this.applyEntry(rd.committedEntries[i] as Entry);
+        appliedEarly = early;
+      }
       try {
-        // A commit-only change need not be fsynced before sending (mustSync false): Raft
-        // recovers the commit index from a quorum, and the log makes it durable with the next sync.
-        await this.o.wal.save(rd.hardState, rd.entries, { sync: rd.mustSync });
+        await saving;
       } catch (e) {
         // Entries already sent to followers may still be committed by a later leader.
         const sent = rd.sendBeforePersist === true && rd.messages.some((m) => m.type === "MsgApp" && m.entries.length > 0);
@@ -311,10 +329,26 @@ export class NodeRuntime {
     }
     if (!rd.sendBeforePersist) this.transport?.send(rd.messages);
     for (const rs of rd.readStates) this.onReadState(rs);
-    for (const e of rd.committedEntries) this.applyEntry(e);
+    for (let i = appliedEarly; i < rd.committedEntries.length; i++) this.applyEntry(rd.committedEntries[i] as Entry);
     this.rawNode.advance();
     this.releaseReads();
     await this.maybeSnapshot();
+  }
+
+  /**
+   * How many of the Ready's committed entries are already durable in this node's log (before this
+   * Ready's save) and are not rewritten by it: those may be applied before the save completes.
+   * Committed entries never change, and a node holding one durably can replay it after a crash.
+   */
+  private durableCommittedPrefix(rd: Ready): number {
+    const durableLast = this.o.wal.storage.lastIndex();
+    const firstNew = rd.entries[0]?.index ?? Number.POSITIVE_INFINITY;
+    let n = 0;
+    for (const e of rd.committedEntries) {
+      if (e.index > durableLast || e.index >= firstNew) break;
+      n++;
+    }
+    return n;
   }
 
   /**

@@ -26,7 +26,8 @@ export class ProposalQueue {
   }
 
   push(requestId: Uint8Array, command: Uint8Array): void {
-    this.queue.push({ requestId: Buffer.from(requestId), command: Buffer.from(command) });
+    // Views, not copies: both are fresh buffers the caller never reuses.
+    this.queue.push({ requestId: asBuffer(requestId), command: asBuffer(command) });
     this.bytes += command.byteLength;
   }
 
@@ -37,6 +38,10 @@ export class ProposalQueue {
     this.bytes = 0;
     return out;
   }
+}
+
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
 export function encodeBatch(proposals: Proposal[]): Uint8Array {

@@ -28,6 +28,8 @@ export function isRemoteType(t: string): t is MessageType {
   return REMOTE_TYPES.has(t as MessageType);
 }
 
+const EMPTY = Buffer.alloc(0);
+
 function bad(what: string): KodiakError {
   return new KodiakError(SqlState.protocolViolation, `malformed raft message: ${what}`);
 }
@@ -37,8 +39,34 @@ function checkNumber(v: number, what: string): number {
   return v;
 }
 
+/** A Buffer over the same bytes (Buffer.from(Uint8Array) would copy every entry on every send). */
+function view(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
 function entryToProto(e: Entry): PbEntry {
-  return { term: e.term, index: e.index, type: e.type === "confChange" ? 1 : 0, data: Buffer.from(e.data) };
+  return { term: e.term, index: e.index, type: e.type === "confChange" ? 1 : 0, data: view(e.data) };
+}
+
+/** Bytes of one field: tag (<= 2 bytes for our field numbers) plus a varint (<= 10 bytes). */
+const VARINT_FIELD_MAX_BYTES = 12;
+/** Tag plus length prefix of a length-delimited field (lengths below 2^35). */
+const LEN_FIELD_MAX_BYTES = 7;
+const MESSAGE_FIXED_MAX_BYTES = 8 * VARINT_FIELD_MAX_BYTES + 2 * LEN_FIELD_MAX_BYTES;
+const ENTRY_FIXED_MAX_BYTES = LEN_FIELD_MAX_BYTES + 3 * VARINT_FIELD_MAX_BYTES + LEN_FIELD_MAX_BYTES;
+
+/**
+ * An upper bound on the encoded size of m as an element of a MessageBatch, computed without
+ * encoding it: the transport's size limits need a bound, and gRPC encodes each message anyway.
+ */
+export function encodedSizeBound(m: Message): number {
+  let n = LEN_FIELD_MAX_BYTES + MESSAGE_FIXED_MAX_BYTES + m.type.length + (m.context?.byteLength ?? 0);
+  for (const e of m.entries) n += ENTRY_FIXED_MAX_BYTES + e.data.byteLength;
+  if (m.snapshot !== undefined) {
+    const conf = m.snapshot.metadata.conf;
+    n += 2 * LEN_FIELD_MAX_BYTES + 2 * VARINT_FIELD_MAX_BYTES + (conf.voters.length + conf.learners.length) * VARINT_FIELD_MAX_BYTES;
+  }
+  return n;
 }
 
 function entryFromProto(e: PbEntry): Entry {
@@ -63,7 +91,7 @@ export function messageToProto(m: Message): RaftMessage {
     commit: m.commit,
     reject: m.reject,
     rejectHint: m.rejectHint,
-    context: Buffer.from(m.context ?? new Uint8Array(0)),
+    context: m.context === undefined ? EMPTY : view(m.context),
   };
   if (m.snapshot !== undefined) {
     const md = m.snapshot.metadata;

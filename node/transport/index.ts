@@ -1,5 +1,5 @@
 // Public API of the node-to-node transport.
-export { isRemoteType, messageFromProto, messageToProto } from "./convert.js";
+export { encodedSizeBound, isRemoteType, messageFromProto, messageToProto } from "./convert.js";
 export * from "./limits.js";
 export { SnapshotReceiver, sendSnapshot } from "./snapshot.js";
 export { GrpcTransport, type RaftTransport, type TransportOptions } from "./transport.js";

@@ -4,10 +4,10 @@
 // Raft core is told the peer is unreachable (Raft retransmits on its own).
 
 import * as grpc from "@grpc/grpc-js";
-import { type MessageBatch, RaftMessage, RaftTransportClient } from "../../proto/gen/raft.js";
+import { type MessageBatch, type RaftMessage, RaftTransportClient } from "../../proto/gen/raft.js";
 import type { Message } from "../raft/index.js";
 import type { Clock, Logger, TimerHandle } from "../../util/index.js";
-import { messageToProto } from "./convert.js";
+import { encodedSizeBound, messageToProto } from "./convert.js";
 import {
   GRPC_OPTIONS,
   MAX_BATCH_BYTES,
@@ -64,14 +64,13 @@ export class PeerSender {
 
   enqueue(m: Message): void {
     if (this.closed) return;
-    const pm = messageToProto(m);
-    // Encoding twice (here and in gRPC) is the price of an exact size bound; messages are small.
-    const size = RaftMessage.encode(pm).finish().byteLength;
+    // A bound, not the exact size: encoding here too would encode every message twice.
+    const size = encodedSizeBound(m);
     if (size > MAX_RAFT_MESSAGE_BYTES || this.queue.length >= MAX_PEER_QUEUE_MESSAGES) {
       this.drop(1, size > MAX_RAFT_MESSAGE_BYTES ? `message of ${size} bytes exceeds the message limit` : "queue full");
       return;
     }
-    this.queue.push({ pm, size });
+    this.queue.push({ pm: messageToProto(m), size });
     this.queueBytes += size;
     this.scheduleFlush();
   }

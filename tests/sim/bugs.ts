@@ -1,5 +1,6 @@
 // Known Raft bugs the simulator must catch, by name (CLI --bug NAME and the bug-injection tests).
-// Each is a test-only knob in the core or the simulated disk; none is ever set in production.
+// Each is a test-only knob in the core, the simulated disk or the simulated runtime; none is ever
+// set in production.
 
 import type { SimOptions } from "./simulation.js";
 
@@ -10,7 +11,9 @@ export const INJECTED_BUGS = {
   figure8: { knobs: { commitPreviousTermByCounting: true } },
   /** Voters skip the "candidate's log is at least as up to date" check (§5.4.1). */
   "vote-ignores-log": { knobs: { voteIgnoresLog: true } },
-} as const satisfies Record<string, Pick<SimOptions, "knobs" | "diskBugs">>;
+  /** Followers acknowledge appended entries before fsyncing them; a crash then loses acked entries. */
+  "ack-before-persist": { runtimeBugs: { ackBeforePersist: true } },
+} as const satisfies Record<string, Pick<SimOptions, "knobs" | "diskBugs" | "runtimeBugs">>;
 
 export type InjectedBug = keyof typeof INJECTED_BUGS;
 

@@ -3,7 +3,7 @@
 //   npm run sim -- --seeds N      run seeds 1..N (or --start K..K+N-1); last line "seeds: N, violations: V"
 //   --disk wal                    use the real WAL (node/log) on a simulated disk with torn writes
 //   --profile NAME                force one fault profile (crash, partition, membership, snapshot, ...)
-//   --bug NAME                    inject a known bug (forget-vote, figure8, vote-ignores-log)
+//   --bug NAME                    inject a known bug (forget-vote, figure8, vote-ignores-log, ack-before-persist)
 // Any failure prints the seed and the exact command that replays it. Exit code 1 on violations.
 
 import { INJECTED_BUGS, isInjectedBug } from "./bugs.js";

@@ -78,6 +78,13 @@ describe("raft deterministic simulation", () => {
     assert.match(found.violation, /leader completeness|commit safety|state machine safety|durability/);
   });
 
+  it("finds an injected bug: followers that acknowledge appends before fsyncing them lose acknowledged entries in a crash", async (t) => {
+    const found = await hunt("ack-before-persist", "crash");
+    assert.ok(found !== undefined, `no violation within ${BUG_SEED_BOUND} seeds`);
+    t.diagnostic(`caught: ${found.violation} (replay: ${found.replay})`);
+    assert.match(found.violation, /leader completeness|commit safety|state machine safety|durability/);
+  });
+
   it("finds an injected bug: voters that ignore the log up-to-date check elect a leader missing committed entries", async (t) => {
     const found = await hunt("vote-ignores-log");
     assert.ok(found !== undefined, `no violation within ${BUG_SEED_BOUND} seeds`);

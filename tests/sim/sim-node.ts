@@ -1,8 +1,18 @@
 // One simulated node as the simulator sees it (process state, disk, state machine), the tiny
 // state machine image stored in snapshots, and a one-line rendering of messages for traces.
 
-import type { Message, NodeId, RawNode, StateRole } from "../../node/raft/index.js";
+import type { Message, NodeId, RawNode, Ready, StateRole } from "../../node/raft/index.js";
 import type { SimDisk } from "./disk.js";
+
+/** A Ready between its write and its fsync, with the messages that wait for the fsync. */
+export interface InFlightReady {
+  rd: Ready;
+  afterSync: Message[];
+  /** Committed entries applied while the fsync ran (already durable here, like the runtime does). */
+  appliedEarly: number;
+  /** Nodes whose removal was applied, shut down once the Ready is advanced. */
+  removedNow: NodeId[];
+}
 
 export interface SimNode {
   id: NodeId;
@@ -11,6 +21,8 @@ export interface SimNode {
   incarnation: number;
   tickPeriodUs: number;
   readyScheduled: boolean;
+  /** The Ready written and waiting for its fsync (no next Ready before it is advanced). */
+  inFlight: InFlightReady | undefined;
   removed: boolean;
   smIndex: number;
   smHash: number;

@@ -4,9 +4,11 @@
 // from one seed through one event queue. Safety is checked after every event (checker.ts); after
 // the faults heal, liveness must hold within LIVENESS_BOUND_TICKS.
 //
-// Persist-before-send: a node's Ready is handled in one "ready" event that saves to its disk,
-// then sends, then applies. A crash before that event loses what the core held in memory; with
-// the WAL disk a crash may also hit in the middle of the write and tear it.
+// Persist-before-send: a node's Ready is written in a "ready" event (a leader also sends its
+// replication then, Ready.sendBeforePersist), and sent and applied in a later "synced" event, the
+// fsync. Messages, ticks and crashes land in between, as they do while a real node fsyncs: a crash
+// there loses the unsynced write (disk.ts), so any message that promised it was durable is a lie
+// the checker can catch. With the WAL disk a crash may also hit in the middle of the write.
 //
 // Determinism: one SeededRandom feeds everything (profiles, delays, faults, each node's election
 // randomness); events tie-break by insertion order; disk promises are drained before the next
@@ -28,7 +30,7 @@ import { entryKey, SafetyChecker, Violation } from "./checker.js";
 import { type DiskBugs, MemoryDisk, type SimDisk } from "./disk.js";
 import { EventQueue } from "./event-queue.js";
 import { type Profile, type ProfileName, pickProfile } from "./profiles.js";
-import { decodeState, describeMessage, encodeState, type SimNode } from "./sim-node.js";
+import { decodeState, describeMessage, encodeState, type InFlightReady, type SimNode } from "./sim-node.js";
 import { WalDisk } from "./wal-disk.js";
 
 /** Simulated microseconds per nominal tick. */
@@ -60,8 +62,19 @@ export interface SimOptions {
   disk?: "memory" | "wal";
   /** Override the profile's clock skew (percent). Above the core's documented bound lease reads may break. */
   skewPercent?: number;
+  /** Bugs injected into the simulated node runtime (never into production code). */
+  runtimeBugs?: RuntimeBugs;
 }
 
+export interface RuntimeBugs {
+  /** Send MsgAppResp when the Ready is written, before its fsync: followers ack what a crash can lose. */
+  ackBeforePersist?: boolean;
+}
+
+/** Probability that a node loses power between writing a Ready and its fsync (during the faults). */
+const CRASH_BEFORE_SYNC_P = 0.004;
+/** Upper bound on the restart delay after such a power loss, in nominal ticks. */
+const POWER_BACK_TICKS = 5;
 /** With the WAL disk: probability that a node crashes while its Ready is being written. */
 const CRASH_DURING_WRITE_P = 0.02;
 /** With the WAL disk: probability that a crash keeps a torn prefix of unsynced bytes. */
@@ -90,6 +103,8 @@ export interface SimResult {
 type SimEvent =
   | { k: "tick"; id: NodeId; inc: number }
   | { k: "ready"; id: NodeId; inc: number }
+  | { k: "synced"; id: NodeId; inc: number }
+  | { k: "powerLoss"; id: NodeId; inc: number }
   | { k: "msg"; m: Message; lost: boolean }
   | { k: "client" }
   | { k: "restart"; id: NodeId };
@@ -132,7 +147,7 @@ export class Simulation {
               { tornWriteProbability: TORN_WRITE_P, diskFullProbability: DISK_FULL_P },
               opts.diskBugs,
             )
-          : new MemoryDisk(boot, opts.diskBugs);
+          : new MemoryDisk(boot, new SeededRandom(this.rng.int(0x7fffffff)), opts.diskBugs);
       const skew = (this.rng.next() * 2 - 1) * (this.profile.skewPercent / 100);
       const node: SimNode = {
         id,
@@ -141,6 +156,7 @@ export class Simulation {
         incarnation: 0,
         tickPeriodUs: Math.round(TICK_US / (1 + skew)),
         readyScheduled: false,
+        inFlight: undefined,
         removed: false,
         smIndex: 0,
         smHash: 0,
@@ -173,6 +189,7 @@ export class Simulation {
   private start(n: SimNode): void {
     n.incarnation++;
     n.readyScheduled = false;
+    n.inFlight = undefined;
     const inc = n.incarnation;
     const opened = n.disk.open();
     if (!(opened instanceof Promise)) {
@@ -236,6 +253,7 @@ export class Simulation {
     n.raw = undefined;
     n.incarnation++;
     n.readyScheduled = false;
+    n.inFlight = undefined;
     n.disk.crash();
     this.stats.crashes++;
     this.log(`n${n.id} crash`);
@@ -306,6 +324,21 @@ export class Simulation {
         this.handleReady(n, n.raw);
         return false;
       }
+      case "synced": {
+        const n = this.node(ev.id);
+        if (n.raw === undefined || n.incarnation !== ev.inc || n.inFlight === undefined) return false;
+        n.disk.sync();
+        this.afterPersist(n, n.raw, n.inFlight);
+        return false;
+      }
+      case "powerLoss": {
+        const n = this.node(ev.id);
+        if (n.raw === undefined || n.incarnation !== ev.inc) return false;
+        this.log(`n${n.id} loses power before its fsync`);
+        this.crash(n);
+        this.queue.push(this.now + 1 + this.rng.int(POWER_BACK_TICKS * TICK_US), { k: "restart", id: n.id });
+        return false;
+      }
       case "msg":
         this.deliver(ev.m, ev.lost);
         return false;
@@ -340,7 +373,7 @@ export class Simulation {
       this.checker.newLeader(n.id, r.term, r.log.firstIndex(), (i) => r.log.term(i));
     }
     n.lastRole = r.role;
-    if (!n.readyScheduled && raw.hasReady()) {
+    if (!n.readyScheduled && n.inFlight === undefined && raw.hasReady()) {
       n.readyScheduled = true;
       this.queue.push(this.now + this.rng.int(MAX_FSYNC_US), { k: "ready", id: n.id, inc: n.incarnation });
     }
@@ -349,15 +382,29 @@ export class Simulation {
   private handleReady(n: SimNode, raw: RawNode): void {
     const rd = raw.ready();
     const inc = n.incarnation;
-    const finish = (): void => {
-      if (n.incarnation === inc) this.afterPersist(n, raw, rd);
+    // 0. a leader replicates while it persists, exactly as the node runtime does (with the
+    //    injected bug, every node also acknowledges appends before they are durable)
+    const early = rd.sendBeforePersist
+      ? rd.messages
+      : this.opts.runtimeBugs?.ackBeforePersist
+        ? rd.messages.filter((m) => m.type === "MsgAppResp")
+        : [];
+    for (const m of early) this.send(m);
+    const afterSync = early.length === 0 ? rd.messages : rd.messages.filter((m) => !early.includes(m));
+    const flight: InFlightReady = { rd, afterSync, appliedEarly: 0, removedNow: [] };
+    n.inFlight = flight;
+    const durable = rd.snapshot === undefined ? this.durableCommittedPrefix(n, rd) : 0;
+    // 1. write; 2. fsync, in a later event; nothing below the write happens unless both complete
+    const written = (): void => {
+      if (n.incarnation === inc) this.awaitSync(n, raw, flight);
     };
-    // 0. a leader replicates while it persists, exactly as the node runtime does
-    if (rd.sendBeforePersist) for (const m of rd.messages) this.send(m);
-    // 1. persist (the simulated fsync); nothing below happens unless it completes
     const saved = n.disk.save(rd.hardState, rd.entries, rd.snapshot, rd.mustSync);
+    // Like the runtime: committed entries already durable here are applied while the fsync runs.
+    for (; flight.appliedEarly < durable; flight.appliedEarly++) {
+      this.apply(n, raw, rd.committedEntries[flight.appliedEarly] as Entry, flight.removedNow);
+    }
     if (!(saved instanceof Promise)) {
-      finish();
+      written();
       return;
     }
     if (this.healed || this.rng.next() >= CRASH_DURING_WRITE_P) {
@@ -367,7 +414,7 @@ export class Simulation {
           (e: unknown) => this.diskFailure(n, inc, e) ?? false,
         ),
         (ok) => {
-          if (ok) finish();
+          if (ok) written();
         },
       );
       return;
@@ -386,7 +433,7 @@ export class Simulation {
         for (let i = 0; i < steps; i++) await null;
       })(),
       () => {
-        if (completed) finish();
+        if (completed) written();
         else {
           this.log(`n${n.id} loses power while writing`);
           this.crash(n);
@@ -395,7 +442,35 @@ export class Simulation {
     );
   }
 
-  private afterPersist(n: SimNode, raw: RawNode, rd: Ready): void {
+  /** How many of the Ready's committed entries the disk holds durably and the Ready does not rewrite. */
+  private durableCommittedPrefix(n: SimNode, rd: Ready): number {
+    const durableLast = n.disk.durableLastIndex();
+    const firstNew = rd.entries[0]?.index ?? Number.POSITIVE_INFINITY;
+    let k = 0;
+    for (const e of rd.committedEntries) {
+      if (e.index > durableLast || e.index >= firstNew) break;
+      k++;
+    }
+    return k;
+  }
+
+  /** The Ready is written: it takes effect at its fsync, a later event; power may fail before it. */
+  private awaitSync(n: SimNode, raw: RawNode, flight: InFlightReady): void {
+    const { rd } = flight;
+    if (!rd.mustSync && rd.snapshot === undefined) {
+      // Only the commit changed: like the runtime, go on without an fsync (a crash may lose it).
+      this.afterPersist(n, raw, flight);
+      return;
+    }
+    const syncAt = this.now + 1 + this.rng.int(MAX_FSYNC_US);
+    this.queue.push(syncAt, { k: "synced", id: n.id, inc: n.incarnation });
+    if (!this.healed && this.rng.next() < CRASH_BEFORE_SYNC_P) {
+      this.queue.push(this.now + this.rng.int(syncAt - this.now), { k: "powerLoss", id: n.id, inc: n.incarnation });
+    }
+  }
+
+  private afterPersist(n: SimNode, raw: RawNode, { rd, afterSync, appliedEarly, removedNow }: InFlightReady): void {
+    n.inFlight = undefined;
     for (const e of rd.entries) this.checker.persistedEntry(n.id, e, n.disk.term(e.index - 1));
     if (rd.hardState !== undefined) this.recordCommits(n, rd.hardState.commit);
     if (rd.snapshot !== undefined) {
@@ -405,11 +480,10 @@ export class Simulation {
       this.checker.restoredSnapshot(n.id, n.smIndex, n.smHash);
       this.log(`n${n.id} installs snapshot at ${n.smIndex}`);
     }
-    // 2. send (unless already sent, above)
-    if (!rd.sendBeforePersist) for (const m of rd.messages) this.send(m);
-    // 3. apply
-    const removedNow: NodeId[] = [];
-    for (const e of rd.committedEntries) this.apply(n, raw, e, removedNow);
+    // 2. send what waited for the fsync
+    for (const m of afterSync) this.send(m);
+    // 3. apply (what was not applied while the fsync ran)
+    for (let i = appliedEarly; i < rd.committedEntries.length; i++) this.apply(n, raw, rd.committedEntries[i] as Entry, removedNow);
     for (const rs of rd.readStates) this.checkRead(n, rs.index, dec.decode(rs.context));
     raw.advance();
     this.maybeSnapshot(n, raw);

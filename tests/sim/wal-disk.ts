@@ -76,6 +76,10 @@ export class WalDisk implements SimDisk {
     if (hs !== undefined || entries.length > 0) await this.log.save(hs, [...entries], { sync: mustSync });
   }
 
+  sync(): void {
+    // The WAL fsyncs inside save(); a crash during that write is the simulator's to inject.
+  }
+
   async snapshotAndCompact(index: number, conf: ConfState, data: Uint8Array, _compactIndex: number): Promise<void> {
     const s = this.log.storage;
     if (index <= s.firstIndex() - 1 || index > s.lastIndex()) return;
@@ -91,6 +95,10 @@ export class WalDisk implements SimDisk {
     this.fenced?.fence();
     this.wal = undefined;
     this.fs.crash();
+  }
+
+  durableLastIndex(): number {
+    return this.log.storage.lastIndex(); // the WAL indexes an entry only once it is fsynced
   }
 
   snapshot(): Snapshot {

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { MessageBatch } from "../../../proto/gen/raft.js";
 import type { Message } from "../../../node/raft/index.js";
-import { messageFromProto, messageToProto } from "../../../node/transport/index.js";
+import { encodedSizeBound, messageFromProto, messageToProto } from "../../../node/transport/index.js";
+import { SeededRandom } from "../../../util/index.js";
 
 function msg(over: Partial<Message> = {}): Message {
   return {
@@ -64,4 +66,35 @@ test("an entry with an unknown type is refused", () => {
   assert.ok(first !== undefined);
   first.type = 7;
   assert.throws(() => messageFromProto(p, 1, 2), /entry type 7/);
+});
+
+test("the transport's size bound is never below a message's encoded size in a batch, and stays close to it", () => {
+  const r = new SeededRandom(11);
+  const big = 2 ** 52;
+  const batchBytes = (ms: Message[]) =>
+    MessageBatch.encode({ clusterId: "", sender: 0, messages: ms.map(messageToProto) }).finish().byteLength;
+  for (let i = 0; i < 500; i++) {
+    const entries = Array.from({ length: r.int(6) }, (_, k) => ({
+      term: r.int(2) === 0 ? big : r.int(100),
+      index: r.int(2) === 0 ? big - 10 + k : 8 + k,
+      type: r.int(2) === 0 ? ("normal" as const) : ("confChange" as const),
+      data: new Uint8Array(r.int(3) === 0 ? r.int(300_000) : r.int(40)),
+    }));
+    const m = msg({
+      type: r.int(2) === 0 ? "MsgApp" : "MsgHeartbeatResp",
+      term: r.int(2) === 0 ? big : 3,
+      commit: r.int(2) === 0 ? big : 0,
+      reject: r.int(2) === 0,
+      rejectHint: r.int(2) === 0 ? big : 0,
+      entries,
+      ...(r.int(2) === 0 ? { context: new Uint8Array(r.int(70)) } : {}),
+      ...(r.int(4) === 0
+        ? { snapshot: { metadata: { index: big, term: big, conf: { voters: [1, 2, big], learners: [4] } }, data: new Uint8Array(0) } }
+        : {}),
+    });
+    const actual = batchBytes([m]) - batchBytes([]);
+    const bound = encodedSizeBound(m);
+    assert.ok(bound >= actual, `case ${i}: bound ${bound} < encoded ${actual}`);
+    assert.ok(bound <= actual + 150 + 40 * entries.length, `case ${i}: bound ${bound} is far above encoded ${actual}`);
+  }
 });
