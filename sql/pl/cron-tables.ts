@@ -3,7 +3,7 @@
 // SqlValues with PostgreSQL column types, for the engine to expose as virtual tables.
 
 import { PgOid, type ResultColumn, type SqlValue } from "../api.js";
-import type { MemoryCatalog } from "./catalog.js";
+import type { CronJobDef, MemoryCatalog } from "./catalog.js";
 import { nextRunMs } from "./cron-scheduler.js";
 import { typeName } from "./types.js";
 import { formatTimestamp } from "./values.js";
@@ -20,7 +20,17 @@ export const CRON_JOBS_COLUMNS: readonly ResultColumn[] = [
   col("paused", "bool"),
   col("next_run", "timestamptz"),
   col("created_at", "timestamptz"),
+  // Beyond the reference: what the cluster scheduler needs (schedule resumes from; statement run).
+  col("resumed_at", "timestamptz"),
+  col("action_sql", "text"),
 ];
+
+/** The SQL that runs a job's action: `SELECT f()` or the `DO { … }` block. */
+export function cronActionSql(job: CronJobDef): string {
+  if ("fn" in job.action) return `SELECT ${job.action.fn}()`;
+  const text = job.actionText.trim();
+  return /^do\b/i.test(text) ? text : `DO ${text}`;
+}
 
 export const CRON_RUNS_COLUMNS: readonly ResultColumn[] = [
   col("job", "text"),
@@ -41,6 +51,8 @@ export function cronJobsRows(catalog: MemoryCatalog, nowMs: number): SqlValue[][
     j.paused,
     ts(nextRunMs(j, nowMs)),
     ts(j.createdAtMs),
+    ts(j.resumedAtMs),
+    cronActionSql(j),
   ]);
 }
 
