@@ -88,12 +88,12 @@ export class SqlCronStore implements CronSource<StoredCronJob> {
     await this.ensure();
     const key =
       run.scheduledForMs === null
-        ? `${run.job}\u0000now\u0000${run.startedAtMs}\u0000${Math.random().toString(36).slice(2)}`
-        : `${run.job}\u0000${run.scheduledForMs}`;
+        ? `${run.job}|now|${run.startedAtMs}|${Math.random().toString(36).slice(2)}`
+        : `${run.job}|${run.scheduledForMs}`;
     const sql =
       "INSERT INTO kodiak.cron_runs (run_key, job, scheduled_ms, scheduled_for, started_at, finished_at, status, error, runner) VALUES (" +
       [
-        sqlText(key.replace(/\u0000/g, "|")),
+        sqlText(key),
         sqlText(run.job),
         run.scheduledForMs === null ? "NULL" : String(run.scheduledForMs),
         sqlTs(run.scheduledForMs),
@@ -106,7 +106,7 @@ export class SqlCronStore implements CronSource<StoredCronJob> {
       ")";
     try {
       await this.withSession((r) => r(sql));
-      this.keys.set(run, key.replace(/\u0000/g, "|"));
+      this.keys.set(run, key);
       return true;
     } catch (e) {
       // 23505: the row exists; 40001: a concurrent claim of the same key committed first.
