@@ -114,6 +114,12 @@ export class CronService {
     }
   }
 
+  /** Resolves when the current lease round and scheduler pass (if any) are over (tests). */
+  async settled(): Promise<void> {
+    await this.round;
+    await this.scheduler.idle();
+  }
+
   private async runAction(job: StoredCronJob): Promise<void> {
     const s = await this.engine.openSession({ user: "kodiak_cron", database: "kodiak" });
     try {

@@ -84,6 +84,7 @@ export class CronScheduler<J extends CronJobView = CronJobDef> {
   private timer: TimerHandle | null = null;
   private readonly cursors = new Map<string, number>();
   private busy = false;
+  private inFlight: Promise<unknown> | null = null;
   private readonly source: CronSource<J>;
 
   constructor(
@@ -101,15 +102,25 @@ export class CronScheduler<J extends CronJobView = CronJobDef> {
   async start(): Promise<void> {
     await this.source.abandonRunning();
     this.timer = this.clock.setInterval(() => {
-      void this.poll().catch(() => {
-        // a failed pass (e.g. the cluster briefly has no leader) is retried at the next poll
-      });
+      if (this.inFlight !== null) return;
+      this.inFlight = this.poll()
+        .catch(() => {
+          // a failed pass (e.g. the cluster briefly has no leader) is retried at the next poll
+        })
+        .finally(() => {
+          this.inFlight = null;
+        });
     }, this.pollMs);
   }
 
   stop(): void {
     this.timer?.cancel();
     this.timer = null;
+  }
+
+  /** Resolves when the timer's current pass (if any) is over. */
+  async idle(): Promise<void> {
+    await this.inFlight;
   }
 
   get running(): boolean {

@@ -4,7 +4,7 @@
 //                      claimed by committing its row BEFORE it runs, and a second claim of the same
 //                      tick fails with 23505 (or 40001 when both commit concurrently) — at most once.
 //   kodiak.cron_lease  one row: which scheduler may run ticks, until when (wall-clock ms).
-//   kodiak_cron_runs   a view over kodiak.cron_runs with the reference's columns (section 13).
+// kodiak_cron_runs (system-tables.ts) lists kodiak.cron_runs with the reference's columns.
 // The same store serves the coordinator's scheduler and the engine's RUN NOW.
 
 import type { SqlSession, SqlValue, StatementResult } from "../api.js";
@@ -21,7 +21,6 @@ const DDL = [
   "CREATE TABLE IF NOT EXISTS kodiak.cron_runs (run_key TEXT PRIMARY KEY, job TEXT NOT NULL, scheduled_ms BIGINT, " +
     "scheduled_for TIMESTAMPTZ, started_at TIMESTAMPTZ NOT NULL, finished_at TIMESTAMPTZ, status TEXT NOT NULL, error TEXT, runner TEXT NOT NULL)",
   "CREATE TABLE IF NOT EXISTS kodiak.cron_lease (id INT PRIMARY KEY, holder TEXT NOT NULL, expires_ms BIGINT NOT NULL, term BIGINT NOT NULL)",
-  "CREATE VIEW IF NOT EXISTS kodiak_cron_runs AS SELECT job, scheduled_for, started_at, finished_at, status, error FROM kodiak.cron_runs",
 ];
 
 /** A job as kodiak_cron_jobs lists it, with the SQL statement that runs its action. */
