@@ -87,6 +87,7 @@ export const TYPES_COLUMNS: readonly ResultColumn[] = [
   col("kind", "text"),
   col("fields", "text"),
   col("sqlstate", "text"),
+  col("source", "text"),
 ];
 
 export function typesRows(catalog: MemoryCatalog): SqlValue[][] {
@@ -97,6 +98,7 @@ export function typesRows(catalog: MemoryCatalog): SqlValue[][] {
       t.k === "struct" ? "STRUCT" : "EXCEPTION",
       fields.map((f) => `${f.name}: ${typeName(f.type)}`).join(", "),
       t.k === "exception" ? (t.def?.sqlstate ?? null) : null,
+      catalog.typeSources.get(name) ?? null,
     ];
   });
 }
@@ -111,4 +113,47 @@ export const TRIGGERS_COLUMNS: readonly ResultColumn[] = [
 
 export function triggersRows(catalog: MemoryCatalog): SqlValue[][] {
   return [...catalog.triggers.values()].map((t) => [t.name, t.table, t.timing, t.events.join(" OR "), t.source]);
+}
+
+export const DEFINITIONS_COLUMNS: readonly ResultColumn[] = [
+  col("kind", "text"),
+  col("name", "text"),
+  col("table_name", "text"),
+  col("source", "text"),
+];
+
+const statement = (src: string): string => (src.trimEnd().endsWith(";") ? src.trim() : `${src.trim()};`);
+
+/** The CREATE statement of a cron job, rebuilt from its fields when its text was not kept. */
+function cronSource(j: CronJobDef): string {
+  if (j.source !== undefined) return j.source;
+  const tz = j.timezone === "UTC" ? "" : ` TIMEZONE ${sqlQuote(j.timezone)}`;
+  const missed = j.onMissed === "SKIP" ? "" : " ON MISSED RUN ONCE";
+  const action = "fn" in j.action ? `EXECUTE FUNCTION ${j.action.fn}()` : cronActionSql(j);
+  return `CREATE CRON JOB ${j.name} SCHEDULE ${sqlQuote(j.schedule)}${tz}${missed} ${action}`;
+}
+
+const sqlQuote = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
+/**
+ * Every PL definition as the statement that recreates it (kodiak_definitions, the REPL's .schema):
+ * types, then functions, triggers and cron jobs — each kind in creation order, so replaying the
+ * rows in order recreates the catalog. A paused cron job is followed by its ALTER … PAUSE.
+ */
+export function definitionsRows(catalog: MemoryCatalog): SqlValue[][] {
+  const out: SqlValue[][] = [];
+  for (const name of catalog.types.keys()) {
+    const src = catalog.typeSources.get(name);
+    out.push(["type", name, null, src === undefined ? null : statement(src)]);
+  }
+  for (const f of catalog.functions.values()) {
+    const name = f.def.receiver === null ? f.def.name : `${f.def.receiver}.${f.def.name}`;
+    out.push(["function", name, null, statement(f.def.source)]);
+  }
+  for (const t of catalog.triggers.values()) out.push(["trigger", t.name, t.table, statement(t.source)]);
+  for (const j of catalog.cronJobs.values()) {
+    const src = statement(cronSource(j));
+    out.push(["cron job", j.name, null, j.paused ? `${src}\nALTER CRON JOB ${j.name} PAUSE;` : src]);
+  }
+  return out;
 }

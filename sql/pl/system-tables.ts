@@ -1,5 +1,6 @@
 // Read-only system relations of PL-Grizzly for the planner (called from sql/plan/select.ts):
-// kodiak_cron_jobs, kodiak_cron_runs, kodiak_functions, kodiak_types and kodiak_triggers,
+// kodiak_cron_jobs, kodiak_cron_runs, kodiak_functions, kodiak_types, kodiak_triggers and
+// kodiak_definitions (every definition as its CREATE statement),
 // produced from the active session's PL catalog — except kodiak_cron_runs, which reads the
 // replicated table kodiak.cron_runs (cron-store.ts) in the statement's transaction once it exists.
 
@@ -15,6 +16,8 @@ import {
   CRON_JOBS_COLUMNS,
   CRON_RUNS_COLUMNS,
   cronJobsRows,
+  DEFINITIONS_COLUMNS,
+  definitionsRows,
   cronRunsRows,
   FUNCTIONS_COLUMNS,
   functionsRows,
@@ -47,6 +50,7 @@ const TABLES: Record<string, SystemTable> = {
   kodiak_functions: { columns: FUNCTIONS_COLUMNS, rows: functionsRows },
   kodiak_types: { columns: TYPES_COLUMNS, rows: typesRows },
   kodiak_triggers: { columns: TRIGGERS_COLUMNS, rows: triggersRows },
+  kodiak_definitions: { columns: DEFINITIONS_COLUMNS, rows: definitionsRows },
 };
 
 export const PL_SYSTEM_TABLES: ReadonlySet<string> = new Set(Object.keys(TABLES));
