@@ -1,5 +1,5 @@
 // The cron scheduler of a coordinator (cluster or embedded engine). Every coordinator runs the
-// lease loop; only the one holding the lease (kodiak.cron_lease, taken and renewed by a
+// lease loop (idle while there are no cron jobs); only the one holding the lease (kodiak.cron_lease, taken and renewed by a
 // serializable transaction through Raft) runs the scheduler, and it claims a tick (commits its
 // kodiak.cron_runs row) only while its lease is valid by its own monotonic clock. At most once
 // does not depend on the lease: a tick's row is unique, so a second claim fails whatever the clocks.
@@ -92,13 +92,14 @@ export class CronService {
     const started = this.clock.monotonicMs();
     let expires: number | undefined;
     try {
-      expires = await this.store.acquireLease(this.clock.nowMs(), CRON_LEASE_TTL_MS);
+      // No jobs, no lease: a database without cron jobs gets no cron tables and no lease writes.
+      if ((await this.store.jobs()).length > 0) expires = await this.store.acquireLease(this.clock.nowMs(), CRON_LEASE_TTL_MS);
     } catch (e) {
       this.o.log.debug({ err: String(e) }, "cron lease round failed");
     }
     if (this.stopped) return;
     if (expires === undefined) {
-      if (this.scheduler.running) this.o.log.info({ id: this.o.id }, "cron lease lost; scheduler stopped");
+      if (this.scheduler.running) this.o.log.info({ id: this.o.id }, "cron lease lost or no jobs; scheduler stopped");
       this.validUntil = 0;
       this.scheduler.stop();
       return;
