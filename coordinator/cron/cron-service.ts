@@ -11,7 +11,7 @@
 import type { SqlEngine } from "../../sql/api.js";
 import { CronScheduler } from "../../sql/pl/cron-scheduler.js";
 import { SqlCronStore, type StoredCronJob } from "../../sql/pl/cron-store.js";
-import { type Clock, type Logger, systemClock, type TimerHandle } from "../../util/index.js";
+import { type Clock, KodiakError, type Logger, SqlState, systemClock, type TimerHandle } from "../../util/index.js";
 
 /** How long a lease lasts after each renewal. */
 export const CRON_LEASE_TTL_MS = 4_000;
@@ -61,7 +61,10 @@ export class CronService {
       store,
       o.cronClock ?? this.clock,
       {
-        claim: async (run) => this.holding() && (await store.claim(run)),
+        claim: async (run) => {
+          if (!this.holding()) throw new KodiakError(SqlState.lockNotAvailable, "the cron lease is not held");
+          return store.claim(run);
+        },
         update: (run) => store.update(run),
         runAction: (job) => this.runAction(job),
       },

@@ -39,7 +39,10 @@ export interface CronSource<J extends CronJobView> {
 export interface CronHost<J extends CronJobView = CronJobDef> {
   /** Runs the job's action as a top-level statement in a fresh session and transaction. */
   runAction(job: J): Promise<void>;
-  /** Records a run row; false if (job, scheduledFor) already exists (never run it twice). */
+  /**
+   * Records a run row; false if (job, scheduledFor) already exists (never run it twice). Throws
+   * when the claim cannot be made now (the pass stops and the tick is retried at the next one).
+   */
   claim(run: CronRun): Promise<boolean>;
   /** Persists a run row's new status. */
   update(run: CronRun): Promise<void>;
@@ -147,8 +150,10 @@ export class CronScheduler<J extends CronJobView = CronJobDef> {
           continue;
         }
         const due = this.dueTicks(job, now, this.cursor(job, recorded));
-        this.cursors.set(job.name, now);
-        if (due.length === 0) continue;
+        if (due.length === 0) {
+          this.cursors.set(job.name, now);
+          continue;
+        }
         const latest = due[due.length - 1]!;
         const onTime = now - latest <= CRON_ON_TIME_GRACE_MS;
         if (onTime || job.onMissed === "RUN ONCE") {
@@ -165,6 +170,8 @@ export class CronScheduler<J extends CronJobView = CronJobDef> {
           };
           if (await this.host.claim(run)) out.push(run);
         }
+        // Only once the tick is handled: a pass that fails (no leader, lease lost) retries it.
+        this.cursors.set(job.name, now);
       }
       return out;
     } finally {

@@ -16,6 +16,9 @@ import { formatTimestamp } from "./values.js";
 /** Bound on retrying the store's DDL and lease transactions after a serialization failure. */
 const ATTEMPTS_MAX = 5;
 
+/** Errors of a statement that can be repeated as-is: conflicts and leader changes. */
+const TRANSIENT: ReadonlySet<string> = new Set([SqlState.serializationFailure, SqlState.cannotConnectNow, "57P01", "08006", "08003"]);
+
 const DDL = [
   "CREATE SCHEMA IF NOT EXISTS kodiak",
   "CREATE TABLE IF NOT EXISTS kodiak.cron_runs (run_key TEXT PRIMARY KEY, job TEXT NOT NULL, scheduled_ms BIGINT, " +
@@ -103,14 +106,19 @@ export class SqlCronStore implements CronSource<StoredCronJob> {
         sqlText(this.runner),
       ].join(", ") +
       ")";
-    try {
-      await this.withSession((r) => r(sql));
-      this.keys.set(run, key);
-      return true;
-    } catch (e) {
-      // 23505: the row exists; 40001: a concurrent claim of the same key committed first.
-      if (isKodiakError(e) && (e.code === SqlState.uniqueViolation || e.code === SqlState.serializationFailure)) return false;
-      throw e;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.withSession((r) => r(sql));
+        this.keys.set(run, key);
+        return true;
+      } catch (e) {
+        if (isKodiakError(e) && e.code === SqlState.uniqueViolation) return false;
+        // 40001: a concurrent claim of the same tick committed first — or an unrelated conflict
+        // (e.g. concurrent DDL), after which the claim is simply tried again.
+        if (!isKodiakError(e) || e.code !== SqlState.serializationFailure || attempt >= ATTEMPTS_MAX) throw e;
+        const found = await this.withSession((r) => r(`SELECT 1 FROM kodiak.cron_runs WHERE run_key = ${sqlText(key)}`));
+        if ((found.rows ?? []).length > 0) return false;
+      }
     }
   }
 
@@ -120,12 +128,19 @@ export class SqlCronStore implements CronSource<StoredCronJob> {
   async update(run: CronRun): Promise<void> {
     const key = this.keys.get(run);
     if (key === undefined) return;
-    await this.withSession((r) =>
-      r(
-        `UPDATE kodiak.cron_runs SET status = ${sqlText(run.status)}, error = ${sqlText(run.error)}, finished_at = ${sqlTs(run.finishedAtMs)} ` +
-          `WHERE run_key = ${sqlText(key)} AND status = 'running'`,
-      ),
-    );
+    const sql =
+      `UPDATE kodiak.cron_runs SET status = ${sqlText(run.status)}, error = ${sqlText(run.error)}, finished_at = ${sqlTs(run.finishedAtMs)} ` +
+      `WHERE run_key = ${sqlText(key)} AND status = 'running'`;
+    // Retried while leadership moves (the UPDATE is idempotent); if it still fails, the row stays
+    // 'running' and the next lease holder marks it 'abandoned'.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.withSession((r) => r(sql));
+        return;
+      } catch (e) {
+        if (!isKodiakError(e) || !TRANSIENT.has(e.code) || attempt >= ATTEMPTS_MAX) throw e;
+      }
+    }
   }
 
   async jobs(): Promise<readonly StoredCronJob[]> {

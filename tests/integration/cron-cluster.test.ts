@@ -1,6 +1,6 @@
 // Cron jobs and triggers on a real 3-node cluster with two coordinator processes: exactly one
 // coordinator (the cron lease holder) runs ticks; kill -9 of it during a run leaves no tick twice
-// in kodiak_cron_runs, its interrupted run becomes 'abandoned', and the other coordinator claims
+// in kodiak_cron_runs, its interrupted run is not re-run ('abandoned'), and the other coordinator claims
 // the next tick within CRON_TAKEOVER_BOUND_MS + one tick period (+ slack for a loaded machine).
 // A trigger's effects are visible through another coordinator and after a leader kill -9.
 // The schedule runs 30× faster than real time (KODIAK_CRON_TEST_CLOCK): one tick every 2 s.
@@ -25,7 +25,7 @@ const TICK_PERIOD_MS = 2_000;
 const TAKEOVER_SLACK_MS = 3_000;
 const CLOCK = `${Date.now()}:30`;
 /** SQLSTATEs seen while the engine starts or leadership moves: retried. */
-const RETRYABLE = new Set(["40001", "57P03", "57P01", "57014", "08006", "08003"]);
+const RETRYABLE = new Set(["40001", "40003", "57P03", "57P01", "57014", "08006", "08003"]);
 
 interface Coordinator {
   id: string;
@@ -94,7 +94,7 @@ describe("cron and triggers on a 3-node cluster with two coordinators", { timeou
     await rows(a.db, "CREATE TABLE ticks (n INT)");
     await rows(
       a.db,
-      "CREATE CRON JOB beat SCHEDULE '* * * * *' ON MISSED RUN ONCE DO { INSERT INTO ticks VALUES (1); LET i = 0; WHILE i < 200000 { SET i = i + 1 } }",
+      "CREATE CRON JOB beat SCHEDULE '* * * * *' ON MISSED RUN ONCE DO { INSERT INTO ticks VALUES (1); LET i = 0; WHILE i < 30000 { SET i = i + 1 } }",
     );
     await waitFor("three succeeded runs", WAIT_MS, async () => {
       const r = await rows(a.db, "SELECT count(*) AS c FROM kodiak_cron_runs WHERE job = 'beat' AND status = 'succeeded'");
@@ -144,20 +144,31 @@ describe("cron and triggers on a 3-node cluster with two coordinators", { timeou
       return Number(r[0]!.c) >= 2 ? true : undefined;
     });
 
-    // No tick twice; the interrupted run was abandoned, not re-run.
+    // No tick twice.
     assert.deepEqual(
       await rows(survivor.db, "SELECT scheduled_for, count(*) AS c FROM kodiak_cron_runs GROUP BY scheduled_for HAVING count(*) > 1"),
       [],
     );
-    assert.deepEqual(await rows(survivor.db, `SELECT status FROM kodiak_cron_runs WHERE scheduled_for = '${inFlight}'`), [
-      { status: "abandoned" },
-    ]);
+    // Once, and not re-run: 'abandoned' — or 'succeeded' when its end was already on the wire at the kill.
+    const interrupted = await rows(survivor.db, `SELECT status FROM kodiak_cron_runs WHERE scheduled_for = '${inFlight}'`);
+    assert.equal(interrupted.length, 1);
+    assert.ok(["abandoned", "succeeded"].includes(String(interrupted[0]!.status)), String(interrupted[0]!.status));
+    t.diagnostic(`the interrupted tick ended as ${String(interrupted[0]!.status)}`);
     assert.deepEqual(await rows(survivor.db, "SELECT holder FROM kodiak.cron_lease"), [{ holder: survivor.id }]);
-    // Each run inserted at most one row into ticks (the abandoned one may or may not have committed).
-    const ran = await rows(survivor.db, "SELECT count(*) AS c FROM kodiak_cron_runs WHERE status IN ('succeeded', 'abandoned')");
-    const done = await rows(survivor.db, "SELECT count(*) AS c FROM kodiak_cron_runs WHERE status = 'succeeded'");
-    const inserted = await rows(survivor.db, "SELECT count(*) AS c FROM ticks");
-    assert.ok(Number(inserted[0]!.c) <= Number(ran[0]!.c) && Number(inserted[0]!.c) >= Number(done[0]!.c));
+    // Each run inserted at most one row into ticks (the abandoned one may or may not have
+    // committed). Pause the job and let the last run finish, then count in one snapshot.
+    await rows(survivor.db, "ALTER CRON JOB beat PAUSE");
+    await waitFor("no run in flight", WAIT_MS, async () =>
+      (await rows(survivor.db, "SELECT 1 FROM kodiak_cron_runs WHERE status = 'running'")).length === 0 ? true : undefined,
+    );
+    const [counts] = await rows(
+      survivor.db,
+      "SELECT (SELECT count(*) FROM ticks)::INT AS inserted, " +
+        "(SELECT count(*) FROM kodiak_cron_runs WHERE status IN ('succeeded', 'abandoned'))::INT AS ran, " +
+        "(SELECT count(*) FROM kodiak_cron_runs WHERE status = 'succeeded')::INT AS done",
+    );
+    t.diagnostic(`counts ${JSON.stringify(counts)}`);
+    assert.ok(Number(counts!.inserted) <= Number(counts!.ran) && Number(counts!.inserted) >= Number(counts!.done), JSON.stringify(counts));
     coords.delete(holderId);
     await holder.db.close();
   });
@@ -179,7 +190,10 @@ describe("cron and triggers on a 3-node cluster with two coordinators", { timeou
     await leader.exited;
     leader.proc = undefined;
     // The trigger still fires on the new leader, and its effect is visible through both coordinators.
-    await rows(other.db, "INSERT INTO orders VALUES (2, 7)");
+    // A retried insert whose first attempt did commit (outcome unknown at the kill) finds its row.
+    await rows(other.db, "INSERT INTO orders VALUES (2, 7)").catch((e: unknown) => {
+      if (!(e instanceof KodiakError && e.code === "23505")) throw e;
+    });
     assert.deepEqual(await rows(first.db, "SELECT id, qty FROM audit ORDER BY id"), [
       { id: 1, qty: 50 },
       { id: 2, qty: 70 },
