@@ -18,6 +18,8 @@ export const CRON_LEASE_TTL_MS = 4_000;
 /** How often the lease is renewed (or sought), plus up to CRON_LEASE_JITTER_MS at random. */
 export const CRON_LEASE_RENEW_MS = 1_000;
 export const CRON_LEASE_JITTER_MS = 250;
+/** How often a coordinator looks for cron jobs while there are none (no lease is taken then). */
+export const CRON_IDLE_CHECK_MS = 5_000;
 /** Assumed bound on wall-clock differences between coordinators. */
 export const CRON_CLOCK_SKEW_MS = 1_000;
 /** Scheduler poll period (how late an on-time tick may start). */
@@ -38,6 +40,8 @@ export interface CronServiceOptions {
   readonly clock?: Clock;
   /** Time the schedule is evaluated in (default: clock; tests use a faster one). */
   readonly cronClock?: Clock;
+  /** Delay of the first lease round (default CRON_IDLE_CHECK_MS). */
+  readonly firstRoundMs?: number;
 }
 
 export class CronService {
@@ -78,34 +82,37 @@ export class CronService {
   }
 
   start(): void {
-    this.schedule(0);
+    this.schedule(this.o.firstRoundMs ?? CRON_IDLE_CHECK_MS);
   }
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     this.timer = this.clock.setTimeout(() => {
-      this.round = this.leaseRound().finally(() => {
+      this.round = this.leaseRound().then((active) => {
         this.round = null;
-        this.schedule(CRON_LEASE_RENEW_MS + Math.floor(Math.random() * CRON_LEASE_JITTER_MS));
+        this.schedule((active ? CRON_LEASE_RENEW_MS : CRON_IDLE_CHECK_MS) + Math.floor(Math.random() * CRON_LEASE_JITTER_MS));
       });
     }, delayMs);
   }
 
-  private async leaseRound(): Promise<void> {
+  /** One lease round; false when there are no cron jobs (the next round comes later). */
+  private async leaseRound(): Promise<boolean> {
     const started = this.clock.monotonicMs();
     let expires: number | undefined;
+    let active = true;
     try {
       // No jobs, no lease: a database without cron jobs gets no cron tables and no lease writes.
-      if ((await this.store.jobs()).length > 0) expires = await this.store.acquireLease(this.clock.nowMs(), CRON_LEASE_TTL_MS);
+      active = (await this.store.jobs()).length > 0;
+      if (active) expires = await this.store.acquireLease(this.clock.nowMs(), CRON_LEASE_TTL_MS);
     } catch (e) {
       this.o.log.debug({ err: String(e) }, "cron lease round failed");
     }
-    if (this.stopped) return;
+    if (this.stopped) return active;
     if (expires === undefined) {
       if (this.scheduler.running) this.o.log.info({ id: this.o.id }, "cron lease lost or no jobs; scheduler stopped");
       this.validUntil = 0;
       this.scheduler.stop();
-      return;
+      return active;
     }
     this.validUntil = started + CRON_LEASE_TTL_MS - CRON_CLOCK_SKEW_MS;
     if (!this.scheduler.running) {
@@ -116,6 +123,7 @@ export class CronService {
         this.o.log.warn({ err: String(e) }, "cron scheduler start failed; retrying at the next lease round");
       }
     }
+    return true;
   }
 
   /** Resolves when the current lease round and scheduler pass (if any) are over (tests). */
