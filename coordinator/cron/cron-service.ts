@@ -154,6 +154,7 @@ export class CronService {
       Promise.race([p.then(() => undefined), new Promise<void>((r) => this.clock.setTimeout(r, STOP_WAIT_MS))]);
     if (this.round !== null) await bounded(this.round.catch(() => undefined));
     if (wasHolder) await bounded(this.store.releaseLease().catch(() => undefined));
+    await bounded(this.store.close().catch(() => undefined));
   }
 }
 

@@ -55,18 +55,49 @@ export class SqlCronStore implements CronSource<StoredCronJob> {
     readonly runner: string,
   ) {}
 
-  private async withSession<T>(fn: (run: (sql: string) => Promise<StatementResult>) => Promise<T>): Promise<T> {
-    const s = await this.openSession();
-    try {
-      return await fn(async (sql) => {
-        let last: StatementResult | undefined;
-        for await (const r of s.run(sql)) last = r;
-        if (last === undefined) throw new KodiakError(SqlState.internalError, `no result for ${sql}`);
-        return last;
-      });
-    } finally {
-      await s.close();
-    }
+  /** One session for all of the store's statements, opened on first use (a connect per round
+   * would cost a new session on the leader every second); operations take turns on it. */
+  private session: Promise<SqlSession> | undefined;
+  private turn: Promise<unknown> = Promise.resolve();
+
+  private withSession<T>(fn: (run: (sql: string) => Promise<StatementResult>) => Promise<T>): Promise<T> {
+    const op = async (): Promise<T> => {
+      this.session ??= this.openSession();
+      const pending = this.session;
+      let s: SqlSession;
+      try {
+        s = await pending;
+      } catch (e) {
+        if (this.session === pending) this.session = undefined;
+        throw e;
+      }
+      try {
+        return await fn(async (sql) => {
+          let last: StatementResult | undefined;
+          for await (const r of s.run(sql)) last = r;
+          if (last === undefined) throw new KodiakError(SqlState.internalError, `no result for ${sql}`);
+          return last;
+        });
+      } catch (e) {
+        // A session that lost its node (or is stuck in a transaction) is replaced for the next operation.
+        if (!isKodiakError(e) || e.code.startsWith("08") || e.code.startsWith("57") || s.transactionStatus() !== "idle") {
+          if (this.session === pending) this.session = undefined;
+          await s.close().catch(() => undefined);
+        }
+        throw e;
+      }
+    };
+    const result = this.turn.then(op, op);
+    this.turn = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Closes the store's session (shutdown). */
+  async close(): Promise<void> {
+    const pending = this.session;
+    this.session = undefined;
+    await this.turn;
+    if (pending !== undefined) await (await pending.catch(() => undefined))?.close();
   }
 
   /** Creates the tables and the view once (concurrent creators: the loser retries and finds them). */
