@@ -88,10 +88,12 @@ export class CronService {
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     this.timer = this.clock.setTimeout(() => {
-      this.round = this.leaseRound().then((active) => {
-        this.round = null;
-        this.schedule((active ? CRON_LEASE_RENEW_MS : CRON_IDLE_CHECK_MS) + Math.floor(Math.random() * CRON_LEASE_JITTER_MS));
-      });
+      this.round = this.leaseRound()
+        .catch(() => true)
+        .then((active) => {
+          this.round = null;
+          this.schedule((active ? CRON_LEASE_RENEW_MS : CRON_IDLE_CHECK_MS) + Math.floor(Math.random() * CRON_LEASE_JITTER_MS));
+        });
     }, delayMs);
   }
 

@@ -141,6 +141,7 @@ export class SqlCronStore implements CronSource<StoredCronJob> {
       try {
         await this.withSession((r) => r(sql));
         this.keys.set(run, key);
+        if (run.status === "running") this.inFlight.add(key);
         return true;
       } catch (e) {
         if (isKodiakError(e) && e.code === SqlState.uniqueViolation) return false;
@@ -154,11 +155,14 @@ export class SqlCronStore implements CronSource<StoredCronJob> {
   }
 
   private readonly keys = new WeakMap<CronRun, string>();
+  /** Rows this process claimed and has not finished: never abandoned by its own takeover. */
+  private readonly inFlight = new Set<string>();
 
   /** Records the end of a claimed run (a row another scheduler marked 'abandoned' stays so). */
   async update(run: CronRun): Promise<void> {
     const key = this.keys.get(run);
     if (key === undefined) return;
+    this.inFlight.delete(key);
     const sql =
       `UPDATE kodiak.cron_runs SET status = ${sqlText(run.status)}, error = ${sqlText(run.error)}, finished_at = ${sqlTs(run.finishedAtMs)} ` +
       `WHERE run_key = ${sqlText(key)} AND status = 'running'`;
@@ -201,7 +205,10 @@ export class SqlCronStore implements CronSource<StoredCronJob> {
   async abandonRunning(): Promise<void> {
     await this.ensure();
     await this.withSession((r) =>
-      r(`UPDATE kodiak.cron_runs SET status = 'abandoned', finished_at = now() WHERE status = 'running' AND run_key NOT LIKE '%|now|%'`),
+      r(
+        "UPDATE kodiak.cron_runs SET status = 'abandoned', finished_at = now() WHERE status = 'running' AND run_key NOT LIKE '%|now|%'" +
+          [...this.inFlight].map((k) => ` AND run_key <> ${sqlText(k)}`).join(""),
+      ),
     );
   }
 

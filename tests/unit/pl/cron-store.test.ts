@@ -85,6 +85,17 @@ describe("cron store (replicated tables)", () => {
     assert.deepEqual(await rows(await open(), "SELECT status FROM kodiak_cron_runs"), [["abandoned"]]);
   });
 
+  it("a scheduler that takes the lease back does not abandon its own runs still in flight", async () => {
+    const { a, b, open } = setup();
+    assert.equal(await a.claim(run("mine", T0)), true);
+    assert.equal(await b.claim(run("theirs", T0)), true);
+    await a.abandonRunning();
+    assert.deepEqual(await rows(await open(), "SELECT job, status FROM kodiak_cron_runs ORDER BY job"), [
+      ["mine", "running"],
+      ["theirs", "abandoned"],
+    ]);
+  });
+
   it("parses timestamptz output", () => {
     assert.equal(parseTimestamptz("2025-01-01 00:05:00.25+00"), T0 + 300_250);
     assert.equal(parseTimestamptz("2025-01-01 01:00:00+01"), T0);
