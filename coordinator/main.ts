@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import type { SqlEngine, SqlSession } from "../sql/api.js";
 import { createLogger, KodiakError, type Logger, SqlState } from "../util/index.js";
 import { type ClusterStatusSource, localClusterStatus, NodeStatusPoller, startApiServer } from "./grpc/index.js";
+import { startCronService } from "./cron/index.js";
 import { coordinatorMetrics, startHttpEndpoint } from "./http/index.js";
 import { PgWireServer } from "./pgwire/index.js";
 import { openEmbeddedDatabase, RemoteSqlEngine } from "./sql-host/index.js";
@@ -187,6 +188,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const log = createLogger("coordinator");
   const { engine, available, close: closeEngine } = await openEngine(flags, log);
+  const cron = available ? startCronService(engine, flags.id, log) : undefined;
   const poller = flags.nodes.size > 0 ? new NodeStatusPoller(flags.nodes, undefined, () => available) : undefined;
   const cluster: ClusterStatusSource = poller ?? {
     clusterStatus: async (signal) => ({ ...(await localClusterStatus.clusterStatus(signal)), ready: available }),
@@ -247,7 +249,7 @@ export async function main(argv: string[]): Promise<number> {
     log.error({}, "shutdown took too long; exiting");
     process.exit(1);
   }, SHUTDOWN_TIMEOUT_MS);
-  await Promise.allSettled([api.close(), http.close(), pg?.close()]);
+  await Promise.allSettled([api.close(), http.close(), pg?.close(), cron?.stop()]);
   poller?.close();
   await closeEngine();
   clearTimeout(timer);

@@ -22,7 +22,7 @@ export interface SqlBackend {
 }
 
 const TABLES_SQL =
-  "SELECT table_name FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY table_name";
+  "SELECT table_name FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema', 'kodiak') ORDER BY table_name";
 
 function columnsSql(table: string): string {
   return `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '${table.replace(/'/g, "''")}' ORDER BY ordinal_position`;

@@ -1,4 +1,4 @@
-// The REPL's dot commands: .help, .tables, .schema [TABLE], .cluster, .mode, .timer, .read FILE,
+// The REPL's dot commands: .help, .tables, .schema [NAME], .cluster, .mode, .timer, .read FILE,
 // .exit/.quit. Each writes through the shell; errors are shown like statement errors.
 
 import { createReadStream } from "node:fs";
@@ -12,7 +12,8 @@ export const MAX_READ_DEPTH = 8;
 
 const HELP = `.help                 show this help
 .tables               list tables
-.schema [TABLE]       show CREATE TABLE for one table or all
+.schema [NAME]        CREATE statements of all tables and PL definitions (types, functions,
+                      triggers, cron jobs), or of one table (with its triggers) or definition
 .cluster              show the cluster's nodes, roles, terms, commit/applied indexes and lag
 .mode MODE            output mode: table, csv, json, line (also jsonl, arrow)
 .timer on|off         print each statement's run time
@@ -25,16 +26,51 @@ function quoteIdent(name: string): string {
   return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }
 
-async function schema(shell: Shell, table: string | undefined): Promise<void> {
-  const backend = shell.options.backend;
-  const tables = table !== undefined ? [table] : await backend.tables();
-  for (const t of tables) {
-    const cols = await backend.columns(t);
-    if (cols.length === 0) {
-      throw new KodiakError(SqlState.undefinedTable, `relation "${t}" does not exist`);
-    }
-    shell.write(`CREATE TABLE ${quoteIdent(t)} (\n${cols.map((c) => `  ${quoteIdent(c.name)} ${c.type}`).join(",\n")}\n);\n`);
+interface PlDefinition {
+  readonly kind: string;
+  readonly name: string;
+  readonly table: string | null;
+  readonly source: string;
+}
+
+/** PL definitions as CREATE statements (kodiak_definitions); none on an engine without PL-Grizzly. */
+async function plDefinitions(shell: Shell): Promise<PlDefinition[]> {
+  try {
+    const [o] = await shell.options.backend.run("SELECT * FROM kodiak_definitions");
+    return (o?.rows ?? []).map((r) => ({
+      kind: String(r[0]),
+      name: String(r[1]),
+      table: r[2] === null ? null : String(r[2]),
+      source: String(r[3]),
+    }));
+  } catch (e) {
+    // An engine without PL-Grizzly has no such relation.
+    const none: string[] = [SqlState.undefinedTable, SqlState.featureNotSupported];
+    if (e instanceof KodiakError && none.includes(e.code)) return [];
+    throw e;
   }
+}
+
+async function createTable(shell: Shell, t: string): Promise<boolean> {
+  const cols = await shell.options.backend.columns(t);
+  if (cols.length === 0) return false;
+  shell.write(`CREATE TABLE ${quoteIdent(t)} (\n${cols.map((c) => `  ${quoteIdent(c.name)} ${c.type}`).join(",\n")}\n);\n`);
+  return true;
+}
+
+async function schema(shell: Shell, name: string | undefined): Promise<void> {
+  if (name === undefined) {
+    for (const t of await shell.options.backend.tables()) await createTable(shell, t);
+    for (const d of await plDefinitions(shell)) shell.write(`${d.source}\n`);
+    return;
+  }
+  if (await createTable(shell, name)) {
+    for (const d of await plDefinitions(shell)) if (d.kind === "trigger" && d.table === name) shell.write(`${d.source}\n`);
+    return;
+  }
+  const defs = (await plDefinitions(shell)).filter((d) => d.name === name);
+  if (defs.length === 0) throw new KodiakError(SqlState.undefinedTable, `relation "${name}" does not exist`);
+  for (const d of defs) shell.write(`${d.source}\n`);
 }
 
 async function readFile(shell: Shell, file: string): Promise<void> {

@@ -23,6 +23,8 @@ export interface CronJobDef {
   readonly onMissed: "SKIP" | "RUN ONCE";
   readonly action: TriggerAction;
   readonly actionText: string;
+  /** The CREATE CRON JOB statement as written (for .schema / kodiak_definitions). */
+  readonly source?: string;
   paused: boolean;
   readonly createdAtMs: number;
   /** Schedules from this instant after RESUME (ticks while paused are not missed). */
@@ -45,6 +47,8 @@ export class MemoryCatalog implements PlCatalog {
   readonly functions = new Map<string, PlFunction>();
   readonly triggers = new Map<string, TriggerDef>();
   readonly cronJobs = new Map<string, CronJobDef>();
+  /** CREATE TYPE statements as written, by type name (for .schema / kodiak_definitions). */
+  readonly typeSources = new Map<string, string>();
   /** Run history; shared by the catalogs an engine rebuilds from its stored definitions. */
   readonly cronRuns: CronRun[];
 

@@ -5,7 +5,7 @@
 // runs the latest once, late; earlier missed ticks are not recorded.
 
 import type { Clock, TimerHandle } from "../../util/index.js";
-import type { CronJobDef, CronRun, MemoryCatalog } from "./catalog.js";
+import { type CronJobDef, type CronRun, MemoryCatalog } from "./catalog.js";
 import { cronNext, parseCron } from "./cron.js";
 import { isKodiakError } from "../../util/index.js";
 
@@ -16,10 +16,33 @@ export const CRON_POLL_MS = 1000;
 /** Bound on ticks examined per job per poll (a job can never fall this far behind). */
 export const CRON_TICKS_PER_POLL_MAX = 100_000;
 
-export interface CronHost {
+/** What the scheduler needs of a job (CronJobDef has it; so do kodiak_cron_jobs rows). */
+export interface CronJobView {
+  readonly name: string;
+  readonly schedule: string;
+  readonly timezone: string;
+  readonly onMissed: "SKIP" | "RUN ONCE";
+  readonly paused: boolean;
+  readonly createdAtMs: number;
+  readonly resumedAtMs: number;
+}
+
+/** Where jobs and the run log's state come from: the memory catalog, or the replicated tables. */
+export interface CronSource<J extends CronJobView> {
+  jobs(): Promise<readonly J[]>;
+  /** Latest recorded scheduled_for per job (the schedule resumes after it). */
+  lastTicks(): Promise<ReadonlyMap<string, number>>;
+  /** Marks rows left 'running' by a dead scheduler 'abandoned' (never re-run them). */
+  abandonRunning(): Promise<void>;
+}
+
+export interface CronHost<J extends CronJobView = CronJobDef> {
   /** Runs the job's action as a top-level statement in a fresh session and transaction. */
-  runAction(job: CronJobDef): Promise<void>;
-  /** Records a run row; false if (job, scheduledFor) already exists (never run it twice). */
+  runAction(job: J): Promise<void>;
+  /**
+   * Records a run row; false if (job, scheduledFor) already exists (never run it twice). Throws
+   * when the claim cannot be made now (the pass stops and the tick is retried at the next one).
+   */
   claim(run: CronRun): Promise<boolean>;
   /** Persists a run row's new status. */
   update(run: CronRun): Promise<void>;
@@ -38,41 +61,59 @@ export function memoryRunLog(catalog: MemoryCatalog): Pick<CronHost, "claim" | "
   };
 }
 
-export function nextRunMs(job: CronJobDef, afterMs: number): number | null {
+/** The memory catalog as a CronSource (embedded tests; runs in catalog.cronRuns). */
+export function memoryCronSource(catalog: () => MemoryCatalog): CronSource<CronJobDef> {
+  return {
+    jobs: async () => [...catalog().cronJobs.values()],
+    async lastTicks() {
+      const m = new Map<string, number>();
+      for (const r of catalog().cronRuns) {
+        if (r.scheduledForMs !== null && r.scheduledForMs > (m.get(r.job) ?? Number.NEGATIVE_INFINITY)) m.set(r.job, r.scheduledForMs);
+      }
+      return m;
+    },
+    async abandonRunning() {
+      for (const r of catalog().cronRuns) if (r.status === "running") r.status = "abandoned";
+    },
+  };
+}
+
+export function nextRunMs(job: CronJobView, afterMs: number): number | null {
   if (job.paused) return null;
   return cronNext(parseCron(job.schedule), Math.max(afterMs, job.resumedAtMs), job.timezone);
 }
 
-export class CronScheduler {
+export class CronScheduler<J extends CronJobView = CronJobDef> {
   private timer: TimerHandle | null = null;
   private readonly cursors = new Map<string, number>();
   private busy = false;
-
-  private readonly catalogOf: () => MemoryCatalog;
+  private inFlight: Promise<unknown> | null = null;
+  private readonly source: CronSource<J>;
 
   constructor(
-    catalog: MemoryCatalog | (() => MemoryCatalog),
+    source: CronSource<J> | MemoryCatalog | (() => MemoryCatalog),
     private readonly clock: Clock,
-    private readonly host: CronHost,
+    private readonly host: CronHost<J>,
+    private readonly pollMs = CRON_POLL_MS,
   ) {
-    this.catalogOf = typeof catalog === "function" ? catalog : () => catalog;
-  }
-
-  private get catalog(): MemoryCatalog {
-    return this.catalogOf();
+    if (source instanceof MemoryCatalog) this.source = memoryCronSource(() => source) as unknown as CronSource<J>;
+    else if (typeof source === "function") this.source = memoryCronSource(source) as unknown as CronSource<J>;
+    else this.source = source;
   }
 
   /** Starts polling; rows left 'running' by a previous scheduler become 'abandoned'. */
   async start(): Promise<void> {
-    for (const r of this.catalog.cronRuns) {
-      if (r.status === "running") {
-        r.status = "abandoned";
-        await this.host.update(r);
-      }
-    }
+    await this.source.abandonRunning();
     this.timer = this.clock.setInterval(() => {
-      void this.poll();
-    }, CRON_POLL_MS);
+      if (this.inFlight !== null) return;
+      this.inFlight = this.poll()
+        .catch(() => {
+          // a failed pass (e.g. the cluster briefly has no leader) is retried at the next poll
+        })
+        .finally(() => {
+          this.inFlight = null;
+        });
+    }, this.pollMs);
   }
 
   stop(): void {
@@ -80,11 +121,18 @@ export class CronScheduler {
     this.timer = null;
   }
 
+  /** Resolves when the timer's current pass (if any) is over. */
+  async idle(): Promise<void> {
+    await this.inFlight;
+  }
+
+  get running(): boolean {
+    return this.timer !== null;
+  }
+
   /** Where a job's schedule resumes: its last recorded tick, else creation/resume time. */
-  private cursor(job: CronJobDef): number {
-    const known = this.cursors.get(job.name);
-    const recorded = this.catalog.cronRuns.filter((r) => r.job === job.name && r.scheduledForMs !== null).map((r) => r.scheduledForMs!);
-    return Math.max(known ?? 0, job.resumedAtMs, job.createdAtMs, ...recorded);
+  private cursor(job: J, recorded: ReadonlyMap<string, number>): number {
+    return Math.max(this.cursors.get(job.name) ?? 0, job.resumedAtMs, job.createdAtMs, recorded.get(job.name) ?? 0);
   }
 
   /** One scheduling pass at the clock's current time. Returns the runs it started or skipped. */
@@ -92,16 +140,20 @@ export class CronScheduler {
     if (this.busy) return [];
     this.busy = true;
     try {
+      const jobs = await this.source.jobs();
+      const recorded = await this.source.lastTicks();
       const now = this.clock.nowMs();
       const out: CronRun[] = [];
-      for (const job of [...this.catalog.cronJobs.values()]) {
+      for (const job of jobs) {
         if (job.paused) {
           this.cursors.set(job.name, now);
           continue;
         }
-        const due = this.dueTicks(job, now);
-        this.cursors.set(job.name, now);
-        if (due.length === 0) continue;
+        const due = this.dueTicks(job, now, this.cursor(job, recorded));
+        if (due.length === 0) {
+          this.cursors.set(job.name, now);
+          continue;
+        }
         const latest = due[due.length - 1]!;
         const onTime = now - latest <= CRON_ON_TIME_GRACE_MS;
         if (onTime || job.onMissed === "RUN ONCE") {
@@ -118,6 +170,8 @@ export class CronScheduler {
           };
           if (await this.host.claim(run)) out.push(run);
         }
+        // Only once the tick is handled: a pass that fails (no leader, lease lost) retries it.
+        this.cursors.set(job.name, now);
       }
       return out;
     } finally {
@@ -125,10 +179,10 @@ export class CronScheduler {
     }
   }
 
-  private dueTicks(job: CronJobDef, now: number): number[] {
+  private dueTicks(job: J, now: number, from: number): number[] {
     const ticks: number[] = [];
     const schedule = parseCron(job.schedule);
-    let t = this.cursor(job);
+    let t = from;
     for (let i = 0; i < CRON_TICKS_PER_POLL_MAX; i++) {
       const next = cronNext(schedule, t, job.timezone);
       if (next === null || next > now) break;
@@ -139,7 +193,7 @@ export class CronScheduler {
   }
 
   /** Claims then runs one tick; null when another scheduler already claimed it. */
-  async runTick(job: CronJobDef, scheduledForMs: number | null): Promise<CronRun | null> {
+  async runTick(job: J, scheduledForMs: number | null): Promise<CronRun | null> {
     const run: CronRun = {
       job: job.name,
       scheduledForMs,
@@ -162,7 +216,7 @@ export class CronScheduler {
   }
 
   /** ALTER CRON JOB … RUN NOW: runs once, synchronously, scheduled_for NULL; works when paused. */
-  runNow(job: CronJobDef): Promise<CronRun | null> {
+  runNow(job: J): Promise<CronRun | null> {
     return this.runTick(job, null);
   }
 }

@@ -3,7 +3,7 @@
 // SqlValues with PostgreSQL column types, for the engine to expose as virtual tables.
 
 import { PgOid, type ResultColumn, type SqlValue } from "../api.js";
-import type { MemoryCatalog } from "./catalog.js";
+import type { CronJobDef, MemoryCatalog } from "./catalog.js";
 import { nextRunMs } from "./cron-scheduler.js";
 import { typeName } from "./types.js";
 import { formatTimestamp } from "./values.js";
@@ -20,7 +20,17 @@ export const CRON_JOBS_COLUMNS: readonly ResultColumn[] = [
   col("paused", "bool"),
   col("next_run", "timestamptz"),
   col("created_at", "timestamptz"),
+  // Beyond the reference: what the cluster scheduler needs (schedule resumes from; statement run).
+  col("resumed_at", "timestamptz"),
+  col("action_sql", "text"),
 ];
+
+/** The SQL that runs a job's action: `SELECT f()` or the `DO { … }` block. */
+export function cronActionSql(job: CronJobDef): string {
+  if ("fn" in job.action) return `SELECT ${job.action.fn}()`;
+  const text = job.actionText.trim();
+  return /^do\b/i.test(text) ? text : `DO ${text}`;
+}
 
 export const CRON_RUNS_COLUMNS: readonly ResultColumn[] = [
   col("job", "text"),
@@ -41,6 +51,8 @@ export function cronJobsRows(catalog: MemoryCatalog, nowMs: number): SqlValue[][
     j.paused,
     ts(nextRunMs(j, nowMs)),
     ts(j.createdAtMs),
+    ts(j.resumedAtMs),
+    cronActionSql(j),
   ]);
 }
 
@@ -75,6 +87,7 @@ export const TYPES_COLUMNS: readonly ResultColumn[] = [
   col("kind", "text"),
   col("fields", "text"),
   col("sqlstate", "text"),
+  col("source", "text"),
 ];
 
 export function typesRows(catalog: MemoryCatalog): SqlValue[][] {
@@ -85,6 +98,7 @@ export function typesRows(catalog: MemoryCatalog): SqlValue[][] {
       t.k === "struct" ? "STRUCT" : "EXCEPTION",
       fields.map((f) => `${f.name}: ${typeName(f.type)}`).join(", "),
       t.k === "exception" ? (t.def?.sqlstate ?? null) : null,
+      catalog.typeSources.get(name) ?? null,
     ];
   });
 }
@@ -99,4 +113,47 @@ export const TRIGGERS_COLUMNS: readonly ResultColumn[] = [
 
 export function triggersRows(catalog: MemoryCatalog): SqlValue[][] {
   return [...catalog.triggers.values()].map((t) => [t.name, t.table, t.timing, t.events.join(" OR "), t.source]);
+}
+
+export const DEFINITIONS_COLUMNS: readonly ResultColumn[] = [
+  col("kind", "text"),
+  col("name", "text"),
+  col("table_name", "text"),
+  col("source", "text"),
+];
+
+const statement = (src: string): string => (src.trimEnd().endsWith(";") ? src.trim() : `${src.trim()};`);
+
+/** The CREATE statement of a cron job, rebuilt from its fields when its text was not kept. */
+function cronSource(j: CronJobDef): string {
+  if (j.source !== undefined) return j.source;
+  const tz = j.timezone === "UTC" ? "" : ` TIMEZONE ${sqlQuote(j.timezone)}`;
+  const missed = j.onMissed === "SKIP" ? "" : " ON MISSED RUN ONCE";
+  const action = "fn" in j.action ? `EXECUTE FUNCTION ${j.action.fn}()` : cronActionSql(j);
+  return `CREATE CRON JOB ${j.name} SCHEDULE ${sqlQuote(j.schedule)}${tz}${missed} ${action}`;
+}
+
+const sqlQuote = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
+/**
+ * Every PL definition as the statement that recreates it (kodiak_definitions, the REPL's .schema):
+ * types, then functions, triggers and cron jobs — each kind in creation order, so replaying the
+ * rows in order recreates the catalog. A paused cron job is followed by its ALTER … PAUSE.
+ */
+export function definitionsRows(catalog: MemoryCatalog): SqlValue[][] {
+  const out: SqlValue[][] = [];
+  for (const name of catalog.types.keys()) {
+    const src = catalog.typeSources.get(name);
+    out.push(["type", name, null, src === undefined ? null : statement(src)]);
+  }
+  for (const f of catalog.functions.values()) {
+    const name = f.def.receiver === null ? f.def.name : `${f.def.receiver}.${f.def.name}`;
+    out.push(["function", name, null, statement(f.def.source)]);
+  }
+  for (const t of catalog.triggers.values()) out.push(["trigger", t.name, t.table, statement(t.source)]);
+  for (const j of catalog.cronJobs.values()) {
+    const src = statement(cronSource(j));
+    out.push(["cron job", j.name, null, j.paused ? `${src}\nALTER CRON JOB ${j.name} PAUSE;` : src]);
+  }
+  return out;
 }

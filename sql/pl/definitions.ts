@@ -59,6 +59,7 @@ export function createType(s: Of<"createType">, d: DefinitionContext): void {
   }
   if (def.struct) {
     catalog.types.set(def.name, { k: "struct", name: def.name, fields });
+    if (s.src !== undefined) catalog.typeSources.set(def.name, s.src);
     return;
   }
   if (def.sqlstate !== null && !validUserSqlstate(def.sqlstate)) {
@@ -69,6 +70,7 @@ export function createType(s: Of<"createType">, d: DefinitionContext): void {
     name: def.name,
     def: { name: def.name, defaultMessage: def.message, fields, sqlstate: def.sqlstate ?? "P0001", builtin: false },
   });
+  if (s.src !== undefined) catalog.typeSources.set(def.name, s.src);
 }
 
 export function dropType(s: Of<"dropType">, d: DefinitionContext, tableUses?: (name: string) => boolean): void {
@@ -85,6 +87,7 @@ export function dropType(s: Of<"dropType">, d: DefinitionContext, tableUses?: (n
     throw new PlError("2BP01", `cannot drop type ${s.name} because other objects depend on it`);
   }
   catalog.types.delete(s.name);
+  catalog.typeSources.delete(s.name);
 }
 
 export function createFunction(s: Of<"createFunction">, d: DefinitionContext): PlFunction {
@@ -226,6 +229,7 @@ export function createCron(s: Of<"createCron">, d: DefinitionContext): CronJobDe
     onMissed: s.onMissed,
     action: s.action,
     actionText: s.actionText,
+    ...(s.src !== undefined ? { source: s.src } : {}),
     paused: false,
     createdAtMs: now,
     resumedAtMs: now,

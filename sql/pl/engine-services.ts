@@ -1,28 +1,30 @@
 // Engine-wide PL-Grizzly state, owned by the SqlEngine: the in-memory catalogs rebuilt from the
-// definitions stored in the engine's catalog (cached per catalog version), the cron run history
-// and the cron scheduler (embedded mode; started explicitly, stopped with the engine). A cron
-// action runs as a top-level statement of a fresh session.
+// definitions stored in the engine's catalog (cached per catalog version), and RUN NOW: a run
+// recorded in the replicated kodiak.cron_runs (cron-store.ts) whose action runs as a top-level
+// statement of a fresh session. The periodic scheduler runs in the coordinator (coordinator/cron),
+// under the cron lease, for cluster and embedded engines alike.
 
 import type { SessionOptions, SqlSession } from "../api.js";
 import type { CatalogData } from "../catalog/catalog.js";
 import { findTable } from "../catalog/catalog.js";
 import { type Clock, systemClock } from "../../util/index.js";
 import { type CronJobDef, type CronRun, MemoryCatalog } from "./catalog.js";
-import { CronScheduler, memoryRunLog } from "./cron-scheduler.js";
+import { CronScheduler } from "./cron-scheduler.js";
+import { SqlCronStore } from "./cron-store.js";
+import { cronActionSql } from "./cron-tables.js";
 import { rowTypeOf } from "./dml-triggers.js";
 import { rebuildCatalog } from "./stored-definitions.js";
 
-/** The SQL that runs a job's action: `SELECT f()` or the `DO { … }` block. */
-export function cronActionSql(job: CronJobDef): string {
-  if ("fn" in job.action) return `SELECT ${job.action.fn}()`;
-  const text = job.actionText.trim();
-  return /^do\b/i.test(text) ? text : `DO ${text}`;
-}
+export { cronActionSql };
+
+/** Runner name of RUN NOW rows in kodiak.cron_runs. */
+export const ENGINE_RUNNER = "engine";
 
 export class PlEngineServices {
   /** Cron run history (kodiak_cron_runs), shared by every rebuilt catalog. */
   readonly runs: CronRun[] = [];
-  readonly cron: CronScheduler;
+  readonly cron: CronScheduler<CronJobDef>;
+  readonly store: SqlCronStore;
   private readonly cache = new WeakMap<CatalogData, MemoryCatalog>();
   private readonly standalone = new MemoryCatalog(this.runs);
 
@@ -33,8 +35,11 @@ export class PlEngineServices {
     /** Time for the scheduler, statement budgets and timestamps (the engine's Clock seam). */
     readonly clock: Clock = systemClock,
   ) {
+    this.store = new SqlCronStore(() => openSession({ user: "kodiak_cron", database: "kodiak" }), ENGINE_RUNNER);
+    const store = this.store;
     this.cron = new CronScheduler(() => this.latest(), clock, {
-      ...memoryRunLog(this.standalone),
+      claim: (r) => store.claim(r),
+      update: (r) => store.update(r),
       runAction: async (job) => {
         const s = await openSession({ user: "kodiak_cron", database: "kodiak" });
         try {
