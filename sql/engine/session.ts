@@ -31,7 +31,7 @@ import { describeDmlParams, describeReturning, executeDelete, executeInsert, exe
 import { explainLines } from "./explain.js";
 import { analyzeTables } from "./analyze.js";
 import { dropEntries } from "./tables.js";
-import { Settings } from "./settings.js";
+import { Settings, sessionTempSpace, statementSpillContext } from "./settings.js";
 import { Transaction } from "./txn.js";
 import { PlEngineServices } from "../pl/engine-services.js";
 import { PlEngineAdapter } from "../pl/engine-adapter.js";
@@ -70,6 +70,8 @@ export class Session implements SqlSession {
   private readonly settings: Settings;
   private readonly named = new Map<string, { statement: Statement; types: DataType[] }>();
   private closed = false;
+  /** Spill files of sorts, hash joins and aggregations past work_mem (removed at statement end). */
+  private readonly temp: ReturnType<typeof sessionTempSpace>;
 
   /** PL-Grizzly: scripts, PL statements and `{name}` interpolation (sql/pl). */
   private readonly pl: PlEngineAdapter;
@@ -82,8 +84,10 @@ export class Session implements SqlSession {
     plServices: PlEngineServices = new PlEngineServices(async () => {
       throw new KodiakError(SqlState.featureNotSupported, "cron jobs need a SqlEngine");
     }),
+    tempDir?: string,
   ) {
     this.settings = new Settings(options.settings);
+    this.temp = sessionTempSpace(fs, tempDir);
     this.pl = new PlEngineAdapter(plServices, this.noHost());
   }
 
@@ -121,6 +125,7 @@ export class Session implements SqlSession {
   }
 
   async close(): Promise<void> {
+    this.temp.removeAll();
     this.txn = undefined;
     this.explicit = false;
     this.failed = false;
@@ -273,6 +278,8 @@ export class Session implements SqlSession {
         this.failed = true;
       }
       throw ke;
+    } finally {
+      this.temp.removeAll();
     }
   }
 
@@ -286,7 +293,8 @@ export class Session implements SqlSession {
   private env(txn: Transaction, params: Value[], signal: AbortSignal | undefined, stats?: Env["stats"]): Env {
     const timeoutMs = parseTimeoutMs(this.settings.get("statement_timeout") ?? "0");
     const deadline = timeoutMs > 0 ? performance.now() + timeoutMs : undefined;
-    return { params, outer: [], txn, catalog: readCatalog(txn), cache: new Map(), signal, stats, deadline, nowMs: txn.startedAtMs };
+    const spill = statementSpillContext(this.settings, this.temp);
+    return { params, outer: [], txn, catalog: readCatalog(txn), cache: new Map(), signal, stats, deadline, nowMs: txn.startedAtMs, spill };
   }
 
   private executeIn(
@@ -495,8 +503,9 @@ export class Session implements SqlSession {
     if (analyze) {
       const stats: NonNullable<Env["stats"]> = new Map();
       const t0 = performance.now();
-      runNode(node, this.env(txn, params, signal, stats));
-      lines = [...explainLines(node, stats), `Execution Time: ${(performance.now() - t0).toFixed(3)} ms`];
+      const env = this.env(txn, params, signal, stats);
+      runNode(node, env);
+      lines = [...explainLines(node, stats, env.spill?.notes), `Execution Time: ${(performance.now() - t0).toFixed(3)} ms`];
     } else lines = explainLines(node, undefined);
     return {
       command: "EXPLAIN",

@@ -15,10 +15,8 @@ import { type BoundExpr, type Col, checkInterrupt, type Env, type Fn, type PlanN
 import { aggregateResultType, type BindContext, bindExpr, boolOperand, coerce } from "./expr.js";
 import { isAggregateName, isWindowName } from "./functions.js";
 import {
-  DistinctNode,
   FilterNode,
   FunctionScanNode,
-  HashJoinNode,
   LimitNode,
   MaterializeNode,
   NestedLoopJoinNode,
@@ -27,9 +25,10 @@ import {
   ScanNode,
   SetOpNode,
   type SortKey,
-  SortNode,
   ValuesNode,
 } from "./nodes.js";
+// The planner's sorts, hash joins and DISTINCTs are the work_mem-bounded (spilling) variants.
+import { SpillingDistinctNode as DistinctNode, SpillingHashJoinNode as HashJoinNode, SpillingSortNode as SortNode } from "./spill/index.js";
 import { type CteBinding, exprKey, type GroupingContext, Scope } from "./scope.js";
 import { WindowNode, type WindowSpecBound } from "./window.js";
 
