@@ -6,6 +6,7 @@ import { Decimal } from "../types/decimal.js";
 import type { DataType } from "../types/types.js";
 import { checkInt8, compareValues, hashKey, type Row, type Value } from "../types/values.js";
 import { type Col, type Env, type Fn, type PlanNode, runNode } from "./context.js";
+import { checkArrayLength, checkTextLength } from "./limits.js";
 import { estimateRowBytes, kilobytes, noteSpill } from "./spill/memory.js";
 import { PARTITION_DEPTH_MAX, Partitions } from "./spill/partition.js";
 
@@ -116,8 +117,14 @@ function makeAcc(spec: AggSpec, env: Env): Acc {
     }
     case "string_agg": {
       const parts: { v: string; sep: string; k: Value }[] = [];
+      let chars = 0;
       return {
-        add: ([v, sep, k]) => void parts.push({ v: v as string, sep: (sep as string | null) ?? "", k }),
+        add: ([v, sep, k]) => {
+          const part = { v: v as string, sep: (sep as string | null) ?? "", k };
+          chars += part.v.length + part.sep.length;
+          checkTextLength(chars);
+          parts.push(part);
+        },
         result: () => {
           if (parts.length === 0) return null;
           sortParts(parts, spec);
@@ -128,7 +135,10 @@ function makeAcc(spec: AggSpec, env: Env): Acc {
     case "array_agg": {
       const parts: { v: Value; k: Value }[] = [];
       return {
-        add: ([v, k]) => void parts.push({ v, k }),
+        add: ([v, k]) => {
+          checkArrayLength(parts.length + 1);
+          parts.push({ v, k });
+        },
         result: () => {
           if (parts.length === 0) return null;
           sortParts(parts, spec);
