@@ -22,6 +22,7 @@ import { type Col, type Env, type PlanNode, runNode } from "../plan/context.js";
 import { bindExpr, coerce } from "../plan/expr.js";
 import { Scope } from "../plan/scope.js";
 import { type PlanContext, planQuery } from "../plan/select.js";
+import { planWithSubplans } from "../plan/subplans.js";
 import { type DataType, resolveTypeRef, T, toSqlType } from "../types/types.js";
 import { castValue, formatValue, parseText, type Row, type Value } from "../types/values.js";
 import { fromSqlValue, formatSqlValue, toSqlValue, typeOfSqlType } from "./convert.js";
@@ -498,7 +499,7 @@ export class Session implements SqlSession {
       const lines = [`${st.kind[0].toUpperCase()}${st.kind.slice(1)}`];
       return { command: "EXPLAIN", rowCount: 1, columns: [{ name: "QUERY PLAN", type: toSqlType(T.text) }], rows: lines.map((l) => [l]) };
     }
-    const node = planQuery(st, undefined, pc);
+    const node = planWithSubplans(() => planQuery(st, undefined, pc));
     let lines: string[];
     if (analyze) {
       const stats: NonNullable<Env["stats"]> = new Map();
