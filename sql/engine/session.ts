@@ -30,6 +30,7 @@ import { copyFormat, parseCopy, renderCopyRow } from "./copy.js";
 import { alterTable, createIndex, createSchema, createTable, createView, drop } from "./ddl.js";
 import { describeDmlParams, describeReturning, executeDelete, executeInsert, executeUpdate, insertTextRows } from "./dml.js";
 import { explainLines } from "./explain.js";
+import { createIndexOnline } from "./index-backfill.js";
 import { analyzeTables } from "./analyze.js";
 import { dropEntries } from "./tables.js";
 import { Settings, sessionTempSpace, statementSpillContext } from "./settings.js";
@@ -250,6 +251,11 @@ export class Session implements SqlSession {
       }
       default:
         break;
+    }
+    if (st.kind === "createIndex" && !this.explicit) {
+      // Outside a transaction block: built in bounded chunks, each its own commit (index-backfill.ts).
+      const chunkBytes = this.settings.bytes("index_backfill_chunk_size");
+      return this.ddl(await createIndexOnline(st, this.store, this.clock, { chunkBytes, signal }));
     }
     // PL-Grizzly: the session's PL context is active while the statement runs (sql/pl).
     return this.runStatementWith(st, (txn) =>

@@ -32,6 +32,7 @@ export const DEFAULT_SETTINGS: Readonly<Record<string, string>> = {
   lc_ctype: "C",
   work_mem: "64MB",
   temp_file_limit: "16GB",
+  index_backfill_chunk_size: "4MB",
 };
 
 const READ_ONLY = new Set([
@@ -68,7 +69,7 @@ export class Settings {
     else this.values.delete(name.toLowerCase());
   }
   /** A memory setting (work_mem, temp_file_limit) in bytes; negative means unlimited. */
-  bytes(name: "work_mem" | "temp_file_limit"): number {
+  bytes(name: "work_mem" | "temp_file_limit" | "index_backfill_chunk_size"): number {
     const kb = parseMemorySetting(name, this.get(name) ?? DEFAULT_SETTINGS[name]);
     return kb < 0 ? -1 : kb * 1024;
   }
@@ -82,6 +83,8 @@ export class Settings {
 const MEMORY_SETTINGS: Readonly<Record<string, { min: number; max: number }>> = {
   work_mem: { min: 64, max: 2147483647 },
   temp_file_limit: { min: -1, max: 2147483647 },
+  /** Bytes one CREATE INDEX backfill commit writes: well under the 48 MiB Raft command limit. */
+  index_backfill_chunk_size: { min: 64, max: 16 * 1024 },
 };
 
 const UNIT_KB: Readonly<Record<string, number>> = { B: 1 / 1024, kB: 1, MB: 1024, GB: 1024 ** 2, TB: 1024 ** 3 };
