@@ -3,7 +3,7 @@
 // Stable like Array.prototype.sort: ties keep input order (earlier run first during merges), so
 // the result is identical with or without spilling.
 import type { Row } from "../../types/values.js";
-import { estimateRowBytes, kilobytes, noteSpill, type SpillContext } from "./memory.js";
+import { kilobytes, noteSpill, RowSizeMeter, type SpillContext } from "./memory.js";
 import type { SpillFile } from "./temp-space.js";
 
 /** Runs merged at once; each open run holds one read block in memory. */
@@ -13,23 +13,20 @@ export type RowCompare = (a: Row, b: Row) => number;
 
 export function sortRowsBounded(input: Iterable<Row>, cmp: RowCompare, ctx: SpillContext | undefined, node: object): Row[] {
   let buffer: Row[] = [];
-  let bytes = 0;
-  let peakBytes = 0;
+  const meter = new RowSizeMeter();
   const runs: SpillFile[] = [];
   try {
     for (const row of input) {
       buffer.push(row);
-      bytes += estimateRowBytes(row);
-      if (ctx && bytes > ctx.workMemBytes && buffer.length > 1) {
+      if (ctx && meter.add(row) > ctx.workMemBytes && buffer.length > 1) {
         runs.push(writeRun(buffer, cmp, ctx));
-        peakBytes = Math.max(peakBytes, bytes);
         buffer = [];
-        bytes = 0;
+        meter.reset();
       }
     }
     if (runs.length === 0) {
       buffer.sort(cmp);
-      noteSpill(ctx, node, `Sort Method: quicksort  Memory: ${kilobytes(bytes)}`);
+      noteSpill(ctx, node, `Sort Method: quicksort  Memory: ${kilobytes(meter.bytes)}`);
       return buffer;
     }
     if (buffer.length > 0) runs.push(writeRun(buffer, cmp, ctx!));

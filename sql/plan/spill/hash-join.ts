@@ -6,7 +6,7 @@
 import { hashKey, type Row } from "../../types/values.js";
 import { type Col, type Env, type Fn, type PlanNode, runNode } from "../context.js";
 import { HashJoinNode } from "../nodes.js";
-import { estimateRowBytes, kilobytes, noteSpill, type SpillContext } from "./memory.js";
+import { kilobytes, noteSpill, RowSizeMeter, type SpillContext } from "./memory.js";
 import { PARTITION_DEPTH_MAX, Partitions, partitionCount } from "./partition.js";
 
 /** A leaf that hands out rows computed elsewhere (one partition of a join input). */
@@ -33,11 +33,12 @@ function keyText(r: Row, fs: readonly Fn[], env: Env): string {
   return k;
 }
 
-const bytesOf = (rows: readonly Row[]): number => {
-  let n = 0;
-  for (const r of rows) n += estimateRowBytes(r);
-  return n;
-};
+/** Estimated bytes of a build side; stops counting once past `limit` (only the comparison matters). */
+function bytesOf(rows: readonly Row[], limit: number): number {
+  const m = new RowSizeMeter();
+  for (const r of rows) if (m.add(r) > limit) break;
+  return m.bytes;
+}
 
 export class SpillingHashJoinNode extends HashJoinNode {
   override run(env: Env): Row[] {
@@ -45,7 +46,7 @@ export class SpillingHashJoinNode extends HashJoinNode {
     const R = runNode(this.right, env);
     const ctx = env.spill;
     const buildRows = this.buildsLeft() ? L : R;
-    if (!ctx || bytesOf(buildRows) <= ctx.workMemBytes) return this.joinInMemory(L, R, env);
+    if (!ctx || bytesOf(buildRows, ctx.workMemBytes) <= ctx.workMemBytes) return this.joinInMemory(L, R, env);
     const stats = { batches: 0, disk: 0 };
     const out: Row[] = [];
     this.joinPartitioned(L, R, env, ctx, 0, out, stats);
@@ -80,7 +81,7 @@ export class SpillingHashJoinNode extends HashJoinNode {
     out: Row[],
     stats: { batches: number; disk: number },
   ): void {
-    const buildBytes = bytesOf(this.buildsLeft() ? L : R);
+    const buildBytes = bytesOf(this.buildsLeft() ? L : R, Number.POSITIVE_INFINITY);
     if (buildBytes <= ctx.workMemBytes || level >= PARTITION_DEPTH_MAX) {
       stats.batches++;
       for (const r of this.joinInMemory(L, R, env)) out.push(r);

@@ -35,6 +35,30 @@ export function estimateRowBytes(row: Row): number {
   return n;
 }
 
+/** Rows measured exactly before the meter starts sampling. */
+const METER_EXACT_ROWS = 256;
+/** After that, one row in this many is measured and counted for all of them. */
+const METER_SAMPLE_EVERY = 16;
+
+/**
+ * Running byte estimate of a stream of rows that measures the first rows exactly and then one row
+ * in METER_SAMPLE_EVERY, so operators that never spill pay little for knowing they need not.
+ */
+export class RowSizeMeter {
+  bytes = 0;
+  private n = 0;
+  add(row: Row): number {
+    const i = this.n++;
+    if (i < METER_EXACT_ROWS) this.bytes += estimateRowBytes(row);
+    else if (i % METER_SAMPLE_EVERY === 0) this.bytes += METER_SAMPLE_EVERY * estimateRowBytes(row);
+    return this.bytes;
+  }
+  reset(): void {
+    this.bytes = 0;
+    this.n = 0;
+  }
+}
+
 /** Records an EXPLAIN ANALYZE line for an operator (kept once per distinct text). */
 export function noteSpill(ctx: SpillContext | undefined, node: object, line: string): void {
   if (!ctx) return;

@@ -16,6 +16,28 @@ export const SPILL_READ_BLOCK_BYTES = 64 * 1024;
 export const spillCounters = { filesCreated: 0, filesRemoved: 0, bytesWritten: 0 };
 
 let nextSpaceId = 0;
+/** Directories already swept for files of dead processes (once per process and directory). */
+const sweptDirs = new Set<string>();
+const FILE_NAME_RE = /^kodiak_tmp_(\d+)_\d+_\d+\.spill$/;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Removes spill files left by processes that died mid-statement (kill -9, crash). */
+function sweepDeadProcessFiles(fs: FileSystem, dir: string): void {
+  if (sweptDirs.has(dir)) return;
+  sweptDirs.add(dir);
+  for (const name of fs.readdir(dir)) {
+    const m = FILE_NAME_RE.exec(name);
+    if (m && Number(m[1]) !== process.pid && !processAlive(Number(m[1]))) fs.unlink(join(dir, name));
+  }
+}
 
 export class TempSpace {
   private readonly files = new Set<SpillFile>();
@@ -46,6 +68,7 @@ export class TempSpace {
   create(blockBytes = SPILL_WRITE_BLOCK_BYTES): SpillFile {
     if (!this.dirReady) {
       this.fs.mkdirp(this.dir);
+      sweepDeadProcessFiles(this.fs, this.dir);
       this.dirReady = true;
     }
     const path = join(this.dir, `${this.prefix}${this.nextFile++}.spill`);

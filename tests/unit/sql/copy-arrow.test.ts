@@ -174,3 +174,18 @@ test("CSV and text COPY FROM STDIN give the same rows for every chunking, and a 
   assert.deepEqual(await rows(s, "SELECT count(*) FROM c"), [[0n]]);
   assert.equal((await failure(s, "COPY c FROM STDIN (FORMAT parquet)")).code, "0A000");
 });
+
+test("COPY FROM a file larger than one read chunk, with multi-byte characters across chunk edges", async () => {
+  const s = await fileSession();
+  const file = join(dir, "big.csv");
+  const lines: string[] = [];
+  for (let i = 0; i < 40_000; i++) lines.push(`${i},"é€ß,${"ü".repeat(i % 13)}"`);
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(file, `${lines.join("\n")}\n`);
+  await exec(s, "CREATE TABLE big (a INT, b TEXT)");
+  const [r] = await exec(s, `COPY big FROM '${file}' (FORMAT csv)`);
+  assert.equal(r.rowCount, 40_000);
+  assert.deepEqual(await rows(s, "SELECT count(*), sum(length(b)), min(b), max(a) FROM big"), [
+    [40_000n, BigInt(lines.reduce((n, _l, i) => n + 4 + (i % 13), 0)), "é€ß,", 39_999],
+  ]);
+});

@@ -2,7 +2,7 @@
 // same results with a tiny work_mem (forcing temp files) and a large one; temp files are created,
 // then removed at statement end, on error and on session close; temp_file_limit is enforced.
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -56,6 +56,8 @@ const ORDERED = [
   "SELECT id, row_number() OVER (PARTITION BY g ORDER BY name, id) FROM t ORDER BY id",
   "SELECT g, count(*), sum(n), string_agg(name, ',' ORDER BY id) FROM t GROUP BY g ORDER BY g NULLS FIRST",
   "SELECT id, tags, j, big FROM t ORDER BY tags DESC, id",
+  // Window output keeps input order: compared exactly, no ORDER BY.
+  "SELECT id, sum(id) OVER (PARTITION BY g), rank() OVER (PARTITION BY g ORDER BY name), lag(name) OVER (PARTITION BY g ORDER BY id) FROM t",
 ];
 const UNORDERED = [
   "SELECT g, count(*), count(DISTINCT name), avg(n), min(name), max(d), array_agg(id ORDER BY id), bool_and(id > 5), stddev_samp(f) FROM t GROUP BY g",
@@ -174,4 +176,22 @@ test("the spill row codec round-trips every value kind exactly", () => {
   const second = decodeRowAt(sink.buf, first.next);
   assert.deepEqual(second.row, []);
   assert.equal(second.next, sink.length);
+});
+
+test("spill files left by a dead process are removed when a session first spills there", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kodiak-spill-sweep-"));
+  try {
+    const stale = "kodiak_tmp_99999999_0_0.spill";
+    const other = "unrelated.txt";
+    writeFileSync(join(dir, stale), "x");
+    writeFileSync(join(dir, other), "y");
+    const engine = new KvSqlEngine(new MemoryKvStore(), { tempDir: dir });
+    const s = await engine.openSession({ user: "test", database: "test" });
+    await exec(s, "SET SESSION work_mem = '64kB'");
+    const r = await rows(s, "SELECT i FROM generate_series(1, 20000) AS g(i) ORDER BY i DESC LIMIT 1");
+    assert.deepEqual(r, [[20000]]);
+    assert.deepEqual(readdirSync(dir), [other]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
