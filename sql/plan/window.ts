@@ -48,7 +48,10 @@ export class WindowNode implements PlanNode {
     if (ctx && input.length > 1) {
       const meter = new RowSizeMeter();
       let over = false;
-      for (const r of input) if ((over = meter.add(r) > ctx.workMemBytes)) break;
+      for (const r of input) {
+        over = meter.add(r) > ctx.workMemBytes;
+        if (over) break;
+      }
       if (over) {
         const spilled = this.runPartitioned(input, env, ctx);
         if (spilled) return spilled;
