@@ -23,6 +23,8 @@ export interface IndexMeta {
   descending: boolean[];
   unique: boolean;
   primary: boolean;
+  /** Being backfilled by CREATE INDEX: writes maintain it, reads must not use it yet. */
+  building?: boolean;
 }
 
 export interface CheckMeta {

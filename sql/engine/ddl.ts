@@ -256,12 +256,12 @@ function parseExpr(sql: string): import("../parser/ast.js").Expr {
   throw err(SqlState.syntaxError, `invalid expression: ${sql}`);
 }
 
-export function createIndex(s: CreateIndexStmt, txn: Transaction): DdlResult {
-  const c = readCatalog(txn);
+/** Validates CREATE INDEX and describes the new index, or the result when IF NOT EXISTS skips it. */
+export function prepareIndex(s: CreateIndexStmt, c: CatalogData): { skip: DdlResult } | { table: TableMeta; index: IndexMeta } {
   const t = requireTable(c, s.table.schema, s.table.name, s.table.pos + 1);
   const name = s.name ?? `${t.name}_${s.columns.map((x) => x.name).join("_")}_idx`;
   if (relationExists(c, t.schema, name)) {
-    if (s.ifNotExists) return { command: "CREATE INDEX", rowCount: 0, notice: `relation "${name}" already exists, skipping` };
+    if (s.ifNotExists) return { skip: { command: "CREATE INDEX", rowCount: 0, notice: `relation "${name}" already exists, skipping` } };
     throw err(SqlState.duplicateTable, `relation "${name}" already exists`, s.pos);
   }
   const cols = s.columns.map((x) => {
@@ -270,7 +270,7 @@ export function createIndex(s: CreateIndexStmt, txn: Transaction): DdlResult {
     return i;
   });
   if (t.indexes.length >= 250) throw err(SqlState.programLimitExceeded, "too many indexes on one table", s.pos);
-  const idx: IndexMeta = {
+  const index: IndexMeta = {
     id: t.nextIndexId,
     name,
     columns: cols,
@@ -278,12 +278,24 @@ export function createIndex(s: CreateIndexStmt, txn: Transaction): DdlResult {
     unique: s.unique,
     primary: false,
   };
+  return { table: t, index };
+}
+
+/** Adds an index to the catalog (`building`: not yet used by reads, maintained by writes). */
+export function addIndexToCatalog(txn: Transaction, t: TableMeta, idx: IndexMeta): TableMeta {
   const updated = updateCatalog(txn, (cat) => {
     const tt = cat.tables[qualified(t.schema, t.name)];
     tt.indexes.push(idx);
     tt.nextIndexId++;
   });
-  buildIndex(txn, updated.tables[qualified(t.schema, t.name)], idx);
+  return updated.tables[qualified(t.schema, t.name)];
+}
+
+/** CREATE INDEX inside one transaction (explicit transaction blocks); see index-backfill.ts otherwise. */
+export function createIndex(s: CreateIndexStmt, txn: Transaction): DdlResult {
+  const p = prepareIndex(s, readCatalog(txn));
+  if ("skip" in p) return p.skip;
+  buildIndex(txn, addIndexToCatalog(txn, p.table, p.index), p.index);
   return { command: "CREATE INDEX", rowCount: 0 };
 }
 

@@ -532,7 +532,7 @@ export function insertTextRows(
     const set = new Array<boolean>(t.columns.length).fill(false);
     for (let k = 0; k < targets.length; k++) {
       const f = fields[k];
-      row[targets[k]] = f === null ? null : castValue(f, T.text, t.columns[targets[k]].type);
+      row[targets[k]] = f === null ? null : castValue(f, T.unknown, t.columns[targets[k]].type);
       set[targets[k]] = true;
     }
     for (let i = 0; i < t.columns.length; i++) if (!set[i]) row[i] = defaults[i](env);

@@ -15,7 +15,8 @@ export class KvSqlEngine implements SqlEngine {
   constructor(
     readonly store: KvStore,
     /** Server-side files for COPY ... FROM/TO 'path' (absent: such COPY fails with 0A000). */
-    readonly options: { fs?: FileSystem; clock?: Clock } = {},
+    /** tempDir: where sessions put spill files (default: the OS temp dir). */
+    readonly options: { fs?: FileSystem; clock?: Clock; tempDir?: string } = {},
   ) {
     this.pl = new PlEngineServices(
       (o) => this.openSession(o),
@@ -25,7 +26,7 @@ export class KvSqlEngine implements SqlEngine {
   }
 
   async openSession(options: SessionOptions): Promise<SqlSession> {
-    const s = new Session(this.store, options, this.options.fs, this.options.clock, this.pl);
+    const s = new Session(this.store, options, this.options.fs, this.options.clock, this.pl, this.options.tempDir);
     this.sessions.add(s);
     return s;
   }

@@ -22,16 +22,19 @@ import { type Col, type Env, type PlanNode, runNode } from "../plan/context.js";
 import { bindExpr, coerce } from "../plan/expr.js";
 import { Scope } from "../plan/scope.js";
 import { type PlanContext, planQuery } from "../plan/select.js";
+import { planWithSubplans } from "../plan/subplans.js";
 import { type DataType, resolveTypeRef, T, toSqlType } from "../types/types.js";
-import { castValue, formatValue, parseText, type Row, type Value } from "../types/values.js";
+import { castValue, parseText, type Row, type Value } from "../types/values.js";
 import { fromSqlValue, formatSqlValue, toSqlValue, typeOfSqlType } from "./convert.js";
-import { copyFormat, parseCopy, renderCopyRow } from "./copy.js";
+import { type CopyFields, type CopyFormat, copyFormat } from "./copy.js";
+import { CopyDecoder, CopyInserter, copyFromFile, copyOut } from "./copy-run.js";
 import { alterTable, createIndex, createSchema, createTable, createView, drop } from "./ddl.js";
-import { describeDmlParams, describeReturning, executeDelete, executeInsert, executeUpdate, insertTextRows } from "./dml.js";
+import { describeDmlParams, describeReturning, executeDelete, executeInsert, executeUpdate } from "./dml.js";
 import { explainLines } from "./explain.js";
+import { createIndexOnline } from "./index-backfill.js";
 import { analyzeTables } from "./analyze.js";
 import { dropEntries } from "./tables.js";
-import { Settings } from "./settings.js";
+import { Settings, sessionTempSpace, statementSpillContext } from "./settings.js";
 import { Transaction } from "./txn.js";
 import { PlEngineServices } from "../pl/engine-services.js";
 import { PlEngineAdapter } from "../pl/engine-adapter.js";
@@ -70,6 +73,8 @@ export class Session implements SqlSession {
   private readonly settings: Settings;
   private readonly named = new Map<string, { statement: Statement; types: DataType[] }>();
   private closed = false;
+  /** Spill files of sorts, hash joins and aggregations past work_mem (removed at statement end). */
+  private readonly temp: ReturnType<typeof sessionTempSpace>;
 
   /** PL-Grizzly: scripts, PL statements and `{name}` interpolation (sql/pl). */
   private readonly pl: PlEngineAdapter;
@@ -82,8 +87,10 @@ export class Session implements SqlSession {
     plServices: PlEngineServices = new PlEngineServices(async () => {
       throw new KodiakError(SqlState.featureNotSupported, "cron jobs need a SqlEngine");
     }),
+    tempDir?: string,
   ) {
     this.settings = new Settings(options.settings);
+    this.temp = sessionTempSpace(fs, tempDir);
     this.pl = new PlEngineAdapter(plServices, this.noHost());
   }
 
@@ -121,6 +128,7 @@ export class Session implements SqlSession {
   }
 
   async close(): Promise<void> {
+    this.temp.removeAll();
     this.txn = undefined;
     this.explicit = false;
     this.failed = false;
@@ -245,6 +253,11 @@ export class Session implements SqlSession {
       default:
         break;
     }
+    if (st.kind === "createIndex" && !this.explicit) {
+      // Outside a transaction block: built in bounded chunks, each its own commit (index-backfill.ts).
+      const chunkBytes = this.settings.bytes("index_backfill_chunk_size");
+      return this.ddl(await createIndexOnline(st, this.store, this.clock, { chunkBytes, signal }));
+    }
     // PL-Grizzly: the session's PL context is active while the statement runs (sql/pl).
     return this.runStatementWith(st, (txn) =>
       this.pl.active(signal, this.plHost(txn, signal), readCatalog(txn), () => this.executeIn(st, txn, params, paramTypes, signal)),
@@ -273,6 +286,8 @@ export class Session implements SqlSession {
         this.failed = true;
       }
       throw ke;
+    } finally {
+      this.temp.removeAll();
     }
   }
 
@@ -286,7 +301,8 @@ export class Session implements SqlSession {
   private env(txn: Transaction, params: Value[], signal: AbortSignal | undefined, stats?: Env["stats"]): Env {
     const timeoutMs = parseTimeoutMs(this.settings.get("statement_timeout") ?? "0");
     const deadline = timeoutMs > 0 ? performance.now() + timeoutMs : undefined;
-    return { params, outer: [], txn, catalog: readCatalog(txn), cache: new Map(), signal, stats, deadline, nowMs: txn.startedAtMs };
+    const spill = statementSpillContext(this.settings, this.temp);
+    return { params, outer: [], txn, catalog: readCatalog(txn), cache: new Map(), signal, stats, deadline, nowMs: txn.startedAtMs, spill };
   }
 
   private executeIn(
@@ -430,20 +446,6 @@ export class Session implements SqlSession {
     }
   }
 
-  /** Runs the insert of COPY FROM data as its own statement (autocommit or inside the open transaction). */
-  private async copyRows(schema: string, table: string, columns: readonly string[], fields: (string | null)[][]): Promise<number> {
-    let n = 0;
-    const st: Statement = { kind: "analyze", pos: 0, table: { schema, name: table, pos: 0 } };
-    await this.runStatementWith(st, (txn) => {
-      const env = this.env(txn, [], undefined);
-      const pc: PlanContext = { catalog: env.catalog, paramTypes: [], depth: 0 };
-      const t = requireTable(env.catalog, schema, table);
-      n = insertTextRows(t, columns, fields, pc, env, (sequence?: string) => this.store.allocateId(sequence));
-      return { command: "COPY", rowCount: n };
-    });
-    return n;
-  }
-
   /**
    * Plans of queries, reused while the catalog snapshot (the same parsed catalog object) and the
    * parameter types are unchanged; statements are cached per text by the parser, so repeated texts
@@ -490,13 +492,14 @@ export class Session implements SqlSession {
       const lines = [`${st.kind[0].toUpperCase()}${st.kind.slice(1)}`];
       return { command: "EXPLAIN", rowCount: 1, columns: [{ name: "QUERY PLAN", type: toSqlType(T.text) }], rows: lines.map((l) => [l]) };
     }
-    const node = planQuery(st, undefined, pc);
+    const node = planWithSubplans(() => planQuery(st, undefined, pc));
     let lines: string[];
     if (analyze) {
       const stats: NonNullable<Env["stats"]> = new Map();
       const t0 = performance.now();
-      runNode(node, this.env(txn, params, signal, stats));
-      lines = [...explainLines(node, stats), `Execution Time: ${(performance.now() - t0).toFixed(3)} ms`];
+      const env = this.env(txn, params, signal, stats);
+      runNode(node, env);
+      lines = [...explainLines(node, stats, env.spill?.notes), `Execution Time: ${(performance.now() - t0).toFixed(3)} ms`];
     } else lines = explainLines(node, undefined);
     return {
       command: "EXPLAIN",
@@ -527,65 +530,96 @@ export class Session implements SqlSession {
           pc,
         );
       }
-      const rows = runNode(node, env);
-      const cols = node.cols.filter((c) => !c.hidden);
-      let text = fmt.header
-        ? renderCopyRow(
-            cols.map((c) => c.name),
-            fmt,
-          )
-        : "";
-      for (const r of rows)
-        text += renderCopyRow(
-          cols.map((c, i) => formatValue(r[i], c.type)),
-          fmt,
-        );
-      const bytes = new Uint8Array(Buffer.from(text, "utf8"));
-      if (file !== undefined) {
-        const h = this.fs!.open(file, { create: true });
-        try {
-          h.truncate(0);
-          h.write(bytes, 0, bytes.length, 0);
-          h.fsyncSync();
-        } finally {
-          h.close();
-        }
-        return { command: "COPY", rowCount: rows.length };
-      }
-      return {
-        command: "COPY",
-        rowCount: rows.length,
-        copyOut: {
-          format: fmt.csv ? "csv" : "text",
-          columnCount: cols.length,
-          data: (async function* () {
-            yield bytes;
-          })(),
-        },
-      };
+      return copyOut(
+        node.cols.filter((c) => !c.hidden),
+        runNode(node, env),
+        fmt,
+        file,
+        this.fs,
+      );
     }
     const t = requireTable(env.catalog, st.table!.schema, st.table!.name, st.table!.pos + 1);
     const colNames = st.columns ?? t.columns.filter((c) => !c.hidden).map((c) => c.name);
+    const nextId = (sequence?: string) => this.store.allocateId(sequence);
     if (file !== undefined) {
-      const fields = parseCopy(Buffer.from(this.fs!.readFile(file)).toString("utf8"), fmt);
-      const n = insertTextRows(t, colNames, fields, pc, env, (sequence?: string) => this.store.allocateId(sequence));
+      const n = copyFromFile(this.fs!, file, fmt, new CopyInserter(t, colNames, pc, env, nextId), colNames.length);
       return { command: "COPY", rowCount: n };
     }
-    const chunks: Buffer[] = [];
+    void txn;
+    const format = fmt.kind === "arrow" ? "binary" : fmt.csv ? "csv" : "text";
+    return { command: "COPY", rowCount: 0, copyIn: { format, columnCount: colNames.length, sink: this.copyInSink(t, colNames, fmt) } };
+  }
+
+  /**
+   * COPY FROM STDIN: rows are inserted as the client's chunks complete them (memory stays bounded
+   * by the chunk, not the input), into the open transaction or an autocommit one that commits at
+   * the end. Any failure undoes the COPY (in a transaction block: 25P02 until ROLLBACK).
+   */
+  private copyInSink(t: import("../catalog/catalog.js").TableMeta, colNames: readonly string[], fmt: CopyFormat): CopyInSink {
+    const decoder = new CopyDecoder(fmt, colNames.length);
+    let state: { txn: Transaction; auto: boolean; mark: number; ins: CopyInserter } | undefined;
+    let error: unknown;
     let aborted = false;
-    const sink: CopyInSink = {
-      write: (chunk) => void chunks.push(Buffer.from(chunk)),
+    const open = () => {
+      if (state) return state;
+      const auto = !this.explicit;
+      const txn = auto ? new Transaction(this.store, this.clock) : this.txn!;
+      const env = this.env(txn, [], undefined);
+      const pc: PlanContext = { catalog: env.catalog, paramTypes: [], depth: 0 };
+      const tt = requireTable(env.catalog, t.schema, t.name);
+      const nextId = (sequence?: string) => this.store.allocateId(sequence);
+      state = { txn, auto, mark: txn.mark(), ins: new CopyInserter(tt, colNames, pc, env, nextId) };
+      return state;
+    };
+    const insert = (batch: CopyFields[]) => {
+      if (error !== undefined || aborted || batch.length === 0) return;
+      try {
+        open().ins.insert(batch);
+      } catch (e) {
+        error = e;
+      }
+    };
+    const undo = () => {
+      if (state && !state.auto) {
+        state.txn.restore(state.mark);
+        this.failed = true;
+      }
+      this.temp.removeAll();
+    };
+    return {
+      write: (chunk) => {
+        if (error !== undefined || aborted) return;
+        try {
+          insert(decoder.push(chunk));
+        } catch (e) {
+          error = e;
+        }
+      },
       abort: () => {
         aborted = true;
       },
       finish: async () => {
-        if (aborted) throw new KodiakError(SqlState.queryCanceled, "COPY from stdin failed");
-        const fields = parseCopy(Buffer.concat(chunks).toString("utf8"), fmt);
-        return this.copyRows(t.schema, t.name, colNames, fields);
+        if (aborted) {
+          undo();
+          throw new KodiakError(SqlState.queryCanceled, "COPY from stdin failed");
+        }
+        if (error === undefined) {
+          try {
+            for (const batch of decoder.end()) insert(batch);
+          } catch (e) {
+            error = e;
+          }
+        }
+        if (error !== undefined) {
+          undo();
+          throw asKodiakError(error);
+        }
+        const s = open();
+        this.temp.removeAll();
+        if (s.auto) await s.txn.commit();
+        return s.ins.rows;
       },
     };
-    void txn;
-    return { command: "COPY", rowCount: 0, copyIn: { format: fmt.csv ? "csv" : "text", columnCount: colNames.length, sink } };
   }
 }
 

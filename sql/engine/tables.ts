@@ -29,7 +29,7 @@ export function rowKey(t: TableMeta, row: readonly Value[]): Uint8Array {
   );
 }
 
-function indexKey(t: TableMeta, idx: IndexMeta, row: readonly Value[]): Uint8Array {
+export function indexKey(t: TableMeta, idx: IndexMeta, row: readonly Value[]): Uint8Array {
   const pk = primaryIndex(t);
   const vals = [...idx.columns.map((c) => row[c]), ...pk.columns.map((c) => row[c])];
   const desc = [...idx.descending, ...pk.columns.map(() => false)];
@@ -114,7 +114,7 @@ export function checkForeignKeys(txn: Transaction, catalog: CatalogData, t: Tabl
 }
 
 function referencedRowExists(txn: Transaction, parent: TableMeta, cols: readonly number[], vals: readonly Value[]): boolean {
-  const idx = parent.indexes.find((i) => i.columns.length === cols.length && i.columns.every((c, k) => c === cols[k]));
+  const idx = parent.indexes.find((i) => !i.building && i.columns.length === cols.length && i.columns.every((c, k) => c === cols[k]));
   if (idx?.primary) return txn.get(encodeKey(parent.id, idx.id, vals as Value[], colTypes(parent, cols), idx.descending)) !== undefined;
   if (idx) {
     const start = encodeKey(parent.id, idx.id, vals as Value[], colTypes(parent, cols), idx.descending);

@@ -86,7 +86,7 @@ export function chooseAccessPath(
   if (preds.size === 0) return undefined;
   let best: { index: IndexMeta; pred: ColumnPredicate; score: number } | undefined;
   for (const index of table.indexes) {
-    if (index.descending[0]) continue;
+    if (index.descending[0] || index.building) continue;
     const pred = preds.get(index.columns[0]);
     if (!pred) continue;
     const score = (pred.eq ? 10 : pred.lower && pred.upper ? 5 : 3) + (index.primary ? 1 : 0) + (index.unique ? 1 : 0);

@@ -6,6 +6,9 @@ import { Decimal } from "../types/decimal.js";
 import type { DataType } from "../types/types.js";
 import { checkInt8, compareValues, hashKey, type Row, type Value } from "../types/values.js";
 import { type Col, type Env, type Fn, type PlanNode, runNode } from "./context.js";
+import { checkArrayLength, checkTextLength } from "./limits.js";
+import { estimateRowBytes, kilobytes, noteSpill } from "./spill/memory.js";
+import { PARTITION_DEPTH_MAX, Partitions } from "./spill/partition.js";
 
 export interface AggSpec {
   readonly name: string;
@@ -114,8 +117,14 @@ function makeAcc(spec: AggSpec, env: Env): Acc {
     }
     case "string_agg": {
       const parts: { v: string; sep: string; k: Value }[] = [];
+      let chars = 0;
       return {
-        add: ([v, sep, k]) => void parts.push({ v: v as string, sep: (sep as string | null) ?? "", k }),
+        add: ([v, sep, k]) => {
+          const part = { v: v as string, sep: (sep as string | null) ?? "", k };
+          chars += part.v.length + part.sep.length;
+          checkTextLength(chars);
+          parts.push(part);
+        },
         result: () => {
           if (parts.length === 0) return null;
           sortParts(parts, spec);
@@ -126,7 +135,10 @@ function makeAcc(spec: AggSpec, env: Env): Acc {
     case "array_agg": {
       const parts: { v: Value; k: Value }[] = [];
       return {
-        add: ([v, k]) => void parts.push({ v, k }),
+        add: ([v, k]) => {
+          checkArrayLength(parts.length + 1);
+          parts.push({ v, k });
+        },
         result: () => {
           if (parts.length === 0) return null;
           sortParts(parts, spec);
@@ -301,46 +313,123 @@ export class AggregateNode implements PlanNode {
   }
   run(env: Env): Row[] {
     const rows = runNode(this.child, env);
+    const out: Row[] = [];
+    const stats = { batches: 0, diskBytes: 0, memoryBytes: 0 };
+    this.aggregate(rows, env, 0, out, stats);
+    if (this.keys.length > 0) {
+      noteSpill(
+        env.spill,
+        this,
+        stats.diskBytes > 0
+          ? `Batches: ${stats.batches}  Disk Usage: ${kilobytes(stats.diskBytes)}`
+          : `Batches: 1  Memory Usage: ${kilobytes(stats.memoryBytes)}`,
+      );
+    }
+    return out;
+  }
+
+  /**
+   * One pass of hash aggregation over `input`. Once the groups held exceed work_mem, rows of
+   * groups not yet held go to hash partitions on disk (rows of held groups keep folding in
+   * memory); each partition is then aggregated by a further pass. Every group is folded in
+   * exactly one pass, so results equal the one-pass result.
+   */
+  private aggregate(
+    input: Iterable<Row>,
+    env: Env,
+    level: number,
+    out: Row[],
+    stats: { batches: number; diskBytes: number; memoryBytes: number },
+  ): void {
+    stats.batches++;
+    const ctx = this.keys.length > 0 && level < PARTITION_DEPTH_MAX ? env.spill : undefined;
     const groups = new Map<string, { keys: Value[]; accs: Acc[]; seen: (Set<string> | undefined)[] }>();
     const newGroup = (keys: Value[]) => ({
       keys,
       accs: this.aggs.map((a) => makeAcc(a, env)),
       seen: this.aggs.map((a) => (a.distinct ? new Set<string>() : undefined)),
     });
-    for (const row of rows) {
-      let k = "";
-      const kv: Value[] = new Array(this.keys.length);
-      for (let i = 0; i < this.keys.length; i++) {
-        kv[i] = this.keys[i](row, env);
-        k += `${hashKey(kv[i])}\u0001`;
-      }
-      let g = groups.get(k);
-      if (!g) {
-        g = newGroup(kv);
-        groups.set(k, g);
-      }
-      for (let i = 0; i < this.aggs.length; i++) {
-        const vs = argsFor(this.aggs[i], row, env);
-        if (!vs) continue;
-        const seen = g.seen[i];
-        if (seen) {
-          const dk = hashKey(vs[0]);
-          if (seen.has(dk)) continue;
-          seen.add(dk);
+    const collects = this.aggs.map((a) => COLLECTING_AGGREGATES.has(a.name));
+    let bytes = 0;
+    let parts: Partitions | undefined;
+    try {
+      for (const row of input) {
+        let k = "";
+        const kv: Value[] = new Array(this.keys.length);
+        for (let i = 0; i < this.keys.length; i++) {
+          kv[i] = this.keys[i](row, env);
+          k += `${hashKey(kv[i])}\u0001`;
         }
-        g.accs[i].add(vs);
+        let g = groups.get(k);
+        if (!g) {
+          if (parts) {
+            parts.add(k, row);
+            continue;
+          }
+          g = newGroup(kv);
+          groups.set(k, g);
+          bytes += GROUP_BYTES + k.length + estimateRowBytes(kv) + ACC_BYTES * this.aggs.length;
+        }
+        for (let i = 0; i < this.aggs.length; i++) {
+          const vs = argsFor(this.aggs[i], row, env);
+          if (!vs) continue;
+          const seen = g.seen[i];
+          if (seen) {
+            const dk = hashKey(vs[0]);
+            if (seen.has(dk)) continue;
+            seen.add(dk);
+            bytes += GROUP_BYTES + dk.length;
+          }
+          g.accs[i].add(vs);
+          if (collects[i]) bytes += estimateRowBytes(vs);
+        }
+        if (ctx && !parts && bytes > ctx.workMemBytes) parts = new Partitions(ctx, AGGREGATE_PARTITIONS, level);
       }
-    }
-    if (groups.size === 0 && this.keys.length === 0) groups.set("", newGroup([]));
-    const out: Row[] = [];
-    for (const g of groups.values()) {
-      const r: Row = g.keys.slice();
-      for (const a of g.accs) {
-        const v = a.result();
-        r.push(typeof v === "bigint" ? checkInt8(v) : v);
+      if (groups.size === 0 && this.keys.length === 0) groups.set("", newGroup([]));
+      stats.memoryBytes = Math.max(stats.memoryBytes, bytes);
+      for (const g of groups.values()) {
+        const r: Row = g.keys.slice();
+        for (const a of g.accs) {
+          const v = a.result();
+          r.push(typeof v === "bigint" ? checkInt8(v) : v);
+        }
+        out.push(r);
       }
-      out.push(r);
+      groups.clear();
+      if (!parts) return;
+      parts.flush();
+      stats.diskBytes += parts.bytes;
+      for (const f of parts.files) {
+        if (f.rowCount > 0) this.aggregate(f.rows(), env, level + 1, out, stats);
+        f.remove();
+      }
+    } finally {
+      parts?.removeAll();
     }
-    return out;
   }
 }
+
+/** Aggregates whose state grows with every input row (their inputs count against work_mem). */
+const COLLECTING_AGGREGATES = new Set([
+  "string_agg",
+  "array_agg",
+  "median",
+  "percentile_cont",
+  "percentile_disc",
+  "stddev",
+  "stddev_samp",
+  "stddev_pop",
+  "variance",
+  "var_samp",
+  "var_pop",
+  "corr",
+  "covar_pop",
+  "covar_samp",
+  "regr_slope",
+  "regr_intercept",
+]);
+/** Estimated heap cost of one group's map entry and of one accumulator closure. */
+const GROUP_BYTES = 64;
+const ACC_BYTES = 96;
+/** Partitions a spilling aggregation pass writes (each a PARTITION_BLOCK_BYTES write buffer). */
+const AGGREGATE_PARTITIONS = 16;

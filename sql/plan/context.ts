@@ -5,6 +5,7 @@ import type { CatalogData } from "../catalog/catalog.js";
 import type { Transaction } from "../engine/txn.js";
 import type { DataType } from "../types/types.js";
 import type { Row, Value } from "../types/values.js";
+import type { SpillContext } from "./spill/memory.js";
 
 export interface Col {
   /** Relation alias the column is visible under (undefined for computed columns). */
@@ -31,6 +32,8 @@ export interface Env {
   readonly nowMs?: number;
   /** Per-node statistics, collected for EXPLAIN ANALYZE. */
   readonly stats: Map<PlanNode, { rows: number; ms: number; loops: number }> | undefined;
+  /** work_mem and temp files for sorts, hash joins and aggregations (absent: no spilling). */
+  readonly spill?: SpillContext;
 }
 
 export type Fn = (row: Row, env: Env) => Value;

@@ -19,6 +19,7 @@ import { castValue, checkInt4, checkInt8, compareValues, hashKey, type Row, type
 import { type BoundExpr, type Env, type Fn, type PlanNode, runNode } from "./context.js";
 import { isAggregateName, isWindowName, scalarFunction } from "./functions.js";
 import { bindOtherOperator } from "./operators.js";
+import { checkedValue, checkTextLength } from "./limits.js";
 import { intervalSortKey, parseInterval } from "../types/datetime.js";
 import { exprKey, Scope } from "./scope.js";
 import { bindPlCall, bindPlField, bindPlMethod, bindPlNode } from "../pl/sql-binding.js";
@@ -839,7 +840,7 @@ function concat(l: BoundExpr, r: BoundExpr, pos: number): BoundExpr {
         const y = fb(row, env);
         if (x === null) return y === null ? null : Array.isArray(y) ? y : [y];
         if (y === null) return x;
-        return [...(Array.isArray(x) ? x : [x]), ...(Array.isArray(y) ? y : [y])];
+        return checkedValue([...(Array.isArray(x) ? x : [x]), ...(Array.isArray(y) ? y : [y])]);
       },
       type: t,
       constant: l.constant && r.constant,
@@ -859,6 +860,7 @@ function concat(l: BoundExpr, r: BoundExpr, pos: number): BoundExpr {
       if (x === null) return null;
       const y = fb(row, env);
       if (y === null) return null;
+      checkTextLength((x as string).length + (y as string).length);
       return (x as string) + (y as string);
     },
     type: T.text,

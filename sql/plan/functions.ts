@@ -9,6 +9,7 @@ import { commonType, type DataType, isFloatType, isIntType, isNumericType, isStr
 import { castValue, checkInt4, checkInt8, compareValues, formatValue, type Value } from "../types/values.js";
 import type { BoundExpr, Env } from "./context.js";
 import { coerce } from "./expr.js";
+import { checkedValue, checkTextLength } from "./limits.js";
 
 const AGGREGATES = new Set([
   "count",
@@ -76,7 +77,7 @@ function make(args: readonly BoundExpr[], type: DataType, impl: Impl, pos: numbe
         if (strict && v === null) return null;
         vs[i] = v;
       }
-      return impl(vs);
+      return checkedValue(impl(vs));
     },
     type,
     constant: args.every((a) => a.constant),
@@ -474,7 +475,16 @@ export function scalarFunction(name: string, rawArgs: readonly BoundExpr[], pos:
       );
     }
     case "repeat":
-      return make([textArg(args[0]), coerce(args[1], T.int4)], T.text, ([s, k]) => (s as string).repeat(Math.max(Number(k), 0)), pos);
+      return make(
+        [textArg(args[0]), coerce(args[1], T.int4)],
+        T.text,
+        ([s, k]) => {
+          const count = Math.max(Number(k), 0);
+          checkTextLength((s as string).length * count);
+          return (s as string).repeat(count);
+        },
+        pos,
+      );
     case "reverse":
       return make([textArg(args[0])], T.text, ([s]) => [...(s as string)].reverse().join(""), pos);
     case "concat":
@@ -501,6 +511,7 @@ export function scalarFunction(name: string, rawArgs: readonly BoundExpr[], pos:
         T.text,
         ([s, len, fill]) => {
           const l = Number(len);
+          checkTextLength(l);
           const str = s as string;
           const f = fill === undefined ? " " : (fill as string);
           if (str.length >= l) return str.slice(0, l);

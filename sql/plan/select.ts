@@ -15,10 +15,8 @@ import { type BoundExpr, type Col, checkInterrupt, type Env, type Fn, type PlanN
 import { aggregateResultType, type BindContext, bindExpr, boolOperand, coerce } from "./expr.js";
 import { isAggregateName, isWindowName } from "./functions.js";
 import {
-  DistinctNode,
   FilterNode,
   FunctionScanNode,
-  HashJoinNode,
   LimitNode,
   MaterializeNode,
   NestedLoopJoinNode,
@@ -27,9 +25,11 @@ import {
   ScanNode,
   SetOpNode,
   type SortKey,
-  SortNode,
   ValuesNode,
 } from "./nodes.js";
+// The planner's sorts, hash joins and DISTINCTs are the work_mem-bounded (spilling) variants.
+import { SpillingDistinctNode as DistinctNode, SpillingHashJoinNode as HashJoinNode, SpillingSortNode as SortNode } from "./spill/index.js";
+import { planSubplan } from "./subplans.js";
 import { type CteBinding, exprKey, type GroupingContext, Scope } from "./scope.js";
 import { WindowNode, type WindowSpecBound } from "./window.js";
 
@@ -45,7 +45,7 @@ const err = (code: string, msg: string, pos: number): KodiakError => new KodiakE
 
 function bindCtx(pc: PlanContext, noAggregates?: string): BindContext {
   return {
-    planSubquery: (q, scope) => planQuery(q, scope, pc),
+    planSubquery: (q, scope) => planSubplan(() => planQuery(q, scope, pc), scope),
     paramTypes: pc.paramTypes,
     noAggregates,
   };

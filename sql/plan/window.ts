@@ -1,6 +1,7 @@
 // Window functions: partitions rows by hash, orders each partition, and appends one column per
 // window call (ranking, offsets, first/last/nth value, ntile, and aggregates over ROWS/RANGE
 // frames). Frame aggregates are recomputed per row: fine for the partition sizes we target.
+// Past work_mem, partitions are spread over temp files and computed one file at a time.
 import { KodiakError, SqlState } from "../../util/index.js";
 import type { WindowFrame } from "../parser/ast.js";
 import type { DataType } from "../types/types.js";
@@ -9,6 +10,9 @@ import { type AggSpec, AggregateNode } from "./aggregate.js";
 import type { BoundExpr, Col, Env, Fn, PlanNode } from "./context.js";
 import { runNode } from "./context.js";
 import { ValuesNode } from "./nodes.js";
+import { sortRowsBounded } from "./spill/external-sort.js";
+import { kilobytes, noteSpill, RowSizeMeter, type SpillContext } from "./spill/memory.js";
+import { Partitions, partitionCount } from "./spill/partition.js";
 
 export interface WindowSpecBound {
   readonly name: string;
@@ -39,9 +43,70 @@ export class WindowNode implements PlanNode {
   }
 
   run(env: Env): Row[] {
-    const rows = runNode(this.child, env).map((r) => r.slice());
+    const input = runNode(this.child, env);
+    const ctx = env.spill;
+    if (ctx && input.length > 1) {
+      const meter = new RowSizeMeter();
+      let over = false;
+      for (const r of input) {
+        over = meter.add(r) > ctx.workMemBytes;
+        if (over) break;
+      }
+      if (over) {
+        const spilled = this.runPartitioned(input, env, ctx);
+        if (spilled) return spilled;
+      }
+    }
+    const rows = input.map((r) => r.slice());
     for (const spec of this.specs) computeWindow(spec, rows, env);
     return rows;
+  }
+
+  /**
+   * Past work_mem: rows go to hash partitions by their window partition key (numbered, so input
+   * order can be restored), each partition file's rows get their window values, and a bounded
+   * sort on the number puts them back in input order. Only when every window call has the same
+   * PARTITION BY values (checked row by row) and there is a PARTITION BY at all; otherwise
+   * returns undefined and the caller computes in memory.
+   */
+  private runPartitioned(input: readonly Row[], env: Env, ctx: SpillContext): Row[] | undefined {
+    if (this.specs.some((s) => s.partition.length === 0)) return undefined;
+    const keyOf = (spec: WindowSpecBound, r: Row): string => {
+      let k = "";
+      for (const f of spec.partition) k += `${hashKey(f(r, env))}\u0001`;
+      return k;
+    };
+    const parts = new Partitions(ctx, partitionCount(2 * ctx.workMemBytes + 1, ctx.workMemBytes), 0);
+    try {
+      for (let i = 0; i < input.length; i++) {
+        const r = input[i];
+        const k = keyOf(this.specs[0], r);
+        for (let j = 1; j < this.specs.length; j++) if (keyOf(this.specs[j], r) !== k) return undefined;
+        parts.add(k, [...r, i]);
+      }
+      parts.flush();
+      const disk = parts.bytes;
+      const specs = this.specs;
+      const computed = function* (): Generator<Row> {
+        for (const f of parts.files) {
+          const rows = [...f.rows()];
+          f.remove();
+          const seqs = rows.map((r) => r.pop() as number);
+          for (const spec of specs) computeWindow(spec, rows, env);
+          for (let i = 0; i < rows.length; i++) {
+            rows[i].push(seqs[i]);
+            yield rows[i];
+          }
+        }
+      };
+      const seq = (r: Row): number => r[r.length - 1] as number;
+      const ordered = sortRowsBounded(computed(), (a, b) => seq(a) - seq(b), ctx, {});
+      for (const r of ordered) r.pop();
+      noteSpill(ctx, this, `Batches: ${parts.count}  Disk Usage: ${kilobytes(disk)}`);
+      return ordered;
+    } finally {
+      parts.removeAll();
+    }
   }
 }
 
