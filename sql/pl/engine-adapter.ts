@@ -20,7 +20,7 @@ import { type ActivePl, withActivePl } from "./engine-bridge.js";
 import type { BoundParam, HostResult, SqlHost } from "./host.js";
 import { rowTypeOf } from "./dml-triggers.js";
 import { PlError } from "./errors.js";
-import { CONFIG_PARAMETERS, PlSession } from "./session.js";
+import { isConfigParameter, PlSession } from "./session.js";
 import { TriggerRuntime } from "./triggers.js";
 
 /** A PL statement handed to the engine: the engine's PlNode plus the parsed PL statement. */
@@ -80,7 +80,7 @@ export class PlEngineAdapter {
         yield { command: "ALTER CRON JOB", rowCount: 0 };
         continue;
       }
-      if (top.kind === "setVar" && top.target.length === 1 && CONFIG_PARAMETERS.has(top.target[0]!)) {
+      if (top.kind === "setVar" && top.target.length === 1 && isConfigParameter(top.target[0]!)) {
         this.pl.executeTop(top, signal);
         const text = top.at === undefined ? "" : `SET ${top.target[0]} = ${this.configValue(top)}`;
         if (top.target[0] !== "max_call_depth") {

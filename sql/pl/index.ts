@@ -16,7 +16,7 @@ export { bindParam, fromSqlValue, plTypeOf, sqlTypeOf } from "./sqlconv.js";
 export { type PlType, T, typeName } from "./types.js";
 export { formatValue, type PlValue, toSqlValue } from "./values.js";
 export { type CronJobDef, type CronRun, MemoryCatalog, type TriggerDef } from "./catalog.js";
-export { CONFIG_PARAMETERS, PlSession, type PlSessionOptions } from "./session.js";
+export { isConfigParameter, PlSession, type PlSessionOptions } from "./session.js";
 export { CRON_ON_TIME_GRACE_MS, type CronHost, CronScheduler, memoryRunLog, nextRunMs } from "./cron-scheduler.js";
 export { CRON_JOBS_COLUMNS, CRON_RUNS_COLUMNS, cronJobsRows, cronRunsRows } from "./cron-tables.js";
 export { type RowChange, TRIGGER_DEPTH_MAX, type TriggerOp, TriggerRuntime } from "./triggers.js";

@@ -27,6 +27,7 @@ import { drive } from "./gen.js";
 import { evalExpr } from "./expr.js";
 import type { BoundParam, HostResult, SqlHost } from "./host.js";
 import { PlBuilder } from "./parse/build.js";
+import { DEFAULT_SETTINGS } from "../engine/settings.js";
 import { parseTree } from "./parse/tree.js";
 import { runBlock } from "./runtime.js";
 import { Scope, SessionVars } from "./scope.js";
@@ -35,8 +36,8 @@ import { sqlTypeOf } from "./sqlconv.js";
 import { type PlType, T } from "./types.js";
 import { type FutureRaw, mk, type PlValue, toSqlValue } from "./values.js";
 
-/** Configuration parameters: `SET name = …` keeps its PostgreSQL meaning for these (section 2). */
-export const CONFIG_PARAMETERS: ReadonlySet<string> = new Set([
+/** Configuration parameters beyond the SQL engine's own settings (DEFAULT_SETTINGS). */
+const EXTRA_CONFIG_PARAMETERS: ReadonlySet<string> = new Set([
   "statement_timeout",
   "search_path",
   "timezone",
@@ -54,6 +55,15 @@ export const CONFIG_PARAMETERS: ReadonlySet<string> = new Set([
   "standard_conforming_strings",
   "intervalstyle",
 ]);
+
+/**
+ * `SET name = …` keeps its PostgreSQL meaning for configuration parameters (section 2): every
+ * setting the SQL engine knows (so a new one such as work_mem can never silently become a PL
+ * variable), extension-style names ("a.b"), and a few the PL session handles itself.
+ */
+export function isConfigParameter(name: string): boolean {
+  return EXTRA_CONFIG_PARAMETERS.has(name) || Object.hasOwn(DEFAULT_SETTINGS, name) || name.includes(".");
+}
 
 export interface PlSessionOptions {
   readonly host: SqlHost;
@@ -228,7 +238,7 @@ export class PlSession {
     },
     setVar: (s, b) => {
       const name = s.target[0]!;
-      if (s.target.length === 1 && CONFIG_PARAMETERS.has(name)) return this.setConfig(name, s, b);
+      if (s.target.length === 1 && isConfigParameter(name)) return this.setConfig(name, s, b);
       const ctx = new Ctx(this.env(b));
       ctx.frames.push({ label: "SET", line: s.at?.line ?? 0, col: s.at?.col ?? 0 });
       const value = drive(evalExpr(s.e, new Scope(null), ctx));

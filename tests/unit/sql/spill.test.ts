@@ -76,7 +76,9 @@ test("queries give identical results with a tiny work_mem (spilling) and a large
   await exec(s, "SET SESSION work_mem = '1GB'");
   for (const q of [...ORDERED, ...UNORDERED]) results.set(q, await rows(s, q));
   const before = spillCounters.filesCreated;
-  await exec(s, "SET SESSION work_mem = '64kB'");
+  // The plain form (no SESSION) must reach the setting, not become a PL-Grizzly variable.
+  await exec(s, "SET work_mem = '64kB'");
+  assert.deepEqual(await rows(s, "SHOW work_mem"), [["64kB"]]);
   for (const q of ORDERED) {
     const created = spillCounters.filesCreated;
     assert.deepEqual(await rows(s, q), results.get(q), q);
