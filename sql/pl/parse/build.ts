@@ -761,8 +761,12 @@ const PL_SYNTAX = [
 ];
 
 /** Does a subtree use PL-Grizzly-only expression syntax (interpolation does not count)? */
+/** Schemas whose `schema.f(...)` is a SQL function call, never a PL method call (as in sql/parser/build.ts). */
+const SQL_SCHEMAS = new Set(["pg_catalog", "information_schema", "public"]);
+
 function hasPlSyntax(ctx: ParserRuleContext): boolean {
-  if (PL_SYNTAX.some((k) => ctx instanceof k)) return true;
+  const sqlCall = ctx instanceof P.PlMemberExprContext && ctx.LPAREN() !== null && SQL_SCHEMAS.has(ctx.expr().getText().toLowerCase());
+  if (!sqlCall && PL_SYNTAX.some((k) => ctx instanceof k)) return true;
   for (let i = 0; i < ctx.getChildCount(); i++) {
     const c = ctx.getChild(i);
     if (c !== null && "children" in c && hasPlSyntax(c as ParserRuleContext)) return true;
