@@ -24,7 +24,7 @@ statement
     | SET (SESSION | LOCAL)? setTarget (TO | EQ) setValue  # setStatement
     | SET TRANSACTION transactionMode (COMMA? transactionMode)*  # setTransactionStatement
     | SET (SESSION | LOCAL)? TIME ZONE (STRING | identifier | LOCAL | DEFAULT)  # setTimeZoneStatement
-    | SHOW (identifier | ALL | TRANSACTION ISOLATION LEVEL)  # showStatement
+    | SHOW (identifier (DOT identifier)* | ALL | TRANSACTION ISOLATION LEVEL)  # showStatement
     | RESET (identifier | ALL)                         # resetStatement
     | copyStmt                                         # copyStatement
     | PREPARE identifier (LPAREN typeName (COMMA typeName)* RPAREN)? AS statement  # prepareStatement

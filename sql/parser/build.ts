@@ -75,8 +75,9 @@ export class AstBuilder {
       return { kind: "set", pos: p, name: "timezone", value: value?.toLowerCase() === "local" ? undefined : value };
     }
     if (ctx instanceof P.ShowStatementContext) {
-      const id = ctx.identifier();
-      return { kind: "show", pos: p, name: id ? this.ident(id) : ctx.ALL() ? "all" : "transaction_isolation" };
+      const ids = ctx.identifier(); // `SHOW a.b`: a dotted (extension-style) setting name
+      const name = ids.length > 0 ? ids.map((i) => this.ident(i)).join(".") : ctx.ALL() ? "all" : "transaction_isolation";
+      return { kind: "show", pos: p, name };
     }
     if (ctx instanceof P.ResetStatementContext) {
       const id = ctx.identifier();
