@@ -284,9 +284,10 @@ export class PlBuilder {
     if (b.DOUBLE() !== null) name = "double precision";
     else if (b.CHARACTER() !== null) name = b.VARYING() !== null ? "varchar" : "text";
     else if (b.INTERVAL() !== null) name = "interval";
-    else if (b.TIME().length > 0 && b.identifier() === null) name = "time";
+    else if (b.TIME().length > 0 && b.identifier().length === 0) name = "time";
     else {
-      name = this.ident(b.identifier()!);
+      const ids = b.identifier(); // `pg_catalog.int4`: the last part names the type
+      name = this.ident(ids[ids.length - 1]!);
       if (name === "timestamp" && b.WITH() !== null) name = "timestamptz";
     }
     const mods = ctx.INTEGER_LITERAL().map((x) => Number(x.getText()));
