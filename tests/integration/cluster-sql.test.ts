@@ -4,6 +4,8 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
+import { connect } from "../../client/sdk/index.js";
+import { startApiServer } from "../../coordinator/grpc/index.js";
 import { RemoteSqlEngine } from "../../coordinator/sql-host/index.js";
 import { PgWireServer } from "../../coordinator/pgwire/index.js";
 import type { SqlSession, StatementResult } from "../../sql/index.js";
@@ -191,6 +193,27 @@ describe("SQL over a 3-node cluster", { timeout: 120_000 }, () => {
     const missing = await psql("\\d no_such_table");
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /Did not find any relation named "no_such_table"/);
+  });
+
+  it("COPY in and out through the gRPC API and the SDK runs on the leader's engine", async () => {
+    const api = await startApiServer(engine as RemoteSqlEngine, { port: 0 });
+    const db = connect(`kodiak://127.0.0.1:${api.port}/`);
+    try {
+      await db.execute("CREATE TABLE bulk (id INT PRIMARY KEY, label TEXT)");
+      const source = (async function* () {
+        for (let i = 1; i <= 500; i++) yield [i, i % 2 === 0 ? null : `row ${i}`];
+      })();
+      assert.equal(await db.copyFrom("COPY bulk FROM STDIN", source), 500);
+      assert.deepEqual((await db.query("SELECT count(*) AS n, count(label) AS labelled FROM bulk")).rows, [{ n: 500n, labelled: 250n }]);
+      let out = "";
+      for await (const chunk of db.copyTo("COPY (SELECT id, label FROM bulk WHERE id <= 2 ORDER BY id) TO STDOUT WITH (FORMAT csv)")) {
+        out += Buffer.from(chunk).toString("utf8");
+      }
+      assert.equal(out, "1,row 1\n2,\n");
+    } finally {
+      await db.close();
+      await api.close();
+    }
   });
 
   it("after kill -9 of the leader, every acknowledged row is there and idle sessions move to the new leader", async () => {
