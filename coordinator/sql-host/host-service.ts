@@ -114,8 +114,11 @@ class HostedSession {
   private ended = false;
   /** Opened for bounded-stale reads (OpenSession.stale_reads). */
   private stale = false;
-  /** Session settings as last sent to the coordinator (sent again only when they change). */
-  private sentSettings = "";
+  /** Settings as last sent to the coordinator (Done sends only what changed). */
+  private readonly sentReported = new Map<string, string>();
+  private readonly sentSession = new Map<string, string>();
+  /** The last plain Result of the running call, held back to carry the call's Done (done_after). */
+  private held: SessionResponse | undefined;
   private readonly leader: () => LeaderInfo;
   private readonly logger: Logger;
 
@@ -136,7 +139,27 @@ class HostedSession {
   }
 
   private send(r: SessionResponse): void {
+    this.flushHeld();
     if (!this.ended) this.call.write(r);
+  }
+
+  private flushHeld(): void {
+    const h = this.held;
+    this.held = undefined;
+    if (h !== undefined && !this.ended) this.call.write(h);
+  }
+
+  /** Entries of `current` whose value differs from what was last sent (recorded as sent). */
+  private static changed(current: Record<string, string>, sent: Map<string, string>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const k in current) {
+      const v = current[k] as string;
+      if (sent.get(k) !== v) {
+        out[k] = v;
+        sent.set(k, v);
+      }
+    }
+    return out;
   }
 
   private onRequest(req: SessionRequest): void {
@@ -189,22 +212,32 @@ class HostedSession {
 
   private sendDone(callId: number, rowCount = 0): void {
     const s = this.session;
-    const settings: Record<string, string> = {};
+    let settings: Record<string, string> = {};
     let sessionSettings: Record<string, string> = {};
     if (s !== undefined) {
+      const reported: Record<string, string> = {};
       for (const name of REPORTED_SETTINGS) {
         const v = s.setting(name);
-        if (v !== undefined) settings[name] = v;
+        if (v !== undefined) reported[name] = v;
       }
+      settings = HostedSession.changed(reported, this.sentReported);
+      // The coordinator replays the whole set, so any change sends all of it.
+      const all: Record<string, string> = {};
       for (const name of SESSION_SETTINGS) {
         const v = s.setting(name);
-        if (v !== undefined) sessionSettings[name] = v;
+        if (v !== undefined) all[name] = v;
       }
-      const key = JSON.stringify(sessionSettings);
-      if (key === this.sentSettings) sessionSettings = {};
-      else this.sentSettings = key;
+      if (Object.keys(HostedSession.changed(all, this.sentSession)).length > 0) sessionSettings = all;
     }
-    this.send({ callId, done: { transactionStatus: s?.transactionStatus() ?? "idle", settings, rowCount, sessionSettings } });
+    const done = { transactionStatus: s?.transactionStatus() ?? "idle", settings, rowCount, sessionSettings };
+    const h = this.held;
+    this.held = undefined;
+    if (h !== undefined && h.callId === callId) {
+      if (!this.ended) this.call.write({ ...h, doneAfter: done });
+      return;
+    }
+    if (h !== undefined && !this.ended) this.call.write(h);
+    this.send({ callId, done });
   }
 
   private requireSession(): SqlSession {
@@ -322,7 +355,8 @@ class HostedSession {
       this.send({ callId, result: { ...base, copyOutFormat: r.copyOut.format, copyOutEnd: true } });
       return;
     }
-    this.send({ callId, result: base });
+    this.flushHeld();
+    this.held = { callId, result: base };
   }
 
   private end(): void {

@@ -116,7 +116,18 @@ class Connection {
     readonly address: string,
     private readonly stream: Stream,
   ) {
-    stream.on("data", (r: SessionResponse) => this.calls.get(r.callId)?.push(r));
+    stream.on("data", (r: SessionResponse) => {
+      const q = this.calls.get(r.callId);
+      if (q === undefined) return;
+      if (r.doneAfter === undefined) {
+        q.push(r);
+        return;
+      }
+      // A Result carrying its call's Done: two responses in order.
+      const { doneAfter, ...rest } = r;
+      q.push(rest);
+      q.push({ callId: r.callId, done: doneAfter });
+    });
     const lost = (why: string) => {
       this.broken ??= new KodiakError(SqlState.connectionFailure, `lost the session on node ${address}: ${why}`);
       for (const q of this.calls.values()) q.fail(this.broken);
