@@ -111,6 +111,8 @@ class Connection {
   private nextCallId = 1;
   private readonly calls = new Map<number, CallQueue>();
   broken: KodiakError | undefined;
+  /** The Done that answered the session open: the session's settings as the node has them. */
+  opened: SessionResponse | undefined;
 
   constructor(
     readonly address: string,
@@ -289,7 +291,10 @@ export class RemoteSqlEngine implements SqlEngine {
       for (;;) {
         const r = await responses.next();
         if (r.error !== undefined) failure = errorOf(r);
-        if (r.done !== undefined) break;
+        if (r.done !== undefined) {
+          conn.opened = r;
+          break;
+        }
       }
       conn.finish(id);
       if (failure !== undefined) throw failure;
@@ -351,6 +356,8 @@ class RemoteSession implements SqlSession {
   async reconnect(): Promise<void> {
     this.conn?.close();
     this.conn = await this.engine.connect(this.openOptions());
+    // Later Dones carry only changes: start from the open's full set.
+    if (this.conn.opened !== undefined) this.onDone(this.conn.opened);
     this.status = "idle";
   }
 

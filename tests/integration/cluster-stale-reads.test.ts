@@ -42,12 +42,16 @@ describe("bounded-stale follower reads", { timeout: 120_000 }, () => {
 
   it("SET/SHOW read_consistency and max_staleness; bad values are 22023 and the session stays usable", async () => {
     const s = await (engine as RemoteSqlEngine).openSession({ user: "t", database: "kodiak" });
+    // The node's settings are mirrored from the open on (later calls send only changes).
+    assert.equal(s.setting("server_version"), "15.0");
+    assert.equal(s.setting("read_consistency"), "linearizable");
     assert.deepEqual(await rows(s, "SHOW read_consistency"), [["linearizable"]]);
     assert.deepEqual(await rows(s, "SHOW max_staleness"), [["5s"]]);
     await assert.rejects(all(s, "SET read_consistency = 'sometimes'"), (e: unknown) => e instanceof KodiakError && e.code === "22023");
     await assert.rejects(all(s, "SET max_staleness = 'a while'"), (e: unknown) => e instanceof KodiakError && e.code === "22023");
     await all(s, "SET read_consistency = 'stale'");
     assert.deepEqual(await rows(s, "SHOW read_consistency"), [["stale"]]);
+    assert.equal(s.setting("read_consistency"), "stale");
     await all(s, "SET read_consistency = 'linearizable'");
     assert.deepEqual(await rows(s, "SHOW read_consistency"), [["linearizable"]]);
     await s.close();
