@@ -10,7 +10,6 @@ import { KodiakError, SqlState, systemClock } from "../../util/index.js";
 import { sqlHostService } from "./host-service.js";
 import { LinearizableEngine } from "./linearizable-engine.js";
 import { ReplicatedKvStore } from "./replicated-kv.js";
-import { sharedBarrier } from "./shared-barrier.js";
 import { StalenessGate } from "./staleness-gate.js";
 
 const addSqlHost: AddNodeServices = (server, replica, logger) => {
@@ -19,10 +18,7 @@ const addSqlHost: AddNodeServices = (server, replica, logger) => {
   const runtime = replica.runtime;
   const kv = new ReplicatedKvStore(runtime, store);
   const sql = new KvSqlEngine(kv);
-  const engine = new LinearizableEngine(
-    sql,
-    sharedBarrier(() => kv.barrier()),
-  );
+  const engine = new LinearizableEngine(sql, () => kv.barrier());
   const leader = () => {
     const s = runtime.status();
     return { isLeader: s.role === "leader", leaderId: s.leader, leaderAddress: s.leaderAddress };
