@@ -231,7 +231,8 @@ export async function main(argv: string[]): Promise<number> {
         if (st === undefined) return { ready: false, reason: `cluster status unavailable within ${STATUS_TIMEOUT_MS} ms` };
         return { ready: st.ready, reason: st.ready ? `leader ${st.leaderId || "local"}` : "no leader known" };
       },
-      metrics: async () => coordinatorMetrics(api.service, await status(), pg?.stats()),
+      metrics: async () =>
+        coordinatorMetrics(api.service, await status(), pg?.stats(), engine instanceof RemoteSqlEngine ? engine.staleStats : undefined),
     },
     flags.http.host,
     flags.http.port,

@@ -11,9 +11,10 @@ import { fromSqlValue } from "./engine/convert.js";
 import type { BoundExpr, Col, Fn, PlanNode } from "./plan/context.js";
 import { ValuesNode } from "./plan/nodes.js";
 import { buildPgCatalog, type PgCatalogInput, type PgCatalogRelation } from "./pg-catalog.js";
-import { PgCatalogFunctions } from "./pg-catalog-functions.js";
+import { PgCatalogFunctions, REG_TYPES, type RegType } from "./pg-catalog-functions.js";
 import { arrayOf, type DataType, T, toSqlType } from "./types/types.js";
 import type { Value } from "./types/values.js";
+import { KodiakError, SqlState } from "../util/index.js";
 
 /** Until sessions pass their user down, catalogs name this owner (the dev/default superuser). */
 const OWNER = "kodiak";
@@ -43,6 +44,7 @@ function relationOf(t: TableMeta): PgCatalogRelation {
         unique: ix.unique,
         primary: ix.primary,
       })),
+    checks: t.checks.map((c) => ({ name: c.name, sql: c.sql })),
   };
 }
 
@@ -73,6 +75,8 @@ function engineType(oid: number): DataType {
       return arrayOf(T.int2);
     case PgOid._text:
       return arrayOf(T.text);
+    case PgOid._int8:
+      return arrayOf(T.int8);
     default:
       return T.text;
   }
@@ -140,12 +144,44 @@ const FUNCTION_TYPES: Record<(typeof PgCatalogFunctions.names)[number], DataType
   pg_relation_is_publishable: T.bool,
   pg_get_viewdef: T.text,
   array_to_string: T.text,
+  pg_get_statisticsobjdef_columns: T.text,
+  pg_get_partkeydef: T.text,
+  pg_get_triggerdef: T.text,
+  array_upper: T.int4,
+  array_lower: T.int4,
 };
 
 const isCatalogFunction = (name: string): name is (typeof PgCatalogFunctions.names)[number] => Object.hasOwn(FUNCTION_TYPES, name);
 
+const TEXT_LIKE = new Set(["text", "varchar", "bpchar", "unknown", "name"]);
+
+/**
+ * A cast to an OID alias type, `x::regclass` (the parser turns it into a call of `regclass`): text
+ * becomes the named object's OID (compared with oid columns), an OID becomes its name (shown).
+ */
+function regCast(kind: RegType, args: readonly BoundExpr[], pos: number): BoundExpr {
+  const arg = args[0];
+  if (arg === undefined || args.length !== 1) {
+    throw new KodiakError(SqlState.undefinedFunction, `function ${kind} takes one argument`, { position: pos + 1 });
+  }
+  const fromText = TEXT_LIKE.has(arg.type.id);
+  const f = arg.fn;
+  return {
+    fn: (row, env) => {
+      const v = f(row, env);
+      if (v === null) return null;
+      const fns = catalogFunctions(env.catalog);
+      return fromText ? BigInt(fns.regOid(kind, String(v))) : fns.regName(kind, Number(v));
+    },
+    type: fromText ? T.int8 : T.text,
+    constant: false,
+    pos,
+  };
+}
+
 /** psql's catalog helper functions, evaluated against the statement's catalog snapshot. */
 export function pgCatalogFunction(name: string, args: readonly BoundExpr[], pos: number): BoundExpr | undefined {
+  if ((REG_TYPES as readonly string[]).includes(name)) return regCast(name as RegType, args, pos);
   if (!isCatalogFunction(name)) return undefined;
   const fns = args.map((a) => a.fn);
   return {

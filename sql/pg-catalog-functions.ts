@@ -2,9 +2,35 @@
 // pg_get_indexdef, pg_get_constraintdef, pg_encoding_to_char, ...), answered from the same
 // PgCatalogInput as the system relations. Pure; the engine's function table dispatches to them.
 
+import { KodiakError, SqlState } from "../util/index.js";
 import type { SqlValue } from "./api.js";
-import { namespaceOid, type PgCatalogIndex, type PgCatalogInput, type PgCatalogRelation, SUPERUSER_OID } from "./pg-catalog.js";
-import { formatType } from "./pg-catalog-types.js";
+import {
+  checkOid,
+  MAX_CHECKS_PER_TABLE,
+  namespaceOid,
+  type PgCatalogIndex,
+  type PgCatalogInput,
+  type PgCatalogRelation,
+  SUPERUSER_OID,
+} from "./pg-catalog.js";
+import { formatType, PG_TYPES } from "./pg-catalog-types.js";
+
+/** The OID alias types a cast can target (`'t'::regclass`, `oid::regtype`). */
+export type RegType = "regclass" | "regtype" | "regnamespace" | "regproc" | "regprocedure" | "regrole" | "regoper";
+export const REG_TYPES: readonly RegType[] = ["regclass", "regtype", "regnamespace", "regproc", "regprocedure", "regrole", "regoper"];
+
+/** Splits `schema.name` / `"Quoted".name` into its parts, unquoting and folding case as SQL does. */
+function identifierParts(text: string): string[] {
+  const parts: string[] = [];
+  const re = /\s*(?:"((?:[^"]|"")*)"|([^".\s]+))\s*(\.|$)/y;
+  let m: RegExpExecArray | null = re.exec(text);
+  while (m !== null && m[0] !== "") {
+    parts.push(m[1] !== undefined ? m[1].replace(/""/g, '"') : (m[2] as string).toLowerCase());
+    if (m[3] === "") break;
+    m = re.exec(text);
+  }
+  return parts;
+}
 
 const ENCODINGS: Record<number, string> = { 0: "SQL_ASCII", 6: "UTF8", 8: "LATIN1" };
 
@@ -36,6 +62,11 @@ export class PgCatalogFunctions {
     "pg_relation_is_publishable",
     "pg_get_viewdef",
     "array_to_string",
+    "pg_get_statisticsobjdef_columns",
+    "pg_get_partkeydef",
+    "pg_get_triggerdef",
+    "array_upper",
+    "array_lower",
   ] as const;
 
   call(name: (typeof PgCatalogFunctions.names)[number], args: SqlValue[]): SqlValue {
@@ -51,18 +82,28 @@ export class PgCatalogFunctions {
       case "format_type":
         return args[0] === null ? null : formatType(n(0), args[1] === null || args[1] === undefined ? -1 : n(1));
       case "pg_get_indexdef":
-        return this.indexdef(n(0));
+        return this.indexdef(n(0), n(1));
       case "pg_get_constraintdef":
         return this.constraintdef(n(0));
       case "pg_get_expr":
         return args[0] === null || args[0] === undefined ? null : String(args[0]);
       case "obj_description":
       case "col_description":
+      case "pg_get_statisticsobjdef_columns": // no extended statistics, partitioning or triggers in pg_catalog
+      case "pg_get_partkeydef":
+      case "pg_get_triggerdef":
         return null;
       case "pg_relation_is_publishable":
         return false;
       case "pg_get_viewdef":
         return this.input.relations.find((r) => r.oid === n(0))?.viewDefinition ?? null;
+      case "array_upper":
+      case "array_lower": {
+        // One-dimensional arrays only (what the catalogs hold); NULL for an empty array or another dimension.
+        const arr = args[0];
+        if (!Array.isArray(arr) || arr.length === 0 || n(1) !== 1) return null;
+        return name === "array_upper" ? arr.length : 1;
+      }
       case "array_to_string": {
         const [arr, sep] = args;
         if (!Array.isArray(arr) || typeof sep !== "string") return null;
@@ -74,21 +115,92 @@ export class PgCatalogFunctions {
     }
   }
 
+  /** A cast of text to an OID alias type: the named object's OID (digits are taken as the OID). */
+  regOid(kind: RegType, text: string): number {
+    const t = text.trim();
+    if (/^\d+$/.test(t)) return Number(t);
+    const parts = identifierParts(t);
+    const name = parts[parts.length - 1] ?? "";
+    const schema = parts.length > 1 ? parts[parts.length - 2] : undefined;
+    switch (kind) {
+      case "regclass": {
+        for (const rel of this.input.relations) {
+          if (schema !== undefined ? rel.schema !== schema : !(rel.schema === "public" || rel.schema === "pg_catalog")) continue;
+          if (rel.name === name) return rel.oid;
+          const index = rel.indexes.find((i) => i.name === name);
+          if (index !== undefined) return index.oid;
+        }
+        throw new KodiakError(SqlState.undefinedTable, `relation "${t}" does not exist`);
+      }
+      case "regtype": {
+        const lower = t.toLowerCase();
+        for (const [oid, info] of PG_TYPES) if (info.name === name || info.sqlName === lower) return oid;
+        throw new KodiakError(SqlState.undefinedObject, `type "${t}" does not exist`);
+      }
+      case "regnamespace":
+        if (!this.input.schemas.includes(name) && name !== "pg_catalog") {
+          throw new KodiakError("3F000", `schema "${t}" does not exist`);
+        }
+        return namespaceOid(this.input.schemas, name);
+      case "regrole":
+        if (name !== this.input.user) throw new KodiakError(SqlState.undefinedObject, `role "${t}" does not exist`);
+        return SUPERUSER_OID;
+      default:
+        throw new KodiakError(SqlState.undefinedFunction, `function "${t}" does not exist`);
+    }
+  }
+
+  /** An OID shown as an OID alias type: the object's name, or the number when there is none. */
+  regName(kind: RegType, oid: number): string {
+    switch (kind) {
+      case "regclass": {
+        for (const rel of this.input.relations) {
+          const visible = rel.schema === "public" || rel.schema === "pg_catalog";
+          const qualify = (n: string) => (visible ? quoteIdent(n) : `${quoteIdent(rel.schema)}.${quoteIdent(n)}`);
+          if (rel.oid === oid) return qualify(rel.name);
+          const index = rel.indexes.find((i) => i.oid === oid);
+          if (index !== undefined) return qualify(index.name);
+        }
+        return String(oid);
+      }
+      case "regtype":
+        return PG_TYPES.has(oid) ? formatType(oid, -1) : String(oid);
+      case "regnamespace":
+        return [...this.input.schemas, "pg_catalog"].find((n) => namespaceOid(this.input.schemas, n) === oid) ?? String(oid);
+      case "regrole":
+        return oid === SUPERUSER_OID ? this.input.user : String(oid);
+      default:
+        return oid === 0 ? "-" : String(oid);
+    }
+  }
+
   private isVisible(oid: number): boolean {
     const rel = this.input.relations.find((r) => r.oid === oid || r.indexes.some((i) => i.oid === oid));
     if (rel === undefined) return true; // types and system relations live in pg_catalog, always on the path
     return rel.schema === "public" || rel.schema === "pg_catalog";
   }
 
-  private indexdef(oid: number): string | null {
+  /** pg_get_indexdef(oid, column, pretty): the CREATE INDEX statement, or with column > 0 that key column. */
+  private indexdef(oid: number, column = 0): string | null {
     const found = findIndex(this.input, oid);
     if (found === undefined) return null;
     const { rel, index } = found;
+    if (column > 0) {
+      const c = index.columns[column - 1];
+      return c === undefined ? "" : quoteIdent(rel.columns[c]!.name);
+    }
     const cols = index.columns.map((c) => quoteIdent(rel.columns[c]!.name)).join(", ");
     return `CREATE ${index.unique || index.primary ? "UNIQUE " : ""}INDEX ${quoteIdent(index.name)} ON ${quoteIdent(rel.schema)}.${quoteIdent(rel.name)} USING btree (${cols})`;
   }
 
   private constraintdef(oid: number): string | null {
+    for (const rel of this.input.relations) {
+      const k = (rel.checks ?? []).findIndex((_, i) => i < MAX_CHECKS_PER_TABLE && checkOid(rel.oid, i) === oid);
+      if (k >= 0) {
+        const sql = rel.checks?.[k]?.sql ?? "";
+        return /^\(.*\)$/s.test(sql) ? `CHECK ${sql}` : `CHECK (${sql})`;
+      }
+    }
     const found = findIndex(this.input, oid);
     if (found === undefined) return null;
     const cols = found.index.columns.map((c) => quoteIdent(found.rel.columns[c]!.name)).join(", ");

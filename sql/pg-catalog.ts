@@ -31,8 +31,15 @@ export interface PgCatalogRelation {
   kind: "table" | "view";
   columns: PgCatalogColumn[];
   indexes: PgCatalogIndex[];
+  /** CHECK constraints: name and expression as SQL text. */
+  checks?: { name: string; sql: string }[];
   viewDefinition?: string | undefined;
 }
+
+/** CHECK constraints get OIDs of their own: base + relation OID * 64 + position (64 per table). */
+export const CHECK_OID_BASE = 1_000_000_000;
+export const MAX_CHECKS_PER_TABLE = 64;
+export const checkOid = (relationOid: number, position: number): number => CHECK_OID_BASE + relationOid * MAX_CHECKS_PER_TABLE + position;
 
 export interface PgCatalogInput {
   database: string;
@@ -157,6 +164,8 @@ const PG_INDEX: ColSpec[] = [
   ["indislive", "bool"],
   ["indisreplident", "bool"],
   ["indkey", "_int2"],
+  ["indnullsnotdistinct", "bool"],
+  ["indpred", "text"],
 ];
 const PG_CONSTRAINT: ColSpec[] = [
   ["oid", "oid"],
@@ -250,7 +259,7 @@ const EMPTY_CATALOGS: Record<string, ColSpec[]> = {
     ["polrelid", "oid"],
     ["polcmd", "char"],
     ["polpermissive", "bool"],
-    ["polroles", "_text"],
+    ["polroles", "_int8"], // oid[]
     ["polqual", "text"],
     ["polwithcheck", "text"],
   ],
@@ -311,7 +320,16 @@ function relationRows(input: PgCatalogInput): {
   const pgIndex: SqlValue[][] = [];
   const pgConstraint: SqlValue[][] = [];
   const pgAttrdef: SqlValue[][] = [];
-  const classRow = (oid: number, name: string, nsp: number, am: number, kind: string, natts: number, hasIndex: boolean): SqlValue[] => [
+  const classRow = (
+    oid: number,
+    name: string,
+    nsp: number,
+    am: number,
+    kind: string,
+    natts: number,
+    hasIndex: boolean,
+    checks = 0,
+  ): SqlValue[] => [
     oid,
     name,
     nsp,
@@ -330,7 +348,7 @@ function relationRows(input: PgCatalogInput): {
     "p",
     kind,
     natts,
-    0,
+    checks,
     false,
     false,
     false,
@@ -354,8 +372,12 @@ function relationRows(input: PgCatalogInput): {
         r.kind === "table" ? "r" : "v",
         r.columns.length,
         r.indexes.length > 0,
+        Math.min(r.checks?.length ?? 0, MAX_CHECKS_PER_TABLE),
       ),
     );
+    (r.checks ?? []).slice(0, MAX_CHECKS_PER_TABLE).forEach((c, k) => {
+      pgConstraint.push([checkOid(r.oid, k), c.name, nsp, "c", false, false, true, r.oid, 0, 0, 0, null]);
+    });
     r.columns.forEach((c, i) => {
       const hasDefault = c.default !== undefined;
       pgAttribute.push([
@@ -413,6 +435,8 @@ function relationRows(input: PgCatalogInput): {
         true,
         false,
         key,
+        false,
+        null,
       ]);
       if (ix.primary || ix.unique)
         pgConstraint.push([ix.oid + 1, ix.name, nsp, ix.primary ? "p" : "u", false, false, true, r.oid, 0, ix.oid, 0, key]);

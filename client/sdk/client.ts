@@ -9,6 +9,7 @@ import type { RecordBatch, Table } from "apache-arrow";
 import { type ClusterStatusResponse, IsolationLevel, type KodiakClient as Stub, KodiakClient as StubCtor } from "../../proto/gen/kodiak.js";
 import { type Clock, KodiakError, type Random, SqlState, systemClock, systemRandom } from "../../util/index.js";
 import type { Row } from "./arrow.js";
+import { type CopyOptions, type CopySource, copyIn, copyOut } from "./copy.js";
 import { fromGrpcError, isTransportFailure } from "./errors.js";
 import { type CallOptions, DEFAULT_CALL_TIMEOUT_MS, type QueryResult, SessionCalls, type StatementOutcome, unaryCall } from "./session.js";
 import { type ConnectionConfig, parseKodiakUrl } from "./url.js";
@@ -301,6 +302,26 @@ export class KodiakClient {
       (md, opts, cb) => s.stub.closeSession({ sessionId: s.sessionId }, md, opts, cb),
       this.clock.nowMs() + CONTROL_CALL_TIMEOUT_MS,
     ).catch(() => undefined);
+  }
+
+  /**
+   * Bulk-loads with `COPY table FROM STDIN [WITH (FORMAT csv)]` on the default session: source
+   * yields rows (arrays of values, encoded in the statement's format) or ready-made text/CSV
+   * chunks. All or nothing: a failing source, a bad row, or an aborted signal inserts no row.
+   * Resolves with the number of rows copied. Not retried (the source is consumed once).
+   */
+  async copyFrom(sql: string, source: CopySource, options?: CopyOptions): Promise<number> {
+    const s = await this.session();
+    return copyIn(s.stub, s.sessionId, sql, source, s.deadline(options), options);
+  }
+
+  /**
+   * Exports with `COPY table|(query) TO STDOUT [WITH (FORMAT csv)]` on the default session,
+   * yielding the encoded data in chunks (rows may span chunks). Breaking out cancels the export.
+   */
+  async *copyTo(sql: string, options?: CopyOptions): AsyncIterable<Uint8Array> {
+    const s = await this.session();
+    yield* copyOut(s.stub, s.sessionId, sql, s.deadline(options), options);
   }
 
   /** Asks the coordinator to stop the statement running on the default session (it fails with 57014). */

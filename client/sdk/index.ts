@@ -10,6 +10,7 @@ export {
   type Transaction,
   type TransactionOptions,
 } from "./client.js";
+export { type CopyOptions, type CopyRow, type CopySource, encodeCsvRow, encodeTextRow } from "./copy.js";
 export type { CallOptions, ColumnInfo, QueryResult, StatementOutcome } from "./session.js";
 export { type ConnectionConfig, DEFAULT_GRPC_PORT, type HostPort, parseKodiakUrl } from "./url.js";
 export type { Param, TypedParam } from "./values.js";

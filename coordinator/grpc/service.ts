@@ -3,7 +3,7 @@
 // AbortSignal (client cancel, Cancel RPC, statement timeout). Errors leave as gRPC statuses with
 // an ErrorDetail (errors.ts); nothing here formats for people.
 
-import type { ServerUnaryCall, ServerWritableStream, sendUnaryData } from "@grpc/grpc-js";
+import type { ServerReadableStream, ServerUnaryCall, ServerWritableStream, sendUnaryData } from "@grpc/grpc-js";
 import {
   type BeginTransactionRequest,
   type CancelRequest,
@@ -12,6 +12,10 @@ import {
   type CloseSessionResponse,
   type ClusterStatusRequest,
   ClusterStatusResponse,
+  type CopyInRequest,
+  type CopyInResponse,
+  type CopyOutRequest,
+  type CopyOutResponse,
   type ExecuteRequest,
   type ExecuteResponse,
   IsolationLevel,
@@ -42,6 +46,7 @@ import { type AdmissionLimits, AdmissionController, DEFAULT_ADMISSION_LIMITS } f
 import { encodeArrowIpc } from "./arrow.js";
 import type { ClusterStatusSource } from "./cluster.js";
 import { localClusterStatus } from "./cluster.js";
+import { isCopyFromStdin, isCopyToStdout, readCopyInStart } from "./copy.js";
 import { toServiceError } from "./errors.js";
 import { DEFAULT_SESSION_LIMITS, type ServerSession, type SessionLimits, SessionRegistry } from "./sessions.js";
 import { bindParam, paramTypeOid } from "./values.js";
@@ -313,8 +318,52 @@ export class ApiService {
     });
   }
 
+  /** CopyIn: a COPY ... FROM STDIN fed from the client stream; the half-close ends the data. */
+  private async copyIn(call: ServerReadableStream<CopyInRequest, CopyInResponse>, ctx: RunContext): Promise<CopyInResponse> {
+    const { start, data } = await readCopyInStart(call);
+    if (!isCopyFromStdin(start.sql)) throw new KodiakError(SqlState.syntaxError, "CopyIn runs one COPY ... FROM STDIN statement");
+    return this.onSession(start.sessionId, start.timeoutMs, call, ctx, async (sql, signal) => {
+      let copied: number | undefined;
+      for await (const r of sql.run(start.sql, { signal })) {
+        if (r.copyIn === undefined) continue;
+        const sink = r.copyIn.sink;
+        try {
+          for await (const chunk of data) {
+            if (signal.aborted) throw signal.reason;
+            sink.write(chunk);
+          }
+          // A cancelled call ends its stream too: that is not the end of the data.
+          if (call.cancelled || signal.aborted) throw signal.reason ?? new KodiakError(SqlState.queryCanceled, CANCELED_BY_USER);
+        } catch (e) {
+          sink.abort(e instanceof Error ? e.message : String(e));
+          throw e;
+        }
+        copied = await sink.finish();
+      }
+      if (copied === undefined) throw new KodiakError(SqlState.syntaxError, "CopyIn runs one COPY ... FROM STDIN statement");
+      return { rowsCopied: copied, transactionStatus: txStatus(sql) };
+    });
+  }
+
+  /** CopyOut: a COPY ... TO STDOUT streamed as data chunks. */
+  private async copyOut(call: ServerWritableStream<CopyOutRequest, CopyOutResponse>, ctx: RunContext): Promise<void> {
+    const req = call.request;
+    if (!isCopyToStdout(req.sql)) throw new KodiakError(SqlState.syntaxError, "CopyOut runs one COPY ... TO STDOUT statement");
+    await this.onSession(req.sessionId, req.timeoutMs, call, ctx, async (sql, signal) => {
+      let sent = false;
+      for await (const r of sql.run(req.sql, { signal })) {
+        if (r.copyOut === undefined) continue;
+        sent = true;
+        await this.write(call, { header: { format: r.copyOut.format, columnCount: r.copyOut.columnCount } }, signal);
+        for await (const chunk of r.copyOut.data) await this.write(call, { data: Buffer.from(chunk) }, signal);
+        await this.write(call, { complete: { rowsCopied: r.rowCount, transactionStatus: txStatus(sql) } }, signal);
+      }
+      if (!sent) throw new KodiakError(SqlState.syntaxError, "CopyOut runs one COPY ... TO STDOUT statement");
+    });
+  }
+
   /** Writes one message, waiting (bounded) for the client to drain when gRPC's buffer is full. */
-  private write(call: ServerWritableStream<QueryRequest, QueryResponse>, msg: QueryResponse, signal: AbortSignal): Promise<void> {
+  private write<M>(call: ServerWritableStream<unknown, M>, msg: M, signal: AbortSignal): Promise<void> {
     // Stopped (cancel, timeout) or the call already ended: nobody reads any more.
     if (signal.aborted) return Promise.reject(signal.reason);
     if (call.cancelled || call.writableEnded || call.destroyed) {
@@ -415,6 +464,32 @@ export class ApiService {
         return { cancelled: s?.cancel(new KodiakError(SqlState.queryCanceled, CANCELED_BY_USER)) ?? false };
       }),
       clusterStatus: unary<ClusterStatusRequest, ClusterStatusResponse>(() => this.clusterStatus()),
+      copyIn: (call: ServerReadableStream<CopyInRequest, CopyInResponse>, callback: sendUnaryData<CopyInResponse>) => {
+        const ctx: RunContext = { statementIndex: 0, timedOut: false };
+        this.copyIn(call, ctx).then(
+          (res) => {
+            this.stats.callsOk++;
+            callback(null, res);
+          },
+          (e: unknown) => {
+            this.logFailure(e);
+            callback(toServiceError(e, ctx.statementIndex, ctx.timedOut));
+          },
+        );
+      },
+      copyOut: (call: ServerWritableStream<CopyOutRequest, CopyOutResponse>) => {
+        const ctx: RunContext = { statementIndex: 0, timedOut: false };
+        this.copyOut(call, ctx).then(
+          () => {
+            this.stats.callsOk++;
+            call.end();
+          },
+          (e: unknown) => {
+            this.logFailure(e);
+            call.emit("error", toServiceError(e, ctx.statementIndex, ctx.timedOut));
+          },
+        );
+      },
     };
   }
 

@@ -3,9 +3,15 @@
 
 import type { ApiService, ClusterStatusResponse } from "../grpc/index.js";
 import type { PgWireStats } from "../pgwire/index.js";
+import type { StaleReadStats } from "../sql-host/index.js";
 import type { Metric } from "./metrics.js";
 
-export function coordinatorMetrics(api: ApiService, cluster: ClusterStatusResponse | undefined, pg?: PgWireStats): Metric[] {
+export function coordinatorMetrics(
+  api: ApiService,
+  cluster: ClusterStatusResponse | undefined,
+  pg?: PgWireStats,
+  stale?: StaleReadStats,
+): Metric[] {
   const g = (name: string, help: string, value: number): Metric => ({ name, help, type: "gauge", samples: [{ value }] });
   const out: Metric[] = [
     g("kodiak_coordinator_sessions_open", "Client sessions open on this coordinator.", api.sessions.size),
@@ -35,6 +41,17 @@ export function coordinatorMetrics(api: ApiService, cluster: ClusterStatusRespon
       c("kodiak_pgwire_protocol_errors_total", "pgwire protocol errors.", pg.protocolErrorsTotal),
       c("kodiak_pgwire_cancel_requests_total", "pgwire CancelRequests received.", pg.cancelRequestsTotal),
     );
+  }
+  if (stale !== undefined) {
+    out.push({
+      name: "kodiak_coordinator_stale_reads_total",
+      help: "Reads of read_consistency = 'stale' sessions, by where they ran (a follower, or the leader when none could serve).",
+      type: "counter",
+      samples: [
+        { labels: { served_by: "follower" }, value: stale.follower },
+        { labels: { served_by: "leader" }, value: stale.leaderFallback },
+      ],
+    });
   }
   if (cluster !== undefined) {
     out.push(g("kodiak_coordinator_ready", "1 while a leader is known and the catalog is loaded.", cluster.ready ? 1 : 0));

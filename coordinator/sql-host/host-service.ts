@@ -2,10 +2,12 @@
 // bidirectional stream per session. Calls run one at a time in arrival order; cancel and COPY
 // data are handled while a call runs. When the stream ends the session is closed (rolled back).
 
-import type { ServerDuplexStream } from "@grpc/grpc-js";
-import type { SessionRequest, SessionResponse, SqlHostServer } from "../../proto/gen/sqlhost.js";
+import { type ServerDuplexStream, type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
+import type { ReadIndexRequest, ReadIndexResponse, SessionRequest, SessionResponse, SqlHostServer } from "../../proto/gen/sqlhost.js";
 import type { CopyInSink, PreparedStatement, ResultColumn, SqlEngine, SqlSession, SqlType, StatementResult } from "../../sql/index.js";
 import { KodiakError, type Logger, SqlState, toKodiakError } from "../../util/index.js";
+import { DEFAULT_SETTINGS, durationSettingMs } from "../../sql/engine/settings.js";
+import type { StalenessGate } from "./staleness-gate.js";
 import { decodeParams, encodeRows } from "./value-codec.js";
 
 /** Settings a PostgreSQL client is told about (ParameterStatus), mirrored to the coordinator. */
@@ -23,6 +25,27 @@ export const REPORTED_SETTINGS = [
   "standard_conforming_strings",
 ] as const;
 
+/**
+ * Settings mirrored to the coordinator (Done.session_settings) and replayed when a session moves
+ * to another node: every changeable setting the engine knows (server-fixed ones are left out).
+ */
+export const SESSION_SETTINGS: readonly string[] = Object.keys(DEFAULT_SETTINGS).filter(
+  (n) =>
+    ![
+      "server_version",
+      "server_version_num",
+      "server_encoding",
+      "integer_datetimes",
+      "max_identifier_length",
+      "is_superuser",
+      "lc_collate",
+      "lc_ctype",
+    ].includes(n),
+);
+
+/** Setting telling which node serves a session (SHOW kodiak.node_id); set by the node, never replayed. */
+export const NODE_ID_SETTING = "kodiak.node_id";
+
 /** Bound on statements prepared on one session. */
 export const MAX_PREPARED_PER_SESSION = 10_000;
 /** Bound on calls queued behind the running one (a well-behaved coordinator sends one at a time). */
@@ -36,12 +59,44 @@ export interface LeaderInfo {
 
 type Call = ServerDuplexStream<SessionRequest, SessionResponse>;
 
-export function sqlHostService(engine: SqlEngine, leader: () => LeaderInfo, logger: Logger): SqlHostServer {
+/** What a node needs to host bounded-stale sessions (any role). */
+export interface StaleReads {
+  /** The SQL engine without the linearizable barrier. */
+  engine: SqlEngine;
+  gate: StalenessGate;
+  /** Leader only: a ReadIndex barrier, then the applied index. */
+  readIndex(): Promise<number>;
+}
+
+export interface HostOptions {
+  engine: SqlEngine;
+  leader: () => LeaderInfo;
+  logger: Logger;
+  nodeId: number;
+  stale?: StaleReads;
+}
+
+export function sqlHostService(o: HostOptions): SqlHostServer {
   return {
     session(call: Call) {
-      new HostedSession(call, engine, leader, logger).start();
+      new HostedSession(call, o).start();
+    },
+    readIndex(_call: ServerUnaryCall<ReadIndexRequest, ReadIndexResponse>, callback: sendUnaryData<ReadIndexResponse>) {
+      if (o.stale === undefined) {
+        callback({ code: status.UNIMPLEMENTED, details: "this node does not serve stale reads" });
+        return;
+      }
+      o.stale.readIndex().then(
+        (index) => callback(null, { index }),
+        (e: unknown) => callback({ code: status.FAILED_PRECONDITION, details: toKodiakError(e).message }),
+      );
     },
   };
+}
+
+/** The session's max_staleness in ms (the default when unset or malformed). */
+function maxStalenessMs(session: SqlSession): number {
+  return durationSettingMs(session.setting("max_staleness") ?? "") ?? (durationSettingMs(DEFAULT_SETTINGS.max_staleness ?? "5s") as number);
 }
 
 const typeToProto = (t: SqlType) => ({ name: t.name, oid: t.oid, typmod: t.typmod });
@@ -57,13 +112,23 @@ class HostedSession {
     | { callId: number; abort: AbortController; copy?: CopyInSink; copyDone?: (ok: boolean, reason?: string) => void }
     | undefined;
   private ended = false;
+  /** Opened for bounded-stale reads (OpenSession.stale_reads). */
+  private stale = false;
+  /** Settings as last sent to the coordinator (Done sends only what changed). */
+  private readonly sentReported = new Map<string, string>();
+  private readonly sentSession = new Map<string, string>();
+  /** The last plain Result of the running call, held back to carry the call's Done (done_after). */
+  private held: SessionResponse | undefined;
+  private readonly leader: () => LeaderInfo;
+  private readonly logger: Logger;
 
   constructor(
     private readonly call: Call,
-    private readonly engine: SqlEngine,
-    private readonly leader: () => LeaderInfo,
-    private readonly logger: Logger,
-  ) {}
+    private readonly o: HostOptions,
+  ) {
+    this.leader = o.leader;
+    this.logger = o.logger;
+  }
 
   start(): void {
     this.call.on("data", (req: SessionRequest) => this.onRequest(req));
@@ -74,7 +139,27 @@ class HostedSession {
   }
 
   private send(r: SessionResponse): void {
+    this.flushHeld();
     if (!this.ended) this.call.write(r);
+  }
+
+  private flushHeld(): void {
+    const h = this.held;
+    this.held = undefined;
+    if (h !== undefined && !this.ended) this.call.write(h);
+  }
+
+  /** Entries of `current` whose value differs from what was last sent (recorded as sent). */
+  private static changed(current: Record<string, string>, sent: Map<string, string>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const k in current) {
+      const v = current[k] as string;
+      if (sent.get(k) !== v) {
+        out[k] = v;
+        sent.set(k, v);
+      }
+    }
+    return out;
   }
 
   private onRequest(req: SessionRequest): void {
@@ -127,14 +212,32 @@ class HostedSession {
 
   private sendDone(callId: number, rowCount = 0): void {
     const s = this.session;
-    const settings: Record<string, string> = {};
+    let settings: Record<string, string> = {};
+    let sessionSettings: Record<string, string> = {};
     if (s !== undefined) {
+      const reported: Record<string, string> = {};
       for (const name of REPORTED_SETTINGS) {
         const v = s.setting(name);
-        if (v !== undefined) settings[name] = v;
+        if (v !== undefined) reported[name] = v;
       }
+      settings = HostedSession.changed(reported, this.sentReported);
+      // The coordinator replays the whole set, so any change sends all of it.
+      const all: Record<string, string> = {};
+      for (const name of SESSION_SETTINGS) {
+        const v = s.setting(name);
+        if (v !== undefined) all[name] = v;
+      }
+      if (Object.keys(HostedSession.changed(all, this.sentSession)).length > 0) sessionSettings = all;
     }
-    this.send({ callId, done: { transactionStatus: s?.transactionStatus() ?? "idle", settings, rowCount } });
+    const done = { transactionStatus: s?.transactionStatus() ?? "idle", settings, rowCount, sessionSettings };
+    const h = this.held;
+    this.held = undefined;
+    if (h !== undefined && h.callId === callId) {
+      if (!this.ended) this.call.write({ ...h, doneAfter: done });
+      return;
+    }
+    if (h !== undefined && !this.ended) this.call.write(h);
+    this.send({ callId, done });
   }
 
   private requireSession(): SqlSession {
@@ -144,6 +247,14 @@ class HostedSession {
 
   private async handle(req: SessionRequest): Promise<void> {
     if (req.open !== undefined) {
+      const settings = { ...req.open.settings, [NODE_ID_SETTING]: String(this.o.nodeId) };
+      if (req.open.staleReads) {
+        if (this.o.stale === undefined) throw new KodiakError(SqlState.featureNotSupported, "this node does not serve stale reads");
+        if (this.session !== undefined) throw new KodiakError(SqlState.protocolViolation, "the session is already open");
+        this.stale = true;
+        this.session = await this.o.stale.engine.openSession({ user: req.open.user, database: req.open.database, settings });
+        return;
+      }
       const l = this.leader();
       if (!l.isLeader) {
         throw new KodiakError(
@@ -152,13 +263,14 @@ class HostedSession {
         );
       }
       if (this.session !== undefined) throw new KodiakError(SqlState.protocolViolation, "the session is already open");
-      this.session = await this.engine.openSession({ user: req.open.user, database: req.open.database, settings: req.open.settings });
+      this.session = await this.o.engine.openSession({ user: req.open.user, database: req.open.database, settings });
       return;
     }
     const session = this.requireSession();
     const abort = new AbortController();
     this.running = { callId: req.callId, abort };
     try {
+      if (this.stale && (req.run !== undefined || req.execute !== undefined)) await this.checkStaleness(session, req.callId);
       if (req.run !== undefined) await this.run(session, req.callId, req.run.sql, abort.signal);
       else if (req.prepare !== undefined) await this.prepare(session, req.callId, req.prepare.sql, req.prepare.paramTypeOids);
       else if (req.execute !== undefined) {
@@ -171,6 +283,14 @@ class HostedSession {
     } finally {
       this.running = undefined;
     }
+  }
+
+  /** A stale-reads session reads only data proven within its bound (else 57P03: run it on the leader). */
+  private async checkStaleness(session: SqlSession, callId: number): Promise<void> {
+    const gate = this.o.stale?.gate;
+    if (gate === undefined || session.transactionStatus() !== "idle") return;
+    const p = await gate.check(maxStalenessMs(session));
+    this.send({ callId, staleRead: { nodeId: p.nodeId, appliedIndex: p.appliedIndex, stalenessMs: p.stalenessMs } });
   }
 
   private async run(session: SqlSession, callId: number, sql: string, signal: AbortSignal): Promise<void> {
@@ -235,7 +355,8 @@ class HostedSession {
       this.send({ callId, result: { ...base, copyOutFormat: r.copyOut.format, copyOutEnd: true } });
       return;
     }
-    this.send({ callId, result: base });
+    this.flushHeld();
+    this.held = { callId, result: base };
   }
 
   private end(): void {

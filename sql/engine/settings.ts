@@ -24,6 +24,7 @@ export const DEFAULT_SETTINGS: Readonly<Record<string, string>> = {
   transaction_read_only: "off",
   statement_timeout: "0",
   read_consistency: "linearizable",
+  max_staleness: "5s",
   is_superuser: "on",
   session_authorization: "kodiak",
   max_identifier_length: "63",
@@ -46,6 +47,31 @@ const READ_ONLY = new Set([
   "lc_ctype",
 ]);
 
+/** A duration setting ("5s", "500ms", "1min", a bare number of milliseconds) in ms; undefined if malformed. */
+export function durationSettingMs(value: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)?\s*$/i.exec(value);
+  if (m === null) return undefined;
+  const unit = (m[2] ?? "ms").toLowerCase();
+  return Number(m[1]) * (unit === "s" ? 1000 : unit === "min" ? 60_000 : unit === "h" ? 3_600_000 : 1);
+}
+
+const invalidValue = (name: string, value: string) =>
+  new KodiakError(SqlState.invalidParameterValue, `invalid value for parameter "${name}": "${value}"`);
+
+/** Settings whose values are checked on SET (22023 otherwise, as in PostgreSQL). */
+const VALIDATE: Record<string, (value: string) => void> = {
+  read_consistency: (v) => {
+    if (v.toLowerCase() !== "linearizable" && v.toLowerCase() !== "stale") {
+      throw new KodiakError(SqlState.invalidParameterValue, `invalid value for parameter "read_consistency": "${v}"`, {
+        hint: "Available values: linearizable, stale.",
+      });
+    }
+  },
+  max_staleness: (v) => {
+    if (durationSettingMs(v) === undefined) throw invalidValue("max_staleness", v);
+  },
+};
+
 export class Settings {
   private readonly values = new Map<string, string>();
   constructor(startup: Record<string, string> | undefined) {
@@ -61,6 +87,7 @@ export class Settings {
     if (!(n in DEFAULT_SETTINGS) && !n.includes(".") && !this.values.has(n)) {
       throw new KodiakError(SqlState.undefinedObject, `unrecognized configuration parameter "${n}"`);
     }
+    if (value !== undefined) VALIDATE[n]?.(value);
     if (value === undefined) this.values.delete(n);
     else this.values.set(n, n in MEMORY_SETTINGS ? formatKilobytes(parseMemorySetting(n, value)) : value);
   }

@@ -24,7 +24,7 @@ statement
     | SET (SESSION | LOCAL)? setTarget (TO | EQ) setValue  # setStatement
     | SET TRANSACTION transactionMode (COMMA? transactionMode)*  # setTransactionStatement
     | SET (SESSION | LOCAL)? TIME ZONE (STRING | identifier | LOCAL | DEFAULT)  # setTimeZoneStatement
-    | SHOW (identifier | ALL | TRANSACTION ISOLATION LEVEL)  # showStatement
+    | SHOW (identifier (DOT identifier)* | ALL | TRANSACTION ISOLATION LEVEL)  # showStatement
     | RESET (identifier | ALL)                         # resetStatement
     | copyStmt                                         # copyStatement
     | PREPARE identifier (LPAREN typeName (COMMA typeName)* RPAREN)? AS statement  # prepareStatement
@@ -245,12 +245,14 @@ expr
     : primary                                                            # primaryExpr
     | expr DOT identifier (LPAREN (functionArg (COMMA functionArg)*)? RPAREN)?  # plMemberExpr
     | expr TYPECAST typeName                                             # castOpExpr
+    | expr COLLATE collationName                                         # collateExpr
     | expr LBRACKET expr (COLON expr)? RBRACKET                          # subscriptExpr
     | op=(PLUS | MINUS | TILDE) expr                                     # unaryExpr
     | <assoc = left> expr CARET expr                                     # powerExpr
     | expr op=(STAR | SLASH | PERCENT) expr                              # mulExpr
     | expr op=(PLUS | MINUS) expr                                        # addExpr
     | expr op=(CONCAT | ARROW | ARROW2 | AMP | BAR | HASH | SHL | SHR | AT_GT | LT_AT) expr  # otherOpExpr
+    | expr OPERATOR LPAREN (identifier DOT)? qualifiedOp RPAREN expr     # operatorExpr
     | expr DOTDOT expr                                                   # plRangeExpr
     | expr NOT? CONTAINS expr                                            # plContainsExpr
     | expr NOT? IN LPAREN (query | exprList)? RPAREN                     # inExpr
@@ -284,6 +286,12 @@ bexpr
     ;
 
 compOp: EQ | NEQ | LT | GT | LTE | GTE | EQEQ;
+
+// `COLLATE "C"`, `COLLATE pg_catalog.default` (psql's catalog queries).
+collationName: (identifier DOT)? (identifier | DEFAULT);
+
+// The operator inside OPERATOR(schema.op) (psql writes OPERATOR(pg_catalog.~)).
+qualifiedOp: compOp | TILDE | NOT_TILDE | PLUS | MINUS | STAR | SLASH | PERCENT | CONCAT;
 
 exprList: expr (COMMA expr)*;
 
@@ -357,7 +365,7 @@ baseTypeName
     : DOUBLE PRECISION
     | CHARACTER VARYING?
     | TIME ((WITH | WITHOUT) TIME ZONE)?
-    | identifier ((WITH | WITHOUT) TIME ZONE)?
+    | (identifier DOT)? identifier ((WITH | WITHOUT) TIME ZONE)?
     | INTERVAL
     ;
 
@@ -375,7 +383,7 @@ nonReservedKeyword
     | UPDATE | VALUES | VIEW | WORK | GROUPS | EXCLUDE | OTHERS | ZONE | WITHOUT | VARYING | PRECISION | ABORT
     | DEFERRABLE | READ | WRITE | COMMITTED | REPEATABLE | SERIALIZABLE | UNCOMMITTED | VERBOSE | WITHIN | ACTION
     | SYSTEM | MATERIALIZED | TYPE | ROW | TIME | INTERVAL | CHARACTER | DOUBLE
-    | TRUNCATE | VACUUM | RESTART | IDENTITY | DISCARD
+    | TRUNCATE | VACUUM | RESTART | IDENTITY | DISCARD | OPERATOR
     | LET | MATCH | TRY | CATCH | RAISE | AWAIT | CONTAINS | STRUCT | EXCEPTION | SYNC | ASYNC | CRON | JOB
     | SCHEDULE | FUNCTION | RETURNS | RETURN | TRIGGER | WHILE | BREAK | CONTINUE | IMMUTABLE | FUTURE
     | BEFORE | AFTER | EACH | SQLSTATE | SELF

@@ -75,8 +75,9 @@ export class AstBuilder {
       return { kind: "set", pos: p, name: "timezone", value: value?.toLowerCase() === "local" ? undefined : value };
     }
     if (ctx instanceof P.ShowStatementContext) {
-      const id = ctx.identifier();
-      return { kind: "show", pos: p, name: id ? this.ident(id) : ctx.ALL() ? "all" : "transaction_isolation" };
+      const ids = ctx.identifier(); // `SHOW a.b`: a dotted (extension-style) setting name
+      const name = ids.length > 0 ? ids.map((i) => this.ident(i)).join(".") : ctx.ALL() ? "all" : "transaction_isolation";
+      return { kind: "show", pos: p, name };
     }
     if (ctx instanceof P.ResetStatementContext) {
       const id = ctx.identifier();
@@ -679,8 +680,18 @@ export class AstBuilder {
   expr(ctx: P.ExprContext): A.Expr {
     const p = pos(ctx);
     if (ctx instanceof P.PrimaryExprContext) return this.primary(ctx.primary());
-    if (ctx instanceof P.CastOpExprContext)
-      return { kind: "cast", pos: tpos(ctx.TYPECAST()), operand: this.expr(ctx.expr()), type: this.typeName(ctx.typeName()) };
+    if (ctx instanceof P.CastOpExprContext) return this.cast(tpos(ctx.TYPECAST()), this.expr(ctx.expr()), this.typeName(ctx.typeName()));
+    if (ctx instanceof P.CollateExprContext) return this.collate(ctx);
+    if (ctx instanceof P.OperatorExprContext) {
+      const schema = ctx.identifier();
+      if (schema !== null && this.ident(schema) !== "pg_catalog") {
+        throw new KodiakError(SqlState.undefinedFunction, `operator does not exist: ${this.ident(schema)}.${ctx.qualifiedOp().getText()}`, {
+          position: pos(schema) + 1,
+        });
+      }
+      const op = normalizeCompOp(ctx.qualifiedOp().getText());
+      return { kind: "binary", pos: tpos(ctx.OPERATOR()), op, left: this.expr(ctx.expr(0)!), right: this.expr(ctx.expr(1)!) };
+    }
     if (ctx instanceof P.SubscriptExprContext) {
       const u = ctx.expr(2);
       return {
@@ -837,8 +848,7 @@ export class AstBuilder {
   bexpr(ctx: P.BexprContext): A.Expr {
     const p = pos(ctx);
     if (ctx instanceof P.PrimaryBexprContext) return this.primary(ctx.primary());
-    if (ctx instanceof P.CastOpBexprContext)
-      return { kind: "cast", pos: tpos(ctx.TYPECAST()), operand: this.bexpr(ctx.bexpr()), type: this.typeName(ctx.typeName()) };
+    if (ctx instanceof P.CastOpBexprContext) return this.cast(tpos(ctx.TYPECAST()), this.bexpr(ctx.bexpr()), this.typeName(ctx.typeName()));
     if (ctx instanceof P.UnaryBexprContext) return this.unary(p, ctx._op!.text!, this.bexpr(ctx.bexpr()));
     if (ctx instanceof P.PowerBexprContext)
       return { kind: "binary", pos: tpos(ctx.CARET()), op: "^", left: this.bexpr(ctx.bexpr(0)!), right: this.bexpr(ctx.bexpr(1)!) };
@@ -904,8 +914,7 @@ export class AstBuilder {
         over: undefined,
       };
     }
-    if (ctx instanceof P.CastPrimaryContext)
-      return { kind: "cast", pos: p, operand: this.expr(ctx.expr()), type: this.typeName(ctx.typeName()) };
+    if (ctx instanceof P.CastPrimaryContext) return this.cast(p, this.expr(ctx.expr()), this.typeName(ctx.typeName()));
     if (ctx instanceof P.TypedLiteralPrimaryContext) {
       return {
         kind: "cast",
@@ -974,15 +983,55 @@ export class AstBuilder {
     return lit({ type: "null" });
   }
 
+  /**
+   * A cast; casts to the OID alias types (regclass, regtype, ...) become calls of the catalog
+   * function of that name, which maps names to OIDs and OIDs to names (sql/pg-catalog-engine.ts).
+   */
+  private cast(p: number, operand: A.Expr, type: A.TypeRef): A.Expr {
+    if (!REG_TYPES.has(type.name) || type.arrayDims > 0) return { kind: "cast", pos: p, operand, type };
+    return {
+      kind: "func",
+      pos: p,
+      name: type.name,
+      schema: "pg_catalog",
+      args: [operand],
+      star: false,
+      distinct: false,
+      orderBy: [],
+      withinGroup: [],
+      filter: undefined,
+      over: undefined,
+    };
+  }
+
+  /** `expr COLLATE name`: strings compare bytewise (C collation), so only C-equivalent collations exist. */
+  private collate(ctx: P.CollateExprContext): A.Expr {
+    const c = ctx.collationName();
+    const ids = c.identifier().map((i) => this.ident(i));
+    const name = c.DEFAULT() !== null ? "default" : (ids.pop() as string);
+    const schema = ids[0];
+    if ((schema !== undefined && schema !== "pg_catalog") || !C_COLLATIONS.has(name.toLowerCase())) {
+      const full = schema === undefined ? name : `${schema}.${name}`;
+      throw new KodiakError(SqlState.undefinedObject, `collation "${full}" for encoding "UTF8" does not exist`, { position: pos(c) + 1 });
+    }
+    return this.expr(ctx.expr());
+  }
+
   typeName(ctx: P.TypeNameContext): A.TypeRef {
     const b = ctx.baseTypeName();
+    const ids = b.identifier();
     let name: string;
     if (b.DOUBLE()) name = "double precision";
     else if (b.CHARACTER()) name = b.VARYING() ? "varchar" : "char";
     else if (b.INTERVAL()) name = "interval";
-    else if (b.TIME() && !b.identifier()) name = b.WITH() ? "timetz" : "time";
+    else if (b.TIME() && ids.length === 0) name = b.WITH() ? "timetz" : "time";
     else {
-      name = this.ident(b.identifier()!).toLowerCase();
+      if (ids.length === 2 && this.ident(ids[0]!) !== "pg_catalog") {
+        throw new KodiakError(SqlState.undefinedObject, `type "${this.ident(ids[0]!)}.${this.ident(ids[1]!)}" does not exist`, {
+          position: pos(ids[0]!) + 1,
+        });
+      }
+      name = this.ident(ids[ids.length - 1]!).toLowerCase();
       if (b.WITH() && name === "timestamp") name = "timestamptz";
     }
     const ints = ctx.INTEGER_LITERAL().map((i) => Number(i.getText()));
@@ -1010,6 +1059,11 @@ export class AstBuilder {
     return ctx.getText().toLowerCase();
   }
 }
+
+/** OID alias types: a cast to one is a catalog lookup (see Builder.cast). */
+const REG_TYPES = new Set(["regclass", "regtype", "regnamespace", "regproc", "regprocedure", "regrole", "regoper"]);
+/** Collations that sort like C (bytewise), the only order Kodiak has. */
+const C_COLLATIONS = new Set(["default", "c", "posix", "ucs_basic"]);
 
 /** Schemas whose `schema.f(...)` is always a SQL function call, never a PL method call. */
 const SQL_SCHEMAS = new Set(["pg_catalog", "information_schema", "public"]);

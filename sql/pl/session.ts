@@ -47,6 +47,7 @@ const EXTRA_CONFIG_PARAMETERS: ReadonlySet<string> = new Set([
   "application_name",
   "client_encoding",
   "read_consistency",
+  "max_staleness",
   "transaction_isolation",
   "default_transaction_isolation",
   "lock_timeout",

@@ -4,6 +4,8 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
+import { connect } from "../../client/sdk/index.js";
+import { startApiServer } from "../../coordinator/grpc/index.js";
 import { RemoteSqlEngine } from "../../coordinator/sql-host/index.js";
 import { PgWireServer } from "../../coordinator/pgwire/index.js";
 import type { SqlSession, StatementResult } from "../../sql/index.js";
@@ -13,6 +15,7 @@ import { TestCluster, waitFor } from "../support/cluster.js";
 let cluster: TestCluster | undefined;
 let engine: RemoteSqlEngine | undefined;
 let pg: PgWireServer | undefined;
+let pgPort = 0;
 
 async function all(session: SqlSession, sql: string): Promise<StatementResult[]> {
   const out: StatementResult[] = [];
@@ -86,6 +89,7 @@ describe("SQL over a 3-node cluster", { timeout: 120_000 }, () => {
   it("psql works against pgwire over the cluster engine", async () => {
     pg = new PgWireServer({ engine: engine as RemoteSqlEngine, logger: silentLogger });
     const { port } = await pg.listen("127.0.0.1", 0);
+    pgPort = port;
     // Asynchronous: the pgwire server runs in this process, so a blocking spawn would deadlock.
     const psql = (sql: string) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
@@ -126,6 +130,90 @@ describe("SQL over a 3-node cluster", { timeout: 120_000 }, () => {
     const dn = await psql("\\dn");
     assert.equal(dn.code, 0, dn.stderr);
     assert.match(dn.stdout, /public\|/);
+  });
+
+  it("psql \\d TABLE, \\d INDEX and \\di describe tables over the cluster (psql 15's catalog queries)", async () => {
+    const port = pgPort;
+    const psql = (...commands: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        const args = [
+          "-h",
+          "127.0.0.1",
+          "-p",
+          String(port),
+          "-U",
+          "kodiak",
+          "-d",
+          "kodiak",
+          "-X",
+          "-P",
+          "pager=off",
+          "-v",
+          "ON_ERROR_STOP=1",
+        ];
+        for (const c of commands) args.push("-c", c);
+        execFile("psql", args, { encoding: "utf8", timeout: 20_000 }, (err, stdout, stderr) => {
+          resolve({ code: err === null ? 0 : typeof err.code === "number" ? err.code : -1, stdout, stderr });
+        });
+      });
+    const setup = await psql(
+      "CREATE TABLE widgets (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL DEFAULT 'unnamed', price NUMERIC(10,2), CHECK (price >= 0))",
+      "CREATE INDEX widgets_name ON widgets (name)",
+    );
+    assert.equal(setup.code, 0, setup.stderr);
+    const d = await psql("\\d widgets");
+    assert.equal(d.code, 0, d.stderr);
+    const lines = d.stdout.split("\n").map((l) => l.trimEnd());
+    assert.match(lines[0] ?? "", /Table "public\.widgets"/);
+    assert.match(lines[1] ?? "", /Column \| +Type +\| Collation \| Nullable \| +Default/);
+    const row = (col: string) =>
+      lines
+        .find((l) => l.trimStart().startsWith(`${col} `))
+        ?.split("|")
+        .map((x) => x.trim());
+    assert.deepEqual(row("id"), ["id", "integer", "", "not null", ""]);
+    assert.deepEqual(row("name"), ["name", "character varying(40)", "", "not null", "'unnamed'"]);
+    assert.deepEqual(row("price"), ["price", "numeric(10,2)", "", "", ""]);
+    const footer = lines.slice(lines.indexOf("Indexes:"));
+    assert.deepEqual(footer.slice(0, 3), ["Indexes:", '    "widgets_pkey" PRIMARY KEY, btree (id)', '    "widgets_name" btree (name)']);
+    assert.equal(footer[3], "Check constraints:");
+    assert.match(footer[4] ?? "", /^ {4}"\w+" CHECK \(price >= 0(::numeric)?\)$/);
+
+    const ix = await psql("\\d widgets_name");
+    assert.equal(ix.code, 0, ix.stderr);
+    assert.match(ix.stdout, /Index "public\.widgets_name"/);
+    assert.match(ix.stdout, /name +\| character varying\(40\) \| yes +\| name/);
+    assert.match(ix.stdout, /btree, for table "public\.widgets"/);
+
+    const di = await psql("\\di");
+    assert.equal(di.code, 0, di.stderr);
+    assert.match(di.stdout, /public \| widgets_name +\| index \| kodiak \| widgets/);
+    assert.match(di.stdout, /public \| widgets_pkey +\| index \| kodiak \| widgets/);
+
+    const missing = await psql("\\d no_such_table");
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /Did not find any relation named "no_such_table"/);
+  });
+
+  it("COPY in and out through the gRPC API and the SDK runs on the leader's engine", async () => {
+    const api = await startApiServer(engine as RemoteSqlEngine, { port: 0 });
+    const db = connect(`kodiak://127.0.0.1:${api.port}/`);
+    try {
+      await db.execute("CREATE TABLE bulk (id INT PRIMARY KEY, label TEXT)");
+      const source = (async function* () {
+        for (let i = 1; i <= 500; i++) yield [i, i % 2 === 0 ? null : `row ${i}`];
+      })();
+      assert.equal(await db.copyFrom("COPY bulk FROM STDIN", source), 500);
+      assert.deepEqual((await db.query("SELECT count(*) AS n, count(label) AS labelled FROM bulk")).rows, [{ n: 500n, labelled: 250n }]);
+      let out = "";
+      for await (const chunk of db.copyTo("COPY (SELECT id, label FROM bulk WHERE id <= 2 ORDER BY id) TO STDOUT WITH (FORMAT csv)")) {
+        out += Buffer.from(chunk).toString("utf8");
+      }
+      assert.equal(out, "1,row 1\n2,\n");
+    } finally {
+      await db.close();
+      await api.close();
+    }
   });
 
   it("after kill -9 of the leader, every acknowledged row is there and idle sessions move to the new leader", async () => {

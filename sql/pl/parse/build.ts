@@ -284,9 +284,10 @@ export class PlBuilder {
     if (b.DOUBLE() !== null) name = "double precision";
     else if (b.CHARACTER() !== null) name = b.VARYING() !== null ? "varchar" : "text";
     else if (b.INTERVAL() !== null) name = "interval";
-    else if (b.TIME().length > 0 && b.identifier() === null) name = "time";
+    else if (b.TIME().length > 0 && b.identifier().length === 0) name = "time";
     else {
-      name = this.ident(b.identifier()!);
+      const ids = b.identifier(); // `pg_catalog.int4`: the last part names the type
+      name = this.ident(ids[ids.length - 1]!);
       if (name === "timestamp" && b.WITH() !== null) name = "timestamptz";
     }
     const mods = ctx.INTEGER_LITERAL().map((x) => Number(x.getText()));
@@ -761,8 +762,12 @@ const PL_SYNTAX = [
 ];
 
 /** Does a subtree use PL-Grizzly-only expression syntax (interpolation does not count)? */
+/** Schemas whose `schema.f(...)` is a SQL function call, never a PL method call (as in sql/parser/build.ts). */
+const SQL_SCHEMAS = new Set(["pg_catalog", "information_schema", "public"]);
+
 function hasPlSyntax(ctx: ParserRuleContext): boolean {
-  if (PL_SYNTAX.some((k) => ctx instanceof k)) return true;
+  const sqlCall = ctx instanceof P.PlMemberExprContext && ctx.LPAREN() !== null && SQL_SCHEMAS.has(ctx.expr().getText().toLowerCase());
+  if (!sqlCall && PL_SYNTAX.some((k) => ctx instanceof k)) return true;
   for (let i = 0; i < ctx.getChildCount(); i++) {
     const c = ctx.getChild(i);
     if (c !== null && "children" in c && hasPlSyntax(c as ParserRuleContext)) return true;
