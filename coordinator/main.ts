@@ -9,6 +9,7 @@ import { type ClusterStatusSource, localClusterStatus, NodeStatusPoller, startAp
 import { startCronService } from "./cron/index.js";
 import { coordinatorMetrics, startHttpEndpoint } from "./http/index.js";
 import { PgWireServer } from "./pgwire/index.js";
+import { parsePgUsers } from "./pgwire/users-file.js";
 import { openEmbeddedDatabase, RemoteSqlEngine } from "./sql-host/index.js";
 
 /** Bound on shutting everything down. */
@@ -26,6 +27,10 @@ const USAGE = `usage: kodiak coordinator [--nodes 1=HOST:PORT,2=HOST:PORT,...] [
   --embedded DIR             run the SQL engine in-process on DIR (a single-node Raft group on disk) instead of on the nodes
   --id NAME                  coordinator id in ClusterStatus and logs (default coordinator-<pid>)
   --tls-cert FILE --tls-key FILE  serve gRPC and pgwire over TLS with this PEM certificate and key
+  --pg-users FILE            pgwire users, one user:password per line: clients authenticate with
+                             SCRAM-SHA-256 from any address (without it: trust, loopback clients only)
+  --pg-trust-remote          without --pg-users, also trust pgwire clients from non-loopback addresses
+                             (containers whose published ports are reachable only from a trusted host)
   --max-sessions N           open sessions (default 1000)
   --max-running N            concurrently running statements (default 64)
   --max-queued N             statements waiting for a slot (default 256); beyond: SQLSTATE 53300
@@ -50,6 +55,10 @@ export interface CoordinatorFlags {
   idleInTransactionTimeoutMs: number;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
+  /** pgwire users file (user:password lines): clients must authenticate, from any address. */
+  pgUsersFile: string | undefined;
+  /** Without users: trust pgwire clients from any address, not only loopback. */
+  pgTrustRemote: boolean;
 }
 
 function hostPort(s: string, flag: string): { host: string; port: number } {
@@ -80,10 +89,16 @@ export function parseCoordinatorFlags(argv: string[]): CoordinatorFlags | "help"
     idleInTransactionTimeoutMs: 5 * 60_000,
     tlsCert: undefined,
     tlsKey: undefined,
+    pgUsersFile: undefined,
+    pgTrustRemote: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     if (flag === "--help" || flag === "-h") return "help";
+    if (flag === "--pg-trust-remote") {
+      f.pgTrustRemote = true;
+      continue;
+    }
     const v = argv[++i];
     if (v === undefined) throw new Error(`${flag} needs a value`);
     switch (flag) {
@@ -132,6 +147,9 @@ export function parseCoordinatorFlags(argv: string[]): CoordinatorFlags | "help"
       case "--tls-key":
         f.tlsKey = v;
         break;
+      case "--pg-users":
+        f.pgUsersFile = v;
+        break;
       case "--idle-in-transaction-timeout-ms":
         f.idleInTransactionTimeoutMs = count(v, flag);
         break;
@@ -140,6 +158,7 @@ export function parseCoordinatorFlags(argv: string[]): CoordinatorFlags | "help"
     }
   }
   if ((f.tlsCert === undefined) !== (f.tlsKey === undefined)) throw new Error("--tls-cert and --tls-key go together");
+  if (f.pgUsersFile !== undefined && f.pgTrustRemote) throw new Error("--pg-users and --pg-trust-remote exclude each other");
   return f;
 }
 
@@ -219,6 +238,10 @@ export async function main(argv: string[]): Promise<number> {
           engine,
           logger: log,
           maxConnections: flags.maxSessions,
+          auth:
+            flags.pgUsersFile !== undefined
+              ? { users: parsePgUsers(readFileSync(flags.pgUsersFile, "utf8"), flags.pgUsersFile) }
+              : { trustRemote: flags.pgTrustRemote },
           ...(tls !== undefined ? { tls: { cert: tls.certChain, key: tls.privateKey } } : {}),
         });
   const pgAddress = flags.pg === undefined || pg === undefined ? null : await pg.listen(flags.pg.host, flags.pg.port);

@@ -48,6 +48,7 @@ test("compose: three nodes with one peer list and cluster id, a coordinator on e
   assert.ok(flags !== undefined && flags !== "help");
   assert.equal(peersText(flags.nodes), [...peers][0]);
   assert.ok(flags.pg !== undefined, "pgwire is served");
+  assert.ok(flags.pgTrustRemote, "container clients are not loopback: trust is explicit");
   // Published ports bind the host's loopback only.
   const published = flowSequences(read("deploy/compose.yaml"), "ports").flat();
   assert.ok(published.length > 0);
@@ -88,6 +89,8 @@ test("kubernetes: the pod script turns ordinals 0..2 into node ids 1..3 with one
     const coord = parseCoordinatorFlags(args.slice(1));
     assert.ok(coord !== "help");
     assert.equal(peersText(coord.nodes), peersText(peers));
+    assert.equal(coord.pgUsersFile, "/etc/kodiak/pg-users/users", "coordinators require passwords from the mounted Secret");
+    assert.match(yaml, /secretName: kodiak-pg-users/);
     assert.match(yaml, /replicas: 3/);
     assert.match(yaml, /publishNotReadyAddresses: true/);
   } finally {
