@@ -4,7 +4,6 @@
 import {
   BailErrorStrategy,
   BaseErrorListener,
-  CharStream,
   CommonTokenStream,
   DefaultErrorStrategy,
   type ATNSimulator,
@@ -13,6 +12,7 @@ import {
   type Recognizer,
   type Token,
 } from "antlr4ng";
+import { Utf16CharStream } from "./utf16-char-stream.js";
 import { KodiakError, SqlState } from "../../util/index.js";
 import { KodiakLexer } from "../grammar/gen/KodiakLexer.js";
 import { KodiakParser } from "../grammar/gen/KodiakParser.js";
@@ -83,7 +83,7 @@ export function parseSql(text: string): readonly ParsedStatement[] {
 }
 
 function parseUncached(text: string): readonly ParsedStatement[] {
-  const lexer = new KodiakLexer(CharStream.fromString(text));
+  const lexer = new KodiakLexer(new Utf16CharStream(text));
   lexer.removeErrorListeners();
   const tokens = new CommonTokenStream(lexer);
   const parser = new KodiakParser(tokens);

@@ -5,7 +5,6 @@
 import {
   BailErrorStrategy,
   BaseErrorListener,
-  CharStream,
   CommonTokenStream,
   DefaultErrorStrategy,
   PredictionMode,
@@ -14,6 +13,7 @@ import {
   type Recognizer,
   type Token,
 } from "antlr4ng";
+import { Utf16CharStream } from "../../parser/utf16-char-stream.js";
 import { KodiakError, SqlState } from "../../../util/index.js";
 import { KodiakLexer } from "../../grammar/gen/KodiakLexer.js";
 import { KodiakParser, type ScriptContext } from "../../grammar/gen/KodiakParser.js";
@@ -37,7 +37,7 @@ class Listener extends BaseErrorListener {
 }
 
 export function parseTree(text: string): ScriptContext {
-  const lexer = new KodiakLexer(CharStream.fromString(text));
+  const lexer = new KodiakLexer(new Utf16CharStream(text));
   lexer.removeErrorListeners();
   const tokens = new CommonTokenStream(lexer);
   const parser = new KodiakParser(tokens);
