@@ -3,11 +3,12 @@
 // trigger on 100k inserts. Kodiak runs embedded (in-memory store); PostgreSQL is a throwaway
 // server (tests/differential/pg-server.ts). Not a test.
 //
-// Each case runs --runs times (default 5) on a fresh engine/schema, Kodiak and PostgreSQL
-// interleaved so load on the machine hits both alike; the table shows medians. Kodiak's JIT stays
-// warm between runs, as in a long-running server.
+// Each case runs --warmup times unmeasured (default 1), then --runs times (default 5), each on a
+// fresh engine/schema, Kodiak and PostgreSQL interleaved so load on the machine hits both alike;
+// the table shows medians. Kodiak's JIT stays warm between runs, as in a long-running server.
 //
-// options: --scale F (multiplies iteration and row counts, default 1), --runs N, --only kodiak|postgres
+// options: --scale F (multiplies iteration and row counts, default 1), --runs N, --warmup N,
+//          --only kodiak|postgres
 
 import { resolve } from "node:path";
 import { KvSqlEngine } from "../sql/engine/engine.js";
@@ -105,14 +106,17 @@ async function main(): Promise<void> {
   let scale = 1;
   let only: string | undefined;
   let runs = 5;
+  let warmup = 1;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--scale") scale = Number(argv[++i]);
     else if (argv[i] === "--only") only = argv[++i];
     else if (argv[i] === "--runs") runs = Number(argv[++i]);
+    else if (argv[i] === "--warmup") warmup = Number(argv[++i]);
     else throw new Error(`unknown option ${argv[i]}`);
   }
   if (!(scale > 0)) throw new Error("--scale must be > 0");
   if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs must be a positive integer");
+  if (!Number.isInteger(warmup) || warmup < 0) throw new Error("--warmup must be a non-negative integer");
   const results = newResults("pl", new Date());
   const pgServer = only === "kodiak" ? undefined : await startPostgres();
   try {
@@ -120,13 +124,17 @@ async function main(): Promise<void> {
     for (const c of cases(scale)) {
       const kodiakMs: number[] = [];
       const postgresMs: number[] = [];
-      for (let r = 0; r < runs; r++) {
-        if (only !== "postgres") kodiakMs.push(await timeKodiak(c));
+      for (let r = 0; r < warmup + runs; r++) {
+        const measured = r >= warmup;
+        if (only !== "postgres") {
+          const ms = await timeKodiak(c);
+          if (measured) kodiakMs.push(ms);
+        }
         if (pgClient !== undefined) {
           await pgClient.query(c.postgres.setup);
           const t0 = performance.now();
           await pgClient.query(c.postgres.run);
-          postgresMs.push(performance.now() - t0);
+          if (measured) postgresMs.push(performance.now() - t0);
           await pgClient.query("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
         }
       }
@@ -138,7 +146,7 @@ async function main(): Promise<void> {
     await pgServer?.stop();
   }
   results.notes.push(
-    `scale ${scale}; ${runs} runs per case (median); Kodiak embedded with the in-memory store; ratio = kodiak ms / postgres ms (lower is better)`,
+    `scale ${scale}; ${warmup} warm-up + ${runs} measured runs per case (median); Kodiak embedded with the in-memory store; ratio = kodiak ms / postgres ms (lower is better)`,
   );
   console.log(formatTable(results.rows));
   console.log(`results: ${writeResults(resolve(import.meta.dirname, "..", ".."), results)}`);
