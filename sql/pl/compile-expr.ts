@@ -10,16 +10,16 @@ import { callFunction } from "./call.js";
 import { cast } from "./cast.js";
 import { compileBlock } from "./compile-stmt.js";
 import { PlError } from "./errors.js";
-import { evalExpr, fieldOf, indexOf, lookupName, requireBool } from "./expr.js";
+import { evalExpr, fieldOf, indexOf, likeRegex, lookupName, requireBool } from "./expr.js";
 import { binaryFn, FALSE, TRUE } from "./fastops.js";
 import { CTL_NONE, type Frame } from "./frame.js";
 import { drive } from "./gen.js";
 import type { BoundParam, HostResult } from "./host.js";
-import { negate, not } from "./ops.js";
+import { binary, negate, not } from "./ops.js";
 import { resolveType } from "./resolve.js";
 import { beforeStatement, paramOf, queryValue, relationText } from "./sqlrun.js";
-import { arrayOf, builtinType, isInteger, type PlType, T, typeName } from "./types.js";
-import { bool, mk, NULL, nullOf, type PlValue } from "./values.js";
+import { anonStruct, arrayOf, builtinType, isInteger, type PlType, T, typeName, unify } from "./types.js";
+import { arrayValue, bool, mk, NULL, nullOf, type PlValue, structValue } from "./values.js";
 
 export type CExpr = (f: Frame) => PlValue;
 
@@ -170,7 +170,22 @@ export function compileExpr(e: Expr, cx: Cx, stmtPos = false): CExpr {
       const mode = e.mode;
       return (f) => queryValue(run(f), mode);
     }
+    case "method":
+      return compileMethod(e, cx);
+    case "between":
+      return compileBetween(e, cx);
+    case "in":
+      return compileIn(e, cx);
+    case "like":
+      return compileLike(e, cx);
+    case "case":
+      return compileCase(e, cx);
+    case "struct":
+      return compileStruct(e, cx);
+    case "array":
+      return compileArray(e, cx);
     default:
+      // match, try, await, pipeline: the interpreter's implementation, on the same bindings.
       return delegate(e, cx);
   }
 }
@@ -283,6 +298,126 @@ function compileCall(e: Extract<Expr, { kind: "call" }>, cx: Cx): CExpr {
       );
     }
     throw new PlError(SqlState.undefinedFunction, `function ${name}(${values.map((a) => typeName(a.value.t)).join(", ")}) does not exist`);
+  };
+}
+
+function compileMethod(e: Extract<Expr, { kind: "method" }>, cx: Cx): CExpr {
+  if (e.args.some((a) => a.value.kind === "lambda")) return delegate(e, cx);
+  const obj = compileExpr(e.obj, cx);
+  const name = e.name;
+  const lower = name.toLowerCase();
+  const names = e.args.map((a) => a.name);
+  const args = e.args.map((a) => compileExpr(a.value as Expr, cx));
+  const n = args.length;
+  return (f) => {
+    const self = obj(f);
+    const c = f.c;
+    const t = self.t;
+    const receiver = t.k === "struct" || t.k === "exception" ? t.name : null;
+    const fn = receiver === null ? undefined : c.env.catalog.func(lower, receiver);
+    if (fn === undefined) throw new PlError(SqlState.undefinedFunction, `method ${name} of type ${typeName(t)} does not exist`);
+    const values = new Array<{ name: string | null; value: PlValue }>(n);
+    for (let i = 0; i < n; i++) values[i] = { name: names[i]!, value: args[i]!(f) };
+    if (self.v === null) return nullOf(fn.returnType);
+    return drive(callFunction(fn, values, c, self));
+  };
+}
+
+function compileBetween(e: Extract<Expr, { kind: "between" }>, cx: Cx): CExpr {
+  const v = compileExpr(e.e, cx);
+  const lo = compileExpr(e.lo, cx);
+  const hi = compileExpr(e.hi, cx);
+  const negated = e.not;
+  return (f) => {
+    const x = v(f);
+    const a = binary(">=", x, lo(f));
+    const b = binary("<=", x, hi(f));
+    const r = a.v === false || b.v === false ? false : a.v === null || b.v === null ? null : true;
+    return r === null ? bool(null) : (negated ? !r : r) ? TRUE : FALSE;
+  };
+}
+
+function compileIn(e: Extract<Expr, { kind: "in" }>, cx: Cx): CExpr {
+  const v = compileExpr(e.e, cx);
+  const list = e.list.map((x) => compileExpr(x, cx));
+  const negated = e.not;
+  return (f) => {
+    const x = v(f);
+    let sawNull = false;
+    for (const item of list) {
+      const r = binary("=", x, item(f));
+      if (r.v === true) return negated ? FALSE : TRUE;
+      if (r.v === null) sawNull = true;
+    }
+    return sawNull ? bool(null) : negated ? TRUE : FALSE;
+  };
+}
+
+function compileLike(e: Extract<Expr, { kind: "like" }>, cx: Cx): CExpr {
+  const v = compileExpr(e.e, cx);
+  const pattern = compileExpr(e.pattern, cx);
+  const negated = e.not;
+  const ci = e.ci;
+  // The last pattern's regex is kept: a literal or loop-invariant pattern compiles once.
+  let lastPattern: string | null = null;
+  let lastRegex: RegExp | null = null;
+  return (f) => {
+    const x = v(f);
+    const p = pattern(f);
+    if (x.v === null || p.v === null) return bool(null);
+    const text = String(p.v);
+    if (text !== lastPattern || lastRegex === null) {
+      lastRegex = likeRegex(text, ci);
+      lastPattern = text;
+    }
+    const r = lastRegex.test(String(x.v));
+    return (negated ? !r : r) ? TRUE : FALSE;
+  };
+}
+
+function compileCase(e: Extract<Expr, { kind: "case" }>, cx: Cx): CExpr {
+  const subject = e.subject === null ? null : compileExpr(e.subject, cx);
+  const whens = e.whens.map((w) => compileExpr(w.when, cx));
+  const results = e.whens.map((w) => compileExpr(w.result, cx));
+  const otherwise = e.otherwise === null ? null : compileExpr(e.otherwise, cx);
+  const n = whens.length;
+  return (f) => {
+    const s = subject === null ? null : subject(f);
+    for (let i = 0; i < n; i++) {
+      const v = whens[i]!(f);
+      const hit = s === null ? requireBool(v, "CASE") === true : binary("=", s, v).v === true;
+      if (hit) return results[i]!(f);
+    }
+    return otherwise === null ? NULL : otherwise(f);
+  };
+}
+
+function compileStruct(e: Extract<Expr, { kind: "struct" }>, cx: Cx): CExpr {
+  const names = e.fields.map((x) => x.name);
+  const values = e.fields.map((x) => compileExpr(x.value, cx));
+  return (f) => {
+    const fields = new Map<string, PlValue>();
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      if (fields.has(name)) throw new PlError(SqlState.duplicateColumn, `field "${name}" given twice`);
+      const v = values[i]!(f);
+      fields.set(name, v.t.k === "unknown" && v.v !== null ? mk(T.text, v.v) : v);
+    }
+    return structValue(anonStruct([...fields].map(([name, v]) => ({ name, type: v.t }))), fields);
+  };
+}
+
+function compileArray(e: Extract<Expr, { kind: "array" }>, cx: Cx): CExpr {
+  const items = e.items.map((x) => compileExpr(x, cx));
+  return (f) => {
+    const out: PlValue[] = [];
+    let t: PlType = T.unknown;
+    for (const item of items) {
+      const v = item(f);
+      if (!(v.t.k === "unknown" && v.v === null)) t = unify(t, v.t, "ARRAY");
+      out.push(v);
+    }
+    return arrayValue(t, t.k === "unknown" ? out : out.map((v) => (v.t.k === "unknown" ? cast(v, t) : v)));
   };
 }
 

@@ -221,7 +221,7 @@ export function indexOf(obj: PlValue, idx: PlValue): PlValue {
   throw new PlError(SqlState.datatypeMismatch, `cannot index a value of type ${obj.t.k}`);
 }
 
-function likeRegex(pattern: string, ci: boolean): RegExp {
+export function likeRegex(pattern: string, ci: boolean): RegExp {
   let re = "";
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i]!;
