@@ -8,6 +8,7 @@ import type { Expr, SqlText, TypeRef } from "./ast.js";
 import { callBuiltin, hasBuiltin } from "./builtins.js";
 import { callFunction } from "./call.js";
 import { cast } from "./cast.js";
+import { compileMatch, compileTry, matchCompilable } from "./compile-control.js";
 import { compileBlock } from "./compile-stmt.js";
 import { PlError } from "./errors.js";
 import { evalExpr, fieldOf, indexOf, likeRegex, lookupName, requireBool } from "./expr.js";
@@ -107,7 +108,7 @@ function delegate(e: Expr, cx: Cx): CExpr {
 
 /** A block left with a pending BREAK/CONTINUE/RETURN in the middle of an expression unwinds by
  * the Signal the interpreter uses; in statement position the caller sees `f.ctl` instead. */
-function settle(f: Frame, v: PlValue, stmtPos: boolean): PlValue {
+export function settle(f: Frame, v: PlValue, stmtPos: boolean): PlValue {
   if (f.ctl !== CTL_NONE && !stmtPos) throw f.takeSignal();
   return v;
 }
@@ -184,8 +185,12 @@ export function compileExpr(e: Expr, cx: Cx, stmtPos = false): CExpr {
       return compileStruct(e, cx);
     case "array":
       return compileArray(e, cx);
+    case "match":
+      return matchCompilable(e) ? compileMatch(e, cx, stmtPos) : delegate(e, cx);
+    case "try":
+      return compileTry(e, cx);
     default:
-      // match, try, await, pipeline: the interpreter's implementation, on the same bindings.
+      // await, pipeline: the interpreter's implementation, on the same bindings.
       return delegate(e, cx);
   }
 }
