@@ -103,4 +103,54 @@ describe("compiled PL evaluation", () => {
     }
     assert.deepEqual(await rows("CREATE FUNCTION f(a: INT32, b: INT32) RETURNS INT32 { (a % b) * -1 }; SELECT f(-6, 3);"), { rows: [[0]] });
   });
+  it("MATCH binds pattern names in the arm, falls through failed guards, and passes BREAK/CONTINUE out of arms", async () => {
+    assert.deepEqual(
+      await rows(
+        "CREATE TYPE pt AS STRUCT(x: INT64, y: INT64); CREATE FUNCTION f(a: INT64) RETURNS TEXT { LET p: pt = {x: a, y: 2}; MATCH p { {x: 0, y: yy} => 'zero ' || yy::TEXT, {x: xx, y: 2} IF xx > 5 => 'big', {x: xx, y: _} => 'other ' || xx::TEXT } }; SELECT f(0), f(9), f(3);",
+      ),
+      { rows: [["zero 2", "big", "other 3"]] },
+    );
+    // Alternatives binding different names: `1` leaves n to the enclosing variable.
+    assert.deepEqual(
+      await rows(
+        "CREATE FUNCTION f(a: INT64) RETURNS TEXT { LET n = 'outer'; MATCH a { 1 | n => 'bound ' || n::TEXT, _ => 'x' } }; SELECT f(1), f(7);",
+      ),
+      { rows: [["bound outer", "bound 7"]] },
+    );
+    assert.deepEqual(
+      await rows(
+        "CREATE FUNCTION f() RETURNS INT64 { LET s = 0; FOR i IN 1..6 { SET s = s + MATCH i { 2 => { CONTINUE }, 5 => { BREAK }, _ => i } }; s }; SELECT f();",
+      ),
+      { rows: [[8]] },
+    );
+    assert.deepEqual(
+      await rows("CREATE FUNCTION f(a: INT64) RETURNS INT64 { MATCH a { n IF n > 10 => 1, n IF n > 5 => 2 } }; SELECT f(3);"),
+      {
+        error: "20000",
+        message: "case not found: no MATCH arm matches the value",
+      },
+    );
+  });
+
+  it("TRY rolls back to its savepoint when an arm handles the error, re-raises, and lets control flow through", async () => {
+    const out = await runOnEngine(
+      "CREATE TABLE k (v INT32); INSERT INTO k VALUES (100); CREATE FUNCTION f() RETURNS INT32 { TRY { UPDATE k SET v = 0; LET z = 1 / 0; 1 } CATCH { data_exception => 2 } }; SELECT f(); SELECT v FROM k;",
+    );
+    assert.deepEqual(out.slice(3), [{ rows: [[2]] }, { rows: [[100]] }]);
+    assert.deepEqual(
+      await rows(
+        "CREATE FUNCTION f() RETURNS TEXT { TRY { TRY { LET z = 1 / 0; 'a' } CATCH { data_exception(e) => { RAISE } } } CATCH { division_by_zero(e2) => 'outer ' || e2.message } }; SELECT f();",
+      ),
+      { rows: [["outer division by zero"]] },
+    );
+    assert.deepEqual(
+      await rows(
+        "CREATE FUNCTION f() RETURNS INT64 { LET s = 0; FOR i IN 1..5 { TRY { IF i = 3 { LET z = 1 / 0 }; SET s = s + i } CATCH { division_by_zero => { CONTINUE } } }; s }; SELECT f();",
+      ),
+      { rows: [[12]] },
+    );
+    assert.deepEqual(await rows("CREATE FUNCTION f() RETURNS INT64 { TRY { RETURN 5 } CATCH { _ => 1 }; 9 }; SELECT f();"), {
+      rows: [[5]],
+    });
+  });
 });
