@@ -153,4 +153,12 @@ describe("compiled PL evaluation", () => {
       rows: [[5]],
     });
   });
+  it("the interpreter used past the compiled nesting bound computes what compiled code computes", async () => {
+    const body =
+      "LET s = 0; FOR i IN 1..8 { IF i = 7 { BREAK }; SET s = s + TRY { MATCH i { 2 => { CONTINUE }, 3..4 => 10 / (i - 3), n IF n > 5 => n * 100, _ => i } } CATCH { division_by_zero => 1000 } }; s";
+    const out = await runOnEngine(
+      `CREATE FUNCTION work() RETURNS INT64 { ${body} }; CREATE FUNCTION deep(n: INT64) RETURNS INT64 { IF n = 0 { work() } ELSE { deep(n - 1) } }; SELECT work(), deep(5), deep(120);`,
+    );
+    assert.deepEqual(out[2], { rows: [[1616, 1616, 1616]] });
+  });
 });
