@@ -199,7 +199,23 @@ function compileBinary(e: Extract<Expr, { kind: "binary" }>, cx: Cx): CExpr {
   const l = compileExpr(e.l, cx);
   const r = compileExpr(e.r, cx);
   const op = binaryFn(e.op);
-  if (e.op !== "&&") return (f) => op(l(f), r(f));
+  if (e.op !== "&&") {
+    // Slot variables and literals are read in place (no closure call per operand).
+    const ls = e.l.kind === "name" ? slotOf(cx, e.l.name) : -1;
+    const rs = e.r.kind === "name" ? slotOf(cx, e.r.name) : -1;
+    if (ls >= 0 && rs >= 0) return (f) => op(f.b[ls]!.value, f.b[rs]!.value);
+    if (e.r.kind === "lit") {
+      const rc = e.r.value;
+      if (ls >= 0) return (f) => op(f.b[ls]!.value, rc);
+      return (f) => op(l(f), rc);
+    }
+    if (ls >= 0) return (f) => op(f.b[ls]!.value, r(f));
+    if (e.l.kind === "lit") {
+      const lc = e.l.value;
+      return (f) => op(lc, r(f));
+    }
+    return (f) => op(l(f), r(f));
+  }
   // `&&` is AND on booleans (short-circuit, three-valued) and overlap on arrays.
   return (f) => {
     const a = l(f);

@@ -12,6 +12,7 @@ import { raiseStmt } from "./control.js";
 import { PlError, withPosition } from "./errors.js";
 import { lookupName, NO_VALUE, requireBool } from "./expr.js";
 import { CTL_BREAK, CTL_CONTINUE, CTL_NONE, CTL_RETURN, type Frame } from "./frame.js";
+import { TRUE } from "./fastops.js";
 import { drive } from "./gen.js";
 import { resolveType } from "./resolve.js";
 import { type Binding, assignBinding } from "./scope.js";
@@ -32,18 +33,19 @@ export function compileBlock(b: Block, cx: Cx): CBlock {
   return (f) => {
     let last: PlValue = NO_VALUE;
     const pf = f.pf;
-    for (let i = 0; i < n; i++) {
-      if (pf !== undefined && positioned[i]) {
-        pf.line = lines[i]!;
-        pf.col = cols[i]!;
-      }
-      try {
+    let i = 0;
+    try {
+      for (; i < n; i++) {
+        if (pf !== undefined && positioned[i]) {
+          pf.line = lines[i]!;
+          pf.col = cols[i]!;
+        }
         last = stmts[i]!(f);
-      } catch (e) {
-        if (e instanceof Signal) throw e;
-        throw withPosition(e, lines[i]!, cols[i]!, () => f.c.stack());
+        if (f.ctl !== CTL_NONE) return NO_VALUE;
       }
-      if (f.ctl !== CTL_NONE) return NO_VALUE;
+    } catch (e) {
+      if (e instanceof Signal) throw e;
+      throw withPosition(e, lines[i]!, cols[i]!, () => f.c.stack());
     }
     return last;
   };
@@ -198,7 +200,9 @@ function compileWhile(st: Extract<Stmt, { kind: "while" }>, cx: Cx): CStmt {
     const budget = f.c.env.budget;
     for (;;) {
       budget.tick();
-      if (requireBool(cond(f), "WHILE") !== true) return NO_VALUE;
+      const v = cond(f);
+      // Comparisons return the shared TRUE, so the common case needs no requireBool.
+      if (v !== TRUE && requireBool(v, "WHILE") !== true) return NO_VALUE;
       if (loopBody(body, f) === LOOP_DONE) return NO_VALUE;
     }
   };

@@ -128,7 +128,7 @@ function floatResult(op: string, real: boolean, a: number, b: number): PlValue {
 
 function arithmetic(op: BinaryOp): BinaryFn {
   const general = slow(op);
-  return (l, r) => {
+  const mixed: BinaryFn = (l, r) => {
     const lv = l.v;
     const rv = r.v;
     if (lv !== null && rv !== null) {
@@ -146,6 +146,47 @@ function arithmetic(op: BinaryOp): BinaryFn {
     }
     return general(l, r);
   };
+  // INT32 op INT32, the most common case, without a switch or a range lookup. Only `*`, `/` and
+  // `%` can produce -0 from integers; `| 0` makes it 0 as the BigInt path would.
+  const int32 = T.int32;
+  switch (op) {
+    case "+":
+      return (l, r) => {
+        const lv = l.v;
+        const rv = r.v;
+        if (l.t !== int32 || r.t !== int32 || lv === null || rv === null) return mixed(l, r);
+        const x = (lv as number) + (rv as number);
+        if (x > INT32_MAX || x < INT32_MIN) outOfRange(2);
+        return { t: int32, v: x };
+      };
+    case "-":
+      return (l, r) => {
+        const lv = l.v;
+        const rv = r.v;
+        if (l.t !== int32 || r.t !== int32 || lv === null || rv === null) return mixed(l, r);
+        const x = (lv as number) - (rv as number);
+        if (x > INT32_MAX || x < INT32_MIN) outOfRange(2);
+        return { t: int32, v: x };
+      };
+    case "*":
+      return (l, r) => {
+        const lv = l.v;
+        const rv = r.v;
+        if (l.t !== int32 || r.t !== int32 || lv === null || rv === null) return mixed(l, r);
+        const x = (lv as number) * (rv as number);
+        if (x > INT32_MAX || x < INT32_MIN) outOfRange(2);
+        return { t: int32, v: x | 0 };
+      };
+    case "%":
+      return (l, r) => {
+        const lv = l.v;
+        const rv = r.v;
+        if (l.t !== int32 || r.t !== int32 || lv === null || rv === null || rv === 0) return mixed(l, r);
+        return { t: int32, v: ((lv as number) % (rv as number)) | 0 };
+      };
+    default:
+      return mixed;
+  }
 }
 
 function isFloatOrInt(k: string): boolean {
@@ -161,6 +202,7 @@ function compareNumbers(a: number | bigint, b: number | bigint): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/** Comparison on floats (and ints against floats) as compareValues does; else the general path. */
 function comparison(op: BinaryOp): BinaryFn {
   const general = slow(op);
   const test: (c: number) => boolean =
@@ -185,6 +227,30 @@ function comparison(op: BinaryOp): BinaryFn {
   };
 }
 
+const isInt = (x: PlValue): boolean => x.v !== null && intRank(x.t.k) !== 0;
+
+/** Integer comparisons, one function per operator so each stays monomorphic: JavaScript compares
+ * number and bigint exactly, which is compareValues' answer for integers of any width. */
+function intComparison(op: BinaryOp): BinaryFn {
+  const other = comparison(op);
+  switch (op) {
+    case "=":
+      return (l, r) =>
+        isInt(l) && isInt(r) ? ((l.v as number) <= (r.v as number) && (l.v as number) >= (r.v as number) ? TRUE : FALSE) : other(l, r);
+    case "<>":
+      return (l, r) =>
+        isInt(l) && isInt(r) ? ((l.v as number) <= (r.v as number) && (l.v as number) >= (r.v as number) ? FALSE : TRUE) : other(l, r);
+    case "<":
+      return (l, r) => (isInt(l) && isInt(r) ? ((l.v as number) < (r.v as number) ? TRUE : FALSE) : other(l, r));
+    case ">":
+      return (l, r) => (isInt(l) && isInt(r) ? ((l.v as number) > (r.v as number) ? TRUE : FALSE) : other(l, r));
+    case "<=":
+      return (l, r) => (isInt(l) && isInt(r) ? ((l.v as number) <= (r.v as number) ? TRUE : FALSE) : other(l, r));
+    default:
+      return (l, r) => (isInt(l) && isInt(r) ? ((l.v as number) >= (r.v as number) ? TRUE : FALSE) : other(l, r));
+  }
+}
+
 /** The operator's function, chosen once when the expression is compiled. */
 export function binaryFn(op: BinaryOp): BinaryFn {
   switch (op) {
@@ -200,7 +266,7 @@ export function binaryFn(op: BinaryOp): BinaryFn {
     case ">":
     case "<=":
     case ">=":
-      return comparison(op);
+      return intComparison(op);
     default:
       return slow(op);
   }
