@@ -3,6 +3,7 @@
 // before allocating.
 
 import { SqlState } from "../../util/index.js";
+import { Decimal } from "../types/decimal.js";
 import { cast, materializeRange, MAX_TEXT_BYTES } from "./cast.js";
 import type { Ctx } from "./context.js";
 import { cronNext, parseCron } from "./cron.js";
@@ -10,7 +11,7 @@ import { PlError } from "./errors.js";
 import { compareNullable, negate, resolveUnknown } from "./ops.js";
 import { corr, mean, median, percentile, stddev, variance } from "./stats.js";
 import { isNumeric, type PlType, T, typeName, unify } from "./types.js";
-import { asItems, bool, double, formatValue, mk, NULL, nullOf, type PlValue, text } from "./values.js";
+import { asItems, asNumber, bool, double, formatValue, mk, NULL, nullOf, numeric, type PlValue, text, toDecimal } from "./values.js";
 
 type Builtin = (args: PlValue[], c: Ctx) => PlValue;
 
@@ -23,7 +24,7 @@ function numsOf(name: string, a: PlValue): (number | null)[] | null {
   if (a.v === null) return null;
   const arr = a.t.k === "range" ? materializeRange(a) : a;
   if (arr.t.k !== "array") throw new PlError(SqlState.undefinedFunction, `function ${name}(${typeName(a.t)}) does not exist`);
-  return asItems(arr).map((x) => (x.v === null ? null : Number(x.v)));
+  return asItems(arr).map((x) => (x.v === null ? null : asNumber(x)));
 }
 
 const stat1 =
@@ -35,6 +36,12 @@ const stat1 =
     const r = f(xs);
     return r === null ? nullOf(T.double) : double(r);
   };
+
+function floorCeil(d: Decimal, up: boolean): Decimal {
+  const t = d.trunc();
+  const frac = d.sub(Decimal.fromBigInt(t)).sign();
+  return Decimal.fromBigInt(up ? (frac > 0 ? t + 1n : t) : frac < 0 ? t - 1n : t);
+}
 
 function textArg(v: PlValue): string {
   return typeof v.v === "string" ? v.v : formatValue(v);
@@ -95,15 +102,26 @@ const builtins: Record<string, Builtin> = {
     const v = a[0];
     if (v === undefined || v.v === null) return nullOf(T.numeric);
     const digits = a[1] === undefined ? 0 : Number(a[1].v);
-    const f = 10 ** digits;
-    const n = Number(v.v);
-    return mk(
-      isNumeric(v.t) && v.t.k !== "numeric" && digits === 0 ? T.double : T.numeric,
-      (Math.sign(n) * Math.round(Math.abs(n) * f)) / f,
-    );
+    if (v.t.k !== "numeric" && isNumeric(v.t) && digits === 0) {
+      const n = asNumber(v);
+      return double(Math.sign(n) * Math.round(Math.abs(n)));
+    }
+    // NUMERIC results round exactly, half away from zero, as SQL's round(numeric, int).
+    const d = v.t.k === "numeric" || isNumeric(v.t) ? toDecimal(v.v) : Decimal.fromNumber(Number(v.v));
+    return numeric(d.withScale(Math.max(digits, 0)));
   },
-  floor: (a) => (a[0]?.v == null ? nullOf(T.double) : mk(a[0].t.k === "numeric" ? T.numeric : T.double, Math.floor(Number(a[0].v)))),
-  ceil: (a) => (a[0]?.v == null ? nullOf(T.double) : mk(a[0].t.k === "numeric" ? T.numeric : T.double, Math.ceil(Number(a[0].v)))),
+  floor: (a) =>
+    a[0]?.v == null
+      ? nullOf(T.double)
+      : a[0].t.k === "numeric"
+        ? numeric(floorCeil(toDecimal(a[0].v), false))
+        : double(Math.floor(asNumber(a[0]))),
+  ceil: (a) =>
+    a[0]?.v == null
+      ? nullOf(T.double)
+      : a[0].t.k === "numeric"
+        ? numeric(floorCeil(toDecimal(a[0].v), true))
+        : double(Math.ceil(asNumber(a[0]))),
   sqrt: (a) => (a[0]?.v == null ? nullOf(T.double) : double(Math.sqrt(Number(a[0].v)))),
   now: (_a, c) => mk(T.timestamptz, c.env.nowMs()),
   mean: stat1("mean", mean),

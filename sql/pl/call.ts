@@ -12,6 +12,8 @@ import { PlError } from "./errors.js";
 import { evalArgs, evalExpr, NO_VALUE } from "./expr.js";
 import type { PlFunction } from "./host.js";
 import { Scope } from "./scope.js";
+import { callCompiled, compiledCallable } from "./compile-fn.js";
+import { compiledAllowed } from "./frame.js";
 import { execBlock } from "./stmt.js";
 import { typeName } from "./types.js";
 import { type FutureRaw, mk, nullOf, type PlValue } from "./values.js";
@@ -58,7 +60,7 @@ function bindArgs(fn: PlFunction, args: readonly CallArg[], scope: Scope, c: Ctx
   return bindArgsGen(fn, args, scope, c);
 }
 
-function convertArg(fn: PlFunction, i: number, v: PlValue): PlValue {
+export function convertArg(fn: PlFunction, i: number, v: PlValue): PlValue {
   const t = fn.paramTypes[i]!;
   try {
     return assign(v, t);
@@ -121,15 +123,20 @@ function* runBody(fn: PlFunction, args: readonly CallArg[], c: Ctx, self: PlValu
       result = e.value ?? NO_VALUE;
     }
     settleFutures(c);
-    const rk = fn.returnType.k;
-    if (rk === "void") return nullOf(fn.returnType);
-    if (rk === "trigger") return result;
-    if (result === NO_VALUE) throw new PlError("2F005", `control reached end of function ${fn.def.name} without RETURN`);
-    return assign(result, fn.returnType);
+    return functionResult(fn, result);
   } finally {
     c.futures = outerFutures;
     c.frames.pop();
   }
+}
+
+/** The value a call returns: converted to the declared return type (void → NULL). */
+export function functionResult(fn: PlFunction, result: PlValue): PlValue {
+  const rk = fn.returnType.k;
+  if (rk === "void") return nullOf(fn.returnType);
+  if (rk === "trigger") return result;
+  if (result === NO_VALUE) throw new PlError("2F005", `control reached end of function ${fn.def.name} without RETURN`);
+  return assign(result, fn.returnType);
 }
 
 /** Observes futures the call started but never awaited, in creation order (structured
@@ -143,12 +150,19 @@ export function settleFutures(c: Ctx): void {
   }
 }
 
-/** Calls a user function. From SQL pass `fromSql` so ASYNC calls are awaited at the call site. */
-export function* callFunction(fn: PlFunction, args: readonly CallArg[], c: Ctx, self: PlValue | null, fromSql = false): Gen<PlValue> {
+/** Calls a user function. From SQL pass `fromSql` so ASYNC calls are awaited at the call site.
+ * Plain calls run compiled code (compile-fn.ts) and return the value; the rest, and calls nested
+ * deeper than the compiled code may go on the host stack, return the interpreter's generator. */
+export function callFunction(fn: PlFunction, args: readonly CallArg[], c: Ctx, self: PlValue | null, fromSql = false): Ev<PlValue> {
   if (c.depth + 1 > c.env.maxCallDepth) {
     throw new PlError(SqlState.statementTooComplex, `PL call depth limit (${c.env.maxCallDepth}) exceeded`);
   }
   c.env.budget.tick();
+  if (compiledAllowed() && compiledCallable(fn, args, self)) return callCompiled(fn, args, c, self);
+  return callInterpreted(fn, args, c, self, fromSql);
+}
+
+function* callInterpreted(fn: PlFunction, args: readonly CallArg[], c: Ctx, self: PlValue | null, fromSql: boolean): Gen<PlValue> {
   if (!fn.def.async || fromSql) {
     const target = fn.def.async ? c.forAsync() : c;
     const saved = target.depth;

@@ -2,12 +2,14 @@
 // assignment conversion (implicit, section 3.3) and explicit casts (PostgreSQL's rules).
 
 import { SqlState } from "../../util/index.js";
+import { Decimal } from "../types/decimal.js";
 import { plError } from "./errors.js";
 import { isInteger, isNumeric, isText, type PlType, sameType, T, typeName } from "./types.js";
 import {
   arrayValue,
   asItems,
   asJson,
+  asNumber,
   asStruct,
   formatValue,
   type JsonValue,
@@ -17,6 +19,7 @@ import {
   type PlValue,
   type RangeRaw,
   structValue,
+  toDecimal,
 } from "./values.js";
 
 const INT_BOUNDS: Record<string, readonly [bigint, bigint]> = {
@@ -87,9 +90,11 @@ export function parseText(s: string, t: PlType): PlValue {
     case "double":
     case "numeric": {
       const c = s.trim();
+      // NUMERIC is exact and, as in the SQL engine, has no infinity or NaN.
       if (/^[+-]?(inf|infinity)$/i.test(c) && t.k !== "numeric") return mk(t, c.startsWith("-") ? -Infinity : Infinity);
-      if (/^nan$/i.test(c)) return mk(t, Number.NaN);
+      if (/^nan$/i.test(c) && t.k !== "numeric") return mk(t, Number.NaN);
       if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(c)) invalid(t, s);
+      if (t.k === "numeric") return mk(t, Decimal.parse(c));
       return mk(t, t.k === "real" ? Math.fround(Number(c)) : Number(c));
     }
     case "bool": {
@@ -138,7 +143,7 @@ function toJson(x: PlValue): JsonValue {
     case "real":
     case "double":
     case "numeric":
-      return Number(x.v);
+      return asNumber(x);
     case "array":
       return asItems(x).map(toJson);
     case "struct": {
@@ -222,21 +227,26 @@ export function materializeRange(x: PlValue): PlValue {
   return arrayValue(T.int64, items);
 }
 
-function roundHalfAway(n: number): number {
-  return n < 0 ? -Math.round(-n) : Math.round(n);
-}
-
 function convertNumber(x: PlValue, t: PlType, explicit: boolean): PlValue {
   const f = x.t;
+  void explicit;
   if (isInteger(t)) {
     if (isInteger(f)) return makeInt(t, typeof x.v === "bigint" ? x.v : BigInt(x.v as number));
+    // NUMERIC rounds half away from zero (exactly); floats round half to even (rint).
+    if (f.k === "numeric") return makeInt(t, toDecimal(x.v).withScale(0).unscaled);
     const n = x.v as number;
     if (!Number.isFinite(n)) throw plError(SqlState.numericValueOutOfRange, `${typeName(t)} out of range`);
-    void explicit;
-    const r = f.k === "numeric" ? roundHalfAway(n) : Math.round(n) - (Math.abs(n % 1) === 0.5 && Math.round(n) % 2 !== 0 ? 1 : 0);
+    const r = Math.round(n) - (Math.abs(n % 1) === 0.5 && Math.round(n) % 2 !== 0 ? 1 : 0);
     return makeInt(t, BigInt(r));
   }
-  const n = typeof x.v === "bigint" ? Number(x.v) : (x.v as number);
+  if (t.k === "numeric") {
+    if (f.k === "numeric") return x;
+    if ((f.k === "real" || f.k === "double") && !Number.isFinite(x.v as number)) {
+      throw plError(SqlState.featureNotSupported, "cannot convert infinity or NaN to numeric");
+    }
+    return mk(t, toDecimal(x.v));
+  }
+  const n = asNumber(x);
   return mk(t, t.k === "real" ? Math.fround(n) : n);
 }
 

@@ -77,7 +77,7 @@ export function exceptionOf(err: KodiakError): PlValue {
   return mk({ k: "exception", name, def }, raw);
 }
 
-function armMatches(arm: CatchArm, err: KodiakError, exc: PlValue): boolean {
+export function armMatches(arm: CatchArm, err: KodiakError, exc: PlValue): boolean {
   const m = arm.match;
   if (m.kind === "any") return err.code !== SqlState.queryCanceled;
   if (m.kind === "sqlstate") return err.code === m.code;
@@ -87,7 +87,7 @@ function armMatches(arm: CatchArm, err: KodiakError, exc: PlValue): boolean {
 }
 
 /** Does the TRY part possibly touch the database (so it needs a savepoint)? */
-function touchesDb(x: unknown): boolean {
+export function touchesDb(x: unknown): boolean {
   if (x === null || typeof x !== "object") return false;
   const k = (x as { kind?: unknown }).kind;
   if (k === "sql" || k === "query" || k === "call" || k === "method") return true;

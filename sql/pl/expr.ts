@@ -199,7 +199,7 @@ export function fieldOf(obj: PlValue, name: string): PlValue {
   throw new PlError(SqlState.wrongObjectType, `cannot read field "${name}" of a value of type ${t.k}`);
 }
 
-function indexOf(obj: PlValue, idx: PlValue): PlValue {
+export function indexOf(obj: PlValue, idx: PlValue): PlValue {
   if (isText(obj.t)) throw new PlError(SqlState.datatypeMismatch, "cannot index a value of type text");
   if (obj.v === null || idx.v === null) return nullOf(obj.t.k === "array" ? obj.t.elem : T.json);
   if (obj.t.k === "json") {
@@ -221,7 +221,7 @@ function indexOf(obj: PlValue, idx: PlValue): PlValue {
   throw new PlError(SqlState.datatypeMismatch, `cannot index a value of type ${obj.t.k}`);
 }
 
-function likeRegex(pattern: string, ci: boolean): RegExp {
+export function likeRegex(pattern: string, ci: boolean): RegExp {
   let re = "";
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i]!;

@@ -3,10 +3,11 @@
 // AND/OR are not here: the evaluator short-circuits them (section 4.3).
 
 import { SqlState } from "../../util/index.js";
+import { Decimal } from "../types/decimal.js";
 import { assign, makeInt, materializeRange, parseText } from "./cast.js";
 import { plError } from "./errors.js";
 import { isInteger, isNumeric, isText, numericPromote, type PlType, T, typeName } from "./types.js";
-import { asItems, asJson, asStruct, bool, formatValue, mk, nullOf, type PlValue } from "./values.js";
+import { asItems, asJson, asNumber, asStruct, bool, formatValue, mk, nullOf, numeric, type PlValue, toDecimal } from "./values.js";
 
 export type BinaryOp =
   | "+"
@@ -115,8 +116,9 @@ function arith(op: string, t: PlType, x: PlValue, y: PlValue): PlValue {
         return makeInt(t, a % b);
     }
   }
-  const a = Number(x.v);
-  const b = Number(y.v);
+  if (t.k === "numeric") return numericArith(op, toDecimal(x.v), toDecimal(y.v));
+  const a = asNumber(x);
+  const b = asNumber(y);
   let r: number;
   switch (op) {
     case "+":
@@ -141,12 +143,34 @@ function arith(op: string, t: PlType, x: PlValue, y: PlValue): PlValue {
   return mk(t, t.k === "real" ? Math.fround(r) : r);
 }
 
+/** NUMERIC arithmetic: exact, with the SQL engine's scale rules (sql/types/decimal.ts). */
+function numericArith(op: string, a: Decimal, b: Decimal): PlValue {
+  switch (op) {
+    case "+":
+      return numeric(a.add(b));
+    case "-":
+      return numeric(a.sub(b));
+    case "*":
+      return numeric(a.mul(b));
+    case "/":
+      if (b.isZero()) divZero();
+      return numeric(a.div(b));
+    default:
+      if (b.isZero()) divZero();
+      return numeric(a.mod(b));
+  }
+}
+
+const isFloat = (t: PlType): boolean => t.k === "real" || t.k === "double";
+
 /** Compares two non-NULL values of comparable types: negative, 0, positive. */
 export function compareValues(a: PlValue, b: PlValue): number {
   if (isNumeric(a.t) && isNumeric(b.t)) {
     if (typeof a.v === "bigint" && typeof b.v === "bigint") return a.v < b.v ? -1 : a.v > b.v ? 1 : 0;
-    const x = Number(a.v);
-    const y = Number(b.v);
+    // NUMERIC against an integer or NUMERIC compares exactly; against a float, as floats (SQL).
+    if ((a.t.k === "numeric" || b.t.k === "numeric") && !isFloat(a.t) && !isFloat(b.t)) return toDecimal(a.v).compare(toDecimal(b.v));
+    const x = asNumber(a);
+    const y = asNumber(b);
     if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) ? (Number.isNaN(y) ? 0 : 1) : -1;
     return x < y ? -1 : x > y ? 1 : 0;
   }
@@ -241,9 +265,9 @@ export function binary(op: BinaryOp, left: PlValue, right: PlValue): PlValue {
     case "%":
       return arith(op, rt, a, b);
     case "^": {
-      const r = Number(a.v) ** Number(b.v);
+      const r = asNumber(a) ** asNumber(b);
       if (!Number.isFinite(r)) throw plError(SqlState.numericValueOutOfRange, "value out of range: overflow");
-      return mk(rt, r);
+      return rt.k === "numeric" ? numeric(Decimal.fromNumber(r)) : mk(rt, r);
     }
     case "||":
       if (a.t.k === "array" || b.t.k === "array") {
@@ -290,6 +314,7 @@ export function negate(x: PlValue): PlValue {
     if (n === INT_MIN[v.t.k]) throw plError(SqlState.numericValueOutOfRange, `${typeName(v.t)} out of range`);
     return makeInt(v.t, -n);
   }
+  if (v.t.k === "numeric") return mk(v.t, toDecimal(v.v).neg());
   return mk(v.t, -(v.v as number));
 }
 

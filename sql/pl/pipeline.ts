@@ -49,7 +49,7 @@ function aggregate(kind: "SUM" | "MIN" | "MAX", values: readonly PlValue[], t: P
         T.int64,
         present.reduce((a, v) => a + BigInt(v.v as number | bigint), 0n),
       );
-    return present.reduce((a, v) => binary("+", a, assign(v, st)), mk(st, 0));
+    return present.reduce((a, v) => binary("+", a, assign(v, st)), assign(mk(T.int32, 0), st));
   }
   if (present.length === 0) return nullOf(t);
   return present.reduce((m, v) => {

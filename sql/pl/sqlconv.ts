@@ -2,10 +2,11 @@
 // binding `{name}` parameters and when turning query rows into PL values (rows → STRUCTs).
 
 import { PgOid, type SqlType, type SqlValue } from "../api.js";
+import { Decimal } from "../types/decimal.js";
 import { parseText } from "./cast.js";
 import type { BoundParam, HostColumn, HostResult } from "./host.js";
 import { anonStruct, arrayOf, type PlType, T } from "./types.js";
-import { json, type JsonValue, mk, nullOf, type PlValue, structValue, toSqlValue } from "./values.js";
+import { json, type JsonValue, mk, nullOf, type PlValue, structValue, toDecimal, toSqlValue } from "./values.js";
 
 const byName: Record<string, PlType> = {
   bool: T.bool,
@@ -86,7 +87,7 @@ export function fromSqlValue(v: SqlValue, t: PlType): PlValue {
     case "int64":
       return mk(t, typeof v === "bigint" ? v : BigInt(v as number | string));
     case "numeric":
-      return mk(t, Number(v));
+      return mk(t, typeof v === "string" ? Decimal.parse(v) : toDecimal(v as number | bigint));
     case "bytea":
       return mk(t, v as Uint8Array);
     case "array":

@@ -28,17 +28,25 @@ export function buildSql(sql: SqlText, s: Scope, c: Ctx): { text: string; params
     }
     let v = lookupName(p.path[0]!, s, c);
     for (const f of p.path.slice(1)) v = fieldOf(v, f);
-    if (p.relation) {
-      if (v.v === null) throw new PlError(SqlState.nullValueNotAllowed, `relation name {${p.path.join(".")}} is NULL`);
-      if (!isText(v.t) && v.t.k !== "unknown")
-        throw new PlError(SqlState.datatypeMismatch, `relation name {${p.path.join(".")}} must be TEXT`);
-      text += quoteIdent(String(v.v));
-    } else {
-      params.push(bindParam(v.t.k === "unknown" && v.v !== null ? { t: T.text, v: v.v } : v));
+    if (p.relation) text += relationText(v, p.path);
+    else {
+      params.push(paramOf(v));
       text += `$${params.length}`;
     }
   }
   return { text, params };
+}
+
+/** A `{path}` in relation position: one quoted identifier. */
+export function relationText(v: PlValue, path: readonly string[]): string {
+  if (v.v === null) throw new PlError(SqlState.nullValueNotAllowed, `relation name {${path.join(".")}} is NULL`);
+  if (!isText(v.t) && v.t.k !== "unknown") throw new PlError(SqlState.datatypeMismatch, `relation name {${path.join(".")}} must be TEXT`);
+  return quoteIdent(String(v.v));
+}
+
+/** A `{path}` in value position: a bound parameter (untyped literals as TEXT). */
+export function paramOf(v: PlValue): BoundParam {
+  return bindParam(v.t.k === "unknown" && v.v !== null ? { t: T.text, v: v.v } : v);
 }
 
 function checkVerb(sql: SqlText, c: Ctx): void {
@@ -55,9 +63,19 @@ export function runStatement(sql: SqlText, s: Scope, c: Ctx): HostResult {
   return c.env.host.execute(text, params);
 }
 
+/** The checks runStatement makes before it builds the text (compiled code builds it itself). */
+export function beforeStatement(sql: SqlText, c: Ctx): void {
+  checkVerb(sql, c);
+  c.env.budget.check();
+}
+
 /** A query as a value: scalar subquery, ARRAY(query), or rows as STRUCTs. */
 export function runQuery(sql: SqlText, mode: "scalar" | "array" | "rows", s: Scope, c: Ctx): PlValue {
-  const r = runStatement(sql, s, c);
+  return queryValue(runStatement(sql, s, c), mode);
+}
+
+/** The value of a query's result in one of the query-expression modes. */
+export function queryValue(r: HostResult, mode: "scalar" | "array" | "rows"): PlValue {
   const cols = r.columns ?? [];
   if (mode === "rows" || (mode === "array" && cols.length > 1)) {
     const { type, rows } = rowsAsStructs(r);

@@ -8,7 +8,9 @@ import type { Block, Stmt, StmtKind } from "./ast.js";
 import { BREAK, CONTINUE, type Ctx, Signal } from "./context.js";
 import { raiseStmt } from "./control.js";
 import { PlError, withPosition } from "./errors.js";
+import { runCompiledBlock } from "./compile-fn.js";
 import { evalExpr, fieldOf, lookupName, NO_VALUE, requireBool } from "./expr.js";
+import { compiledAllowed } from "./frame.js";
 import { resolveType } from "./resolve.js";
 import { assignBinding, Scope } from "./scope.js";
 import { runQuery, runStatement } from "./sqlrun.js";
@@ -18,8 +20,14 @@ import { asItems, asStruct, mk, type PlValue, type RangeRaw, structValue } from 
 type Handler<K extends StmtKind> = (st: Extract<Stmt, { kind: K }>, s: Scope, c: Ctx) => Ev<PlValue | undefined>;
 type Handlers = { [K in StmtKind]: Handler<K> };
 
-/** Runs a block in scope `s` (the caller creates it); returns the block's value or NO_VALUE. */
-export function* execBlock(b: Block, s: Scope, c: Ctx): Gen<PlValue> {
+/** Runs a block in scope `s` (the caller creates it); returns the block's value or NO_VALUE.
+ * Compiled (compile-fn.ts) unless compiled code is already nested as deep as the host stack
+ * allows; then the generator form below keeps deep recursion off the host stack. */
+export function execBlock(b: Block, s: Scope, c: Ctx): Ev<PlValue> {
+  return compiledAllowed() ? runCompiledBlock(b, s, c) : execBlockGen(b, s, c);
+}
+
+function* execBlockGen(b: Block, s: Scope, c: Ctx): Gen<PlValue> {
   let last: PlValue = NO_VALUE;
   const frame = c.top();
   for (const st of b.items) {
@@ -38,7 +46,7 @@ export function* execBlock(b: Block, s: Scope, c: Ctx): Gen<PlValue> {
   return last;
 }
 
-function withField(obj: PlValue, path: readonly string[], value: PlValue): PlValue {
+export function withField(obj: PlValue, path: readonly string[], value: PlValue): PlValue {
   if (path.length === 0) return value;
   const [head, ...rest] = path as [string, ...string[]];
   if (obj.t.k !== "struct") throw new PlError(SqlState.wrongObjectType, `cannot assign field "${head}" of a non-struct value`);

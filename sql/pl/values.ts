@@ -3,6 +3,7 @@
 // Values are immutable: assignment to a struct field builds a new struct.
 
 import type { SqlValue } from "../api.js";
+import { Decimal } from "../types/decimal.js";
 import { arrayOf, type ExceptionDef, type PlType, type StructField, T, typeName } from "./types.js";
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
@@ -36,6 +37,7 @@ export interface RangeRaw {
 
 export type Raw =
   | null
+  | Decimal
   | boolean
   | number
   | bigint
@@ -76,11 +78,24 @@ export function structValue(t: PlType, fields: ReadonlyMap<string, PlValue>): Pl
 export const isNull = (x: PlValue): boolean => x.v === null;
 
 export function asNumber(x: PlValue): number {
-  return typeof x.v === "bigint" ? Number(x.v) : (x.v as number);
+  const v = x.v;
+  return typeof v === "bigint" ? Number(v) : v instanceof Decimal ? v.toNumber() : (v as number);
+}
+
+/** NUMERIC values hold an exact Decimal (sql/types/decimal.ts), as the SQL engine does. */
+export const numeric = (d: Decimal): PlValue => ({ t: T.numeric, v: d });
+
+/** A numeric-family raw value as an exact Decimal (floats by their shortest text, as SQL). */
+export function toDecimal(v: Raw): Decimal {
+  if (v instanceof Decimal) return v;
+  if (typeof v === "bigint") return Decimal.fromBigInt(v);
+  const n = v as number;
+  return Number.isInteger(n) && Math.abs(n) < 2 ** 53 ? Decimal.fromBigInt(BigInt(n)) : Decimal.fromNumber(n);
 }
 
 export function asBigInt(x: PlValue): bigint {
-  return typeof x.v === "bigint" ? x.v : BigInt(Math.trunc(x.v as number));
+  const v = x.v;
+  return typeof v === "bigint" ? v : v instanceof Decimal ? v.trunc() : BigInt(Math.trunc(v as number));
 }
 
 export const asItems = (x: PlValue): readonly PlValue[] => x.v as readonly PlValue[];

@@ -8,6 +8,7 @@ import { KodiakError, SqlState } from "../../../util/index.js";
 import * as P from "../../grammar/gen/KodiakParser.js";
 import type { Arg, Block, CatchArm, Expr, Lambda, MatchArm, Pattern, Pos, SqlPart, SqlText, Stmt, TopStmt, TypeRef } from "../ast.js";
 import type { BinaryOp } from "../ops.js";
+import { Decimal } from "../../types/decimal.js";
 import { T } from "../types.js";
 import { mk, NULL } from "../values.js";
 
@@ -43,7 +44,7 @@ export function intLiteral(digits: string, radix: 10 | 16 | 8 | 2 = 10): Expr {
   const n = radix === 10 ? BigInt(clean) : BigInt(`0${radix === 16 ? "x" : radix === 8 ? "o" : "b"}${clean}`);
   if (n <= INT32_MAX) return { kind: "lit", value: mk(T.int32, Number(n)) };
   if (n <= INT64_MAX) return { kind: "lit", value: mk(T.int64, n) };
-  return { kind: "lit", value: mk(T.numeric, Number(n)) };
+  return { kind: "lit", value: mk(T.numeric, Decimal.fromBigInt(n)) };
 }
 
 const COMPARISON: Record<string, BinaryOp> = { "=": "=", "==": "=", "<>": "<>", "!=": "<>", "<": "<", ">": ">", "<=": "<=", ">=": ">=" };
@@ -606,7 +607,7 @@ export class PlBuilder {
       case P.KodiakParser.BIN_INTEGER:
         return { ...intLiteral(txt.slice(2), 2), at: p };
       case P.KodiakParser.DECIMAL_LITERAL:
-        return { kind: "lit", at: p, value: mk(T.numeric, Number(txt.replace(/_/g, ""))) };
+        return { kind: "lit", at: p, value: mk(T.numeric, Decimal.parse(txt.replace(/_/g, ""))) };
       case P.KodiakParser.STRING:
         return { kind: "lit", at: p, value: mk(T.unknown, unquote(txt)) };
       case P.KodiakParser.ESCAPE_STRING:
