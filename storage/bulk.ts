@@ -21,15 +21,29 @@ export interface VersionRecord {
   value: Buffer;
 }
 
-/** Every real version with ts <= maxTs, in (key asc, ts desc) order; range deletes resolved. */
+/**
+ * Every version with ts <= maxTs that a snapshot at or above the tree's retention timestamp can
+ * see, in (key asc, ts desc) order; range deletes resolved. The GC rule (tree.pruneVersions) is
+ * applied here exactly, whatever the sweep has physically pruned so far, so two replicas at the
+ * same applied index export the same records even though their GC sweeps progressed differently.
+ */
 export function* versionRecords(tree: Tree, maxTs: number, beforeWindow: () => void): Generator<VersionRecord> {
   let seek: Buffer | undefined;
   for (;;) {
     beforeWindow();
     const w = loadWindow(tree, seek, false);
     if (w === undefined) return;
+    const retention = tree.retentionTs;
     for (const ke of w.keys) {
-      for (const v of effectiveVersions(ke.events)) if (v.ts <= maxTs) yield { key: ke.key, ts: v.ts, kind: v.kind, value: v.value };
+      for (const v of effectiveVersions(ke.events)) {
+        if (v.ts > maxTs) continue;
+        if (v.ts <= retention) {
+          // The newest version at or below the retention: kept when it is a put, and it hides the rest.
+          if (v.kind === Kind.Put) yield { key: ke.key, ts: v.ts, kind: v.kind, value: v.value };
+          break;
+        }
+        yield { key: ke.key, ts: v.ts, kind: v.kind, value: v.value };
+      }
     }
     if (w.hi === undefined) return;
     seek = w.hi;
