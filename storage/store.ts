@@ -14,6 +14,7 @@ import {
   MAX_PAGE_SIZE,
   MAX_TS,
   MIN_PAGE_SIZE,
+  maxInlineValueBytes,
   PageType,
   compareBytes,
 } from "./format.js";
@@ -22,7 +23,7 @@ import { type Cell, decodeLeaf, encodeRdEnd, writeLeaf } from "./nodes.js";
 import { Pager, type PagerStats } from "./pager.js";
 import { effectiveVersions, getAt, keyEvents, loadWindow } from "./read.js";
 import { pageType } from "./slotted.js";
-import { BulkLoader, treePages, versionRecords } from "./bulk.js";
+import { BulkLoader, internalPages, overflowRefs, treePages, versionRecords } from "./bulk.js";
 import { loadChunks, type SnapshotMeta, snapshotChunks } from "./snapshot.js";
 import { childAt, pruneVersions, Tree } from "./tree.js";
 
@@ -65,6 +66,8 @@ export class Store {
   private inflight: Promise<void> | undefined;
   /** Next leaf for the GC sweep: null = idle, 0 = start at the leftmost leaf. */
   private gcCursor: number | null = null;
+  /** Internal pages the current GC pass has still to prune (their buffers hold old versions too). */
+  private gcInternals: number[] = [];
 
   /** @internal use openStore */
   constructor(
@@ -144,6 +147,7 @@ export class Store {
     const msgs = this.normalize(ops, commitTs);
     this.pager.relieve();
     try {
+      this.moveLargeValues(msgs);
       for (let i = 0; i < msgs.length; i += APPLY_CHUNK) {
         if (i > 0) this.pager.relieve();
         this.tree.apply(msgs.slice(i, i + APPLY_CHUNK));
@@ -154,6 +158,16 @@ export class Store {
     }
     if (ops.length > 0) this.pager.meta.lastCommitTs = commitTs;
     if (appliedIndex !== undefined) this.pager.meta.appliedIndex = appliedIndex;
+  }
+
+  /** Puts too large for a leaf cell: the value goes to overflow pages, the cell keeps a reference. */
+  private moveLargeValues(msgs: Cell[]): void {
+    for (const m of msgs) {
+      if (m.kind === Kind.Put && m.value.length > maxInlineValueBytes(this.pageSize, m.key.length)) {
+        m.value = this.pager.writeOverflow(m.value);
+        m.kind = Kind.PutOverflow;
+      }
+    }
   }
 
   /** Records that the log entry at index was applied (entries without writes). */
@@ -242,7 +256,7 @@ export class Store {
     const e = end === undefined ? undefined : Buffer.from(end);
     for (;;) {
       this.readable(this.tree.retentionTs);
-      const w = loadWindow(this.tree, seek, false);
+      const w = loadWindow(this.tree, seek, false, false);
       if (w === undefined) return best;
       for (const ke of w.keys) {
         if (compareBytes(ke.key, start) < 0 || (e !== undefined && compareBytes(ke.key, e) >= 0)) continue;
@@ -256,22 +270,32 @@ export class Store {
 
   /**
    * Raises the GC retention timestamp (reads below it fail with 72000) and prunes versions no
-   * snapshot at or above it can see, visiting at most maxLeaves leaves. Returns true when a full
-   * pass completed. Call repeatedly: readers are never blocked, each step is short.
+   * snapshot at or above it can see, visiting at most maxPages pages (internal buffers first,
+   * then leaves left to right). Returns true when a full pass completed. Call repeatedly:
+   * readers are never blocked, each step is short.
    */
-  gc(retentionTs: number, maxLeaves = 256): boolean {
+  gc(retentionTs: number, maxPages = 256): boolean {
     this.usable();
     checkTimestamp(retentionTs, "retention timestamp");
     if (retentionTs > this.tree.retentionTs) {
       this.tree.retentionTs = retentionTs;
       this.pager.meta.retentionTs = retentionTs;
-      if (this.gcCursor === null) this.gcCursor = 0;
+      if (this.gcCursor === null) {
+        this.gcCursor = 0;
+        this.gcInternals = internalPages(this.pager, this.tree.root);
+      }
     }
-    for (let n = 0; n < maxLeaves && this.gcCursor !== null; n++) {
+    for (let n = 0; n < maxPages; n++) {
       this.pager.relieve();
+      const internal = this.gcInternals.pop();
+      if (internal !== undefined) {
+        if (this.tree.pruneBuffer(internal)) this.tree.modCount++;
+        continue;
+      }
+      if (this.gcCursor === null) break;
       this.gcCursor = this.pruneLeaf(this.gcCursor === 0 ? this.leftmostLeaf() : this.gcCursor) || null;
     }
-    return this.gcCursor === null;
+    return this.gcCursor === null && this.gcInternals.length === 0;
   }
 
   private leftmostLeaf(): number {
@@ -285,7 +309,7 @@ export class Store {
     if (lid === 0) return 0;
     const p = this.pager.get(lid);
     const leaf = decodeLeaf(p);
-    const kept = pruneVersions(leaf.cells, this.tree.retentionTs, this.tree.continuesInto(leaf.cells, leaf.next));
+    const kept = pruneVersions(leaf.cells, this.tree.retentionTs, this.tree.continuesInto(leaf.cells, leaf.next), this.tree.dropCell);
     if (kept.length < leaf.cells.length) {
       writeLeaf(p, lid, kept, leaf.next, leaf.prev);
       this.pager.markDirty(lid);
@@ -362,6 +386,7 @@ export class Store {
       loader.abort();
       throw e;
     }
+    for (const ref of overflowRefs(this.pager, this.tree.root)) this.pager.freeOverflow(ref);
     for (const lid of treePages(this.pager, this.tree.root)) this.pager.free(lid);
     this.tree.root = root;
     this.tree.modCount++;
@@ -370,6 +395,7 @@ export class Store {
     this.pager.meta.lastCommitTs = meta.lastCommitTs;
     this.pager.meta.retentionTs = meta.retentionTs;
     this.gcCursor = null;
+    this.gcInternals = [];
     await this.checkpoint();
     return meta;
   }

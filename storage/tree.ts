@@ -20,11 +20,12 @@
 //     at or before its timestamp is a put (so latestCommitTs counts it only for live keys).
 
 import { assert } from "../util/index.js";
-import { CELL_HEADER_BYTES, cellSize, compareBytes, compareVersion, Kind, MAX_TS, PageType, SLOT_BYTES } from "./format.js";
+import { CELL_HEADER_BYTES, cellSize, compareBytes, compareVersion, isPut, Kind, MAX_TS, PageType, SLOT_BYTES } from "./format.js";
 import type { TreeMode } from "./manifest.js";
 import {
   type Cell,
   cellBytes,
+  copyCell,
   decodeInternal,
   decodeLeaf,
   encodeRdEnd,
@@ -147,6 +148,11 @@ export class Tree {
   private get usable(): number {
     return usableBytes(this.pager.pageSize);
   }
+
+  /** A version leaves the tree for good: an overflow value's pages are freed with it. */
+  readonly dropCell = (c: Cell): void => {
+    if (c.kind === Kind.PutOverflow) this.pager.freeOverflow(c.value);
+  };
 
   /** Applies one batch (invariant 3 order) from the root. */
   apply(msgs: Cell[]): void {
@@ -304,8 +310,10 @@ export class Tree {
     const deduped: Cell[] = [];
     for (const m of node.msgs) {
       const last = deduped[deduped.length - 1];
-      if (last !== undefined && last.ts === m.ts && last.key.equals(m.key)) deduped[deduped.length - 1] = m;
-      else deduped.push(m);
+      if (last !== undefined && last.ts === m.ts && last.key.equals(m.key)) {
+        this.dropCell(last);
+        deduped[deduped.length - 1] = m;
+      } else deduped.push(m);
     }
     node.msgs = deduped;
     return this.finishInternal(lid, node);
@@ -422,10 +430,40 @@ export class Tree {
     for (const m of msgs) {
       if (lastKey !== undefined && compareBytes(m.key, lastKey) <= 0) appending = false;
       if (m.kind === Kind.RangeDelete) applyRangeDelete(cells, m);
-      else upsert(cells, m);
+      else upsert(cells, m, this.dropCell);
     }
-    const pruned = pruneVersions(cells, this.retentionTs, this.continuesInto(cells, leaf.next));
+    const pruned = pruneVersions(cells, this.retentionTs, this.continuesInto(cells, leaf.next), this.dropCell);
     return this.packLeaves(lid, pruned, leaf.next, leaf.prev, appending);
+  }
+
+  /**
+   * Drops buffered point messages of internal page lid that no read at or above the retention
+   * can see: per key, those older than its newest message at or below the retention (invariant
+   * 2: everything below is older still, so that message decides). Returns true if it changed.
+   */
+  pruneBuffer(lid: number): boolean {
+    const p = this.pager.get(lid);
+    if (pageType(p) !== PageType.Internal || countB(p) < 2 || this.retentionTs <= 0) return false;
+    const na = countA(p);
+    const nb = countB(p);
+    const drop: number[] = [];
+    let prev: Buffer | undefined;
+    let decided = false;
+    for (let i = na; i < na + nb; i++) {
+      const o = slotOffset(p, i);
+      const key = cellKey(p, o);
+      if (prev === undefined || !prev.equals(key)) {
+        prev = key;
+        decided = false;
+      }
+      if (decided) drop.push(i);
+      else if (cellTs(p, o) <= this.retentionTs) decided = true;
+    }
+    if (drop.length === 0) return false;
+    for (const i of drop) this.dropCell(copyCell(p, slotOffset(p, i)));
+    for (let k = drop.length - 1; k >= 0; k--) removeCells(p, 1, drop[k] as number, (drop[k] as number) + 1);
+    this.pager.markDirty(lid);
+    return true;
   }
 
   /** True when the last key of cells also has (older) versions at the start of leaf next. */
@@ -516,11 +554,13 @@ function lowerBoundCells(cells: readonly Cell[], key: Buffer, ts: number): numbe
   return lo;
 }
 
-function upsert(cells: Cell[], m: Cell): void {
+function upsert(cells: Cell[], m: Cell, onDrop?: (c: Cell) => void): void {
   const at = lowerBoundCells(cells, m.key, m.ts);
   const c = cells[at];
-  if (c !== undefined && c.ts === m.ts && c.key.equals(m.key)) cells[at] = m;
-  else cells.splice(at, 0, m);
+  if (c !== undefined && c.ts === m.ts && c.key.equals(m.key)) {
+    onDrop?.(c);
+    cells[at] = m;
+  } else cells.splice(at, 0, m);
 }
 
 /** Invariant 5: a tombstone at rd.ts on every key in range whose newest version <= rd.ts is a put. */
@@ -534,7 +574,7 @@ function applyRangeDelete(cells: Cell[], rd: Cell): void {
     let j = i;
     while (j < cells.length && (cells[j] as Cell).key.equals(key) && (cells[j] as Cell).ts > rd.ts) j++;
     const newest = cells[j];
-    if (newest?.key.equals(key) && newest.kind === Kind.Put) {
+    if (newest?.key.equals(key) && isPut(newest.kind)) {
       tombs.push({ key, ts: rd.ts, kind: Kind.Tombstone, value: Buffer.alloc(0) });
     }
     while (i < cells.length && (cells[i] as Cell).key.equals(key)) i++;
@@ -546,7 +586,7 @@ function applyRangeDelete(cells: Cell[], rd: Cell): void {
  * Drops versions no snapshot at or after retentionTs can see: per key, everything older than
  * the newest version <= retentionTs, and that version too when it is a tombstone.
  */
-export function pruneVersions(cells: Cell[], retentionTs: number, lastContinues: boolean): Cell[] {
+export function pruneVersions(cells: Cell[], retentionTs: number, lastContinues: boolean, onDrop?: (c: Cell) => void): Cell[] {
   if (retentionTs <= 0) return cells;
   const out: Cell[] = [];
   let i = 0;
@@ -559,8 +599,9 @@ export function pruneVersions(cells: Cell[], retentionTs: number, lastContinues:
       else if (!keptOld) {
         keptOld = true;
         // A tombstone whose key continues in the next leaf must stay: it hides older versions there.
-        if (c.kind === Kind.Put || (lastContinues && i >= cells.length)) out.push(c);
-      }
+        if (isPut(c.kind) || (lastContinues && i >= cells.length)) out.push(c);
+        else onDrop?.(c);
+      } else onDrop?.(c);
     }
   }
   return out;
