@@ -51,7 +51,7 @@ function keyOf(p: Buffer, o: number): Buffer {
 }
 
 /** A copy of the value of put cell o (read from its overflow chain for a PutOverflow cell). */
-export function valueOf(tree: Tree, p: Buffer, o: number): Buffer {
+export function cellValueCopy(tree: Tree, p: Buffer, o: number): Buffer {
   const v = cellValue(p, o);
   return cellKind(p, o) === Kind.PutOverflow ? tree.pager.readOverflow(v) : Buffer.from(v);
 }
@@ -59,7 +59,7 @@ export function valueOf(tree: Tree, p: Buffer, o: number): Buffer {
 /** The event of cell o: an overflow put becomes a plain put with its value read (if values). */
 function eventOf(tree: Tree, p: Buffer, o: number, rank: number, values: boolean): Event {
   const kind = cellKind(p, o);
-  return { ts: cellTs(p, o), kind: kind === Kind.PutOverflow ? Kind.Put : kind, value: values ? valueOf(tree, p, o) : EMPTY, rank };
+  return { ts: cellTs(p, o), kind: kind === Kind.PutOverflow ? Kind.Put : kind, value: values ? cellValueCopy(tree, p, o) : EMPTY, rank };
 }
 
 /** User bound (nodes.userBound) of pivot i of an internal page. */
@@ -93,7 +93,7 @@ export function getAt(tree: Tree, key: Buffer, ts: number): Buffer | undefined {
     }
     const rdTs = coveringRdTs(p, na + nb, na + nb + countC(p), key, ts);
     if (pointTs >= 0 || rdTs >= 0) {
-      if (pointTs >= rdTs && isPut(pointKind)) return valueOf(tree, p, pointOff);
+      if (pointTs >= rdTs && isPut(pointKind)) return cellValueCopy(tree, p, pointOff);
       return undefined;
     }
     lid = childAt(p, upperBound(p, 0, na, key, ts));
@@ -113,7 +113,7 @@ function leafGet(tree: Tree, first: Buffer, key: Buffer, ts: number): Buffer | u
     if (at < na) {
       const o = slotOffset(p, at);
       if (compareKeyToCell(key, p, o) !== 0 || !isPut(cellKind(p, o))) return undefined;
-      return valueOf(tree, p, o);
+      return cellValueCopy(tree, p, o);
     }
     const next = link1(p);
     if (next === 0) return undefined;
@@ -225,7 +225,7 @@ export function visibleWindow(
       if (compareKeyToCell(key, p, q) !== 0) break;
       if (!decided && cellTs(p, q) <= ts) {
         decided = true;
-        if (isPut(cellKind(p, q))) entries.push({ key: Buffer.from(key), value: valueOf(tree, p, q) });
+        if (isPut(cellKind(p, q))) entries.push({ key: Buffer.from(key), value: cellValueCopy(tree, p, q) });
       }
     }
     if (!decided && j === n && link1(p) !== 0) return undefined;

@@ -41,7 +41,7 @@ describe("overflow pages", () => {
     const fs = new SimFileSystem();
     let s = await openStore(fs, "/db", { pageSize: PAGE, cacheBytes: 1 << 20 });
     const v1 = new Map<string, Buffer>();
-    sizes.forEach((n, i) => v1.set(`val-${i}`, pattern(n, i)));
+    for (const [i, n] of sizes.entries()) v1.set(`val-${i}`, pattern(n, i));
     s.writeBatch(
       [...v1].map(([key, value]) => ({ type: "put" as const, key: k(key), value })),
       1,
