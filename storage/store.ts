@@ -15,17 +15,16 @@ import {
   MAX_TS,
   MIN_PAGE_SIZE,
   maxInlineValueBytes,
-  PageType,
   compareBytes,
 } from "./format.js";
 import type { TreeMode } from "./manifest.js";
-import { type Cell, decodeLeaf, encodeRdEnd, writeLeaf } from "./nodes.js";
+import { type Cell, encodeRdEnd } from "./nodes.js";
 import { Pager, type PagerStats } from "./pager.js";
 import { effectiveVersions, getAt, keyEvents, loadWindow } from "./read.js";
-import { pageType } from "./slotted.js";
-import { BulkLoader, internalPages, overflowRefs, treePages, versionRecords } from "./bulk.js";
+import { BulkLoader, overflowRefs, treePages, versionRecords } from "./bulk.js";
+import { GcSweep } from "./gc.js";
 import { loadChunks, type SnapshotMeta, snapshotChunks } from "./snapshot.js";
-import { childAt, pruneVersions, Tree } from "./tree.js";
+import { Tree } from "./tree.js";
 
 export const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
 /** Default internal-node fanout in betree mode: small, so each flush moves many messages per child. */
@@ -64,16 +63,16 @@ export class Store {
   private failure: unknown;
   private closed = false;
   private inflight: Promise<void> | undefined;
-  /** Next leaf for the GC sweep: null = idle, 0 = start at the leftmost leaf. */
-  private gcCursor: number | null = null;
-  /** Internal pages the current GC pass has still to prune (their buffers hold old versions too). */
-  private gcInternals: number[] = [];
 
   /** @internal use openStore */
+  private readonly sweep: GcSweep;
+
   constructor(
     readonly pager: Pager,
     readonly tree: Tree,
-  ) {}
+  ) {
+    this.sweep = new GcSweep(tree);
+  }
 
   get appliedIndex(): number {
     return this.pager.meta.appliedIndex;
@@ -270,9 +269,9 @@ export class Store {
 
   /**
    * Raises the GC retention timestamp (reads below it fail with 72000) and prunes versions no
-   * snapshot at or above it can see, visiting at most maxPages pages (internal buffers first,
-   * then leaves left to right). Returns true when a full pass completed. Call repeatedly:
-   * readers are never blocked, each step is short.
+   * snapshot at or above it can see, visiting at most maxPages pages per call (gc.ts: internal
+   * buffers, leaves, merges of emptied leaves). Returns true when no pass is running any more.
+   * Call repeatedly: readers are never blocked, each step is short.
    */
   gc(retentionTs: number, maxPages = 256): boolean {
     this.usable();
@@ -280,42 +279,14 @@ export class Store {
     if (retentionTs > this.tree.retentionTs) {
       this.tree.retentionTs = retentionTs;
       this.pager.meta.retentionTs = retentionTs;
-      if (this.gcCursor === null) {
-        this.gcCursor = 0;
-        this.gcInternals = internalPages(this.pager, this.tree.root);
-      }
+      this.sweep.start();
     }
-    for (let n = 0; n < maxPages; n++) {
-      this.pager.relieve();
-      const internal = this.gcInternals.pop();
-      if (internal !== undefined) {
-        if (this.tree.pruneBuffer(internal)) this.tree.modCount++;
-        continue;
-      }
-      if (this.gcCursor === null) break;
-      this.gcCursor = this.pruneLeaf(this.gcCursor === 0 ? this.leftmostLeaf() : this.gcCursor) || null;
-    }
-    return this.gcCursor === null && this.gcInternals.length === 0;
+    return this.sweep.step(maxPages);
   }
 
-  private leftmostLeaf(): number {
-    let lid = this.tree.root;
-    while (lid !== 0 && pageType(this.pager.get(lid)) === PageType.Internal) lid = childAt(this.pager.get(lid), 0);
-    return lid;
-  }
-
-  /** Prunes one leaf; returns the next leaf (0 = none). Leaves are never freed, so ids stay valid. */
-  private pruneLeaf(lid: number): number {
-    if (lid === 0) return 0;
-    const p = this.pager.get(lid);
-    const leaf = decodeLeaf(p);
-    const kept = pruneVersions(leaf.cells, this.tree.retentionTs, this.tree.continuesInto(leaf.cells, leaf.next), this.tree.dropCell);
-    if (kept.length < leaf.cells.length) {
-      writeLeaf(p, lid, kept, leaf.next, leaf.prev);
-      this.pager.markDirty(lid);
-      this.tree.modCount++;
-    }
-    return leaf.next;
+  /** Leaves merged away by GC since open. */
+  get leafMerges(): number {
+    return this.sweep.merges;
   }
 
   /**
@@ -394,8 +365,7 @@ export class Store {
     this.pager.meta.appliedIndex = meta.appliedIndex;
     this.pager.meta.lastCommitTs = meta.lastCommitTs;
     this.pager.meta.retentionTs = meta.retentionTs;
-    this.gcCursor = null;
-    this.gcInternals = [];
+    this.sweep.reset();
     await this.checkpoint();
     return meta;
   }

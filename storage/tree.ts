@@ -25,7 +25,6 @@ import type { TreeMode } from "./manifest.js";
 import {
   type Cell,
   cellBytes,
-  copyCell,
   decodeInternal,
   decodeLeaf,
   encodeRdEnd,
@@ -57,6 +56,7 @@ import {
   insertCell,
   link1,
   lowerBound,
+  pageLevel,
   pageType,
   removeCells,
   routeBefore,
@@ -437,32 +437,57 @@ export class Tree {
   }
 
   /**
-   * Drops buffered point messages of internal page lid that no read at or above the retention
-   * can see: per key, those older than its newest message at or below the retention (invariant
-   * 2: everything below is older still, so that message decides). Returns true if it changed.
+   * GC helper (betree mode): moves the buffered messages of level-1 page parentLid for its child
+   * leaf i (point messages and the parts of range deletes covering it) into that leaf, pruning
+   * at the retention, when the result fits the leaf's page and the shrunk parent fits its own.
+   * Never splits anything. Without it, tombstones waiting in a buffer keep the versions they
+   * hide alive in the leaf. Returns true when it moved something.
    */
-  pruneBuffer(lid: number): boolean {
-    const p = this.pager.get(lid);
-    if (pageType(p) !== PageType.Internal || countB(p) < 2 || this.retentionTs <= 0) return false;
-    const na = countA(p);
-    const nb = countB(p);
-    const drop: number[] = [];
-    let prev: Buffer | undefined;
-    let decided = false;
-    for (let i = na; i < na + nb; i++) {
-      const o = slotOffset(p, i);
-      const key = cellKey(p, o);
-      if (prev === undefined || !prev.equals(key)) {
-        prev = key;
-        decided = false;
+  absorbIntoLeaf(parentLid: number, i: number): boolean {
+    const pp = this.pager.get(parentLid);
+    if (pageType(pp) !== PageType.Internal || pageLevel(pp) !== 1 || countB(pp) + countC(pp) === 0) return false;
+    const node = decodeInternal(pp);
+    const [lo, hi] = childKeyRange(node.pivots, i);
+    const batch: Cell[] = [];
+    const keep: Cell[] = [];
+    for (const m of node.msgs) (childIndexOf(node.pivots, m.key, m.ts) === i ? batch : keep).push(m);
+    const keepRds: Cell[] = [];
+    for (const r of node.rds) {
+      const inside = clipRd(r, lo, hi);
+      if (inside === undefined) {
+        keepRds.push(r);
+        continue;
       }
-      if (decided) drop.push(i);
-      else if (cellTs(p, o) <= this.retentionTs) decided = true;
+      batch.push(inside);
+      const before = lo === undefined ? undefined : clipRd(r, undefined, lo);
+      const after = hi === undefined ? undefined : clipRd(r, hi, undefined);
+      if (before !== undefined) keepRds.push(before);
+      if (after !== undefined) keepRds.push(after);
     }
-    if (drop.length === 0) return false;
-    for (const i of drop) this.dropCell(copyCell(p, slotOffset(p, i)));
-    for (let k = drop.length - 1; k >= 0; k--) removeCells(p, 1, drop[k] as number, (drop[k] as number) + 1);
-    this.pager.markDirty(lid);
+    if (batch.length === 0) return false;
+    node.msgs = keep;
+    node.rds = keepRds;
+    if (pivotBytes(node) + messageBytes(node) > this.usable) return false;
+    const childLid = node.children[i] as number;
+    const leaf = decodeLeaf(this.pager.get(childLid));
+    const cells = leaf.cells;
+    // Drops are only carried out once the move is certain (an overflow chain is freed for good).
+    const dropped: Cell[] = [];
+    batch.sort(byApplicationOrder);
+    for (const m of batch) {
+      if (m.kind === Kind.RangeDelete) applyRangeDelete(cells, m);
+      else upsert(cells, m, (c) => dropped.push(c));
+    }
+    const pruned = pruneVersions(cells, this.retentionTs, this.continuesInto(cells, leaf.next), (c) => dropped.push(c));
+    let bytes = 0;
+    for (const c of pruned) bytes += cellBytes(c);
+    if (bytes > this.usable) return false;
+    writeLeaf(this.pager.get(childLid), childLid, pruned, leaf.next, leaf.prev);
+    this.pager.markDirty(childLid);
+    writeInternal(this.pager.get(parentLid), parentLid, node);
+    this.pager.markDirty(parentLid);
+    for (const c of dropped) this.dropCell(c);
+    this.modCount++;
     return true;
   }
 
@@ -592,14 +617,18 @@ export function pruneVersions(cells: Cell[], retentionTs: number, lastContinues:
   let i = 0;
   while (i < cells.length) {
     const key = (cells[i] as Cell).key;
+    let end = i + 1;
+    while (end < cells.length && (cells[end] as Cell).key.equals(key)) end++;
+    // The last key's versions may continue in the next leaf: a tombstone deciding it must then
+    // stay, since it hides the older versions there (whatever follows it in this leaf).
+    const continues = lastContinues && end === cells.length;
     let keptOld = false;
-    while (i < cells.length && (cells[i] as Cell).key.equals(key)) {
-      const c = cells[i++] as Cell;
+    for (; i < end; i++) {
+      const c = cells[i] as Cell;
       if (c.ts > retentionTs) out.push(c);
       else if (!keptOld) {
         keptOld = true;
-        // A tombstone whose key continues in the next leaf must stay: it hides older versions there.
-        if (isPut(c.kind) || (lastContinues && i >= cells.length)) out.push(c);
+        if (isPut(c.kind) || continues) out.push(c);
         else onDrop?.(c);
       } else onDrop?.(c);
     }
