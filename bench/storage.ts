@@ -2,6 +2,9 @@
 // Bε-tree against LevelDB (classic-level), SQLite (better-sqlite3) and Kodiak's own btree mode,
 // measured in the same run. Each engine runs in its own child process (clean RSS and caches).
 // Peers are installed on demand under .tmp/bench-peers, never into package.json.
+// `--rss [--keys 5000000,10000000] [--cache-mib 32]`: the memory-bound run instead. Each size loads
+// that many keys through the cache in a child process (tests/support/storage-rss-child.ts), reads
+// 20k at random, scans all and reopens, and reports RSS over its warm-up baseline and correctness.
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -348,7 +351,52 @@ const ROWS: { key: string; label: string; unit: string; higher: boolean }[] = [
   { key: "peak_rss_mib", label: "peak RSS", unit: "MiB", higher: false },
 ];
 
+const RSS_CHILD = join(import.meta.dirname, "../tests/support/storage-rss-child.js");
+
+/** The memory-bound run: RSS growth and correctness with a working set far over the cache. */
+function rssRun(): void {
+  const sizes = arg("keys", "5000000,10000000").split(",").map(Number);
+  const cacheMib = Number(arg("cache-mib", "32"));
+  const rows: object[] = [];
+  const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+  process.stdout.write(
+    "keys  cache MiB  data MiB  data/cache  baseline RSS MiB  peak RSS MiB  growth MiB  max cache MiB  load s  total s  cpu s  wrong\n",
+  );
+  for (const n of sizes) {
+    const dir = mkdtempSync(join(tmpdir(), "kodiak-bench-rss-"));
+    try {
+      process.stderr.write(`bench: rss with ${n} keys, ${cacheMib} MiB cache...\n`);
+      const child = spawnSync(process.execPath, ["--expose-gc", RSS_CHILD, dir, String(n), String(cacheMib)], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      if (child.status !== 0) throw new Error(`bench: rss child failed (status ${child.status})`);
+      const r = JSON.parse(child.stdout.trim().split("\n").pop() as string) as {
+        cacheBytes: number;
+        dataBytes: number;
+        baselineRss: number;
+        peakRss: number;
+        maxCacheBytes: number;
+        loadSeconds: number;
+        totalSeconds: number;
+        cpuSeconds: number;
+        wrong: string[];
+      };
+      process.stdout.write(
+        `${[n, cacheMib, mib(r.dataBytes), (r.dataBytes / r.cacheBytes).toFixed(1), mib(r.baselineRss), mib(r.peakRss), mib(r.peakRss - r.baselineRss), mib(r.maxCacheBytes), r.loadSeconds.toFixed(0), r.totalSeconds.toFixed(0), r.cpuSeconds.toFixed(0), r.wrong.length].join("  ")}\n`,
+      );
+      rows.push({ keys: n, cache_mib: cacheMib, ...r });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
+  writeFileSync(join(ROOT, "bench", "results", "storage-rss.json"), `${JSON.stringify({ bench: "storage --rss", rows }, null, 2)}\n`);
+  process.stdout.write("wrote bench/results/storage-rss.json\n");
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes("--rss")) return rssRun();
   const engine = arg("engine", "");
   if (engine !== "") {
     const res = await runEngine(engine as EngineName, Number(arg("keys", "1000000")), Number(arg("cache-mib", "32")) * 1024 * 1024);

@@ -3,11 +3,11 @@
 // touched until the caller swaps the root, and abort() frees everything built so far.
 
 import { assert, KodiakError, SqlState } from "../util/index.js";
-import { H_LEVEL, H_LINK1, H_NA, Kind, MAX_TS, PageType, compareBytes } from "./format.js";
+import { H_LEVEL, H_LINK1, H_NA, Kind, MAX_TS, maxInlineValueBytes, PageType, compareBytes } from "./format.js";
 import { type Cell, cellBytes, type InternalNode, type Pivot, pivotBytes, usableBytes, writeInternal, writeLeaf } from "./nodes.js";
 import type { Pager } from "./pager.js";
 import { effectiveVersions, loadWindow } from "./read.js";
-import { pageType } from "./slotted.js";
+import { cellKind, cellValue, pageType, slotOffset, totalSlots } from "./slotted.js";
 import { childAt, type Tree } from "./tree.js";
 
 /** Leaves are filled to this fraction so the first inserts after an import do not all split. */
@@ -21,15 +21,29 @@ export interface VersionRecord {
   value: Buffer;
 }
 
-/** Every real version with ts <= maxTs, in (key asc, ts desc) order; range deletes resolved. */
+/**
+ * Every version with ts <= maxTs that a snapshot at or above the tree's retention timestamp can
+ * see, in (key asc, ts desc) order; range deletes resolved. The GC rule (tree.pruneVersions) is
+ * applied here exactly, whatever the sweep has physically pruned so far, so two replicas at the
+ * same applied index export the same records even though their GC sweeps progressed differently.
+ */
 export function* versionRecords(tree: Tree, maxTs: number, beforeWindow: () => void): Generator<VersionRecord> {
   let seek: Buffer | undefined;
   for (;;) {
     beforeWindow();
     const w = loadWindow(tree, seek, false);
     if (w === undefined) return;
+    const retention = tree.retentionTs;
     for (const ke of w.keys) {
-      for (const v of effectiveVersions(ke.events)) if (v.ts <= maxTs) yield { key: ke.key, ts: v.ts, kind: v.kind, value: v.value };
+      for (const v of effectiveVersions(ke.events)) {
+        if (v.ts > maxTs) continue;
+        if (v.ts <= retention) {
+          // The newest version at or below the retention: kept when it is a put, and it hides the rest.
+          if (v.kind === Kind.Put) yield { key: ke.key, ts: v.ts, kind: v.kind, value: v.value };
+          break;
+        }
+        yield { key: ke.key, ts: v.ts, kind: v.kind, value: v.value };
+      }
     }
     if (w.hi === undefined) return;
     seek = w.hi;
@@ -52,6 +66,35 @@ export function treePages(pager: Pager, root: number): number[] {
       const c = childAt(p, i);
       if (level === 1) out.push(c);
       else stack.push(c);
+    }
+    pager.relieve();
+  }
+  return out;
+}
+
+/** Logical ids of the internal pages of the tree rooted at root. */
+export function internalPages(pager: Pager, root: number): number[] {
+  const out: number[] = [];
+  if (root === 0 || pageType(pager.get(root)) !== PageType.Internal) return out;
+  const stack = [root];
+  while (stack.length > 0) {
+    const lid = stack.pop() as number;
+    out.push(lid);
+    const p = pager.get(lid);
+    if ((p[H_LEVEL] as number) > 1) for (let i = 0; i <= p.readUInt16LE(H_NA); i++) stack.push(childAt(p, i));
+    pager.relieve();
+  }
+  return out;
+}
+
+/** The overflow references held by every cell of the tree rooted at root (reads every page). */
+export function overflowRefs(pager: Pager, root: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const lid of treePages(pager, root)) {
+    const p = pager.get(lid);
+    for (let i = 0; i < totalSlots(p); i++) {
+      const o = slotOffset(p, i);
+      if (cellKind(p, o) === Kind.PutOverflow) out.push(Buffer.from(cellValue(p, o)));
     }
     pager.relieve();
   }
@@ -91,7 +134,10 @@ export class BulkLoader {
       throw new KodiakError(SqlState.dataCorrupted, `snapshot record has kind ${r.kind}`);
     this.lastKey = r.key;
     this.lastTs = r.ts;
-    this.group.push({ key: r.key, ts: r.ts, kind: r.kind, value: r.value });
+    if (r.kind === Kind.Put && r.value.length > maxInlineValueBytes(this.pager.pageSize, r.key.length)) {
+      const ref = this.pager.writeOverflow(r.value, (lid) => this.allocated.push(lid));
+      this.group.push({ key: r.key, ts: r.ts, kind: Kind.PutOverflow, value: ref });
+    } else this.group.push({ key: r.key, ts: r.ts, kind: r.kind, value: r.value });
     this.count++;
   }
 

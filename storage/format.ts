@@ -9,11 +9,16 @@
 //   24 u32 contentStart (cells grow down from the page end)   28 u32 garbage bytes
 //   32 u16 slot offsets [nA | nB | nC], each group sorted by (key asc, ts desc)
 // Cell: u16 keyLen, u8 kind, u32 valLen, f64 ts, key bytes, value bytes.
+// A put whose value is larger than maxInlineValueBytes is a PutOverflow cell: its value bytes are
+// a reference (u32 first overflow page lid, u32 value length) to a chain of overflow pages:
+//   header as above with type Overflow, link1 = next page of the chain (0 = last),
+//   contentStart = payload bytes in this page; payload from byte 32.
+// Format 2 added overflow pages; format 1 files (no overflow cells) open unchanged.
 
 import { KodiakError, SqlState } from "../util/index.js";
 import { crc32cRange } from "./crc.js";
 
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 export const DEFAULT_PAGE_SIZE = 16 * 1024;
 export const MIN_PAGE_SIZE = 4096;
 export const MAX_PAGE_SIZE = 65536;
@@ -23,6 +28,10 @@ export const MAX_KEY_BYTES = 8192;
 export const KEY_PAGE_DIVISOR = 8;
 /** One cell (key + value + overhead) may take at most 1/ENTRY_PAGE_DIVISOR of a page. */
 export const ENTRY_PAGE_DIVISOR = 3;
+/** Largest value a put may carry (values above maxInlineValueBytes live in overflow pages). */
+export const MAX_VALUE_BYTES = 16 * 1024 * 1024;
+/** Bytes of a PutOverflow cell's value: u32 first page, u32 value length. */
+export const OVERFLOW_REF_BYTES = 8;
 /** Largest commit timestamp / log index: numbers stay exact integers below 2^53. */
 export const MAX_TS = Number.MAX_SAFE_INTEGER;
 
@@ -34,6 +43,8 @@ export enum PageType {
   Leaf = 1,
   Internal = 2,
   Map = 3,
+  /** One page of a large value's chain (4 is the file header page). */
+  Overflow = 5,
 }
 
 export enum Kind {
@@ -41,6 +52,13 @@ export enum Kind {
   Tombstone = 1,
   RangeDelete = 2,
   Pivot = 3,
+  /** A put whose value lives in overflow pages (the cell holds a reference). */
+  PutOverflow = 4,
+}
+
+/** True for both kinds of put. */
+export function isPut(kind: Kind): boolean {
+  return kind === Kind.Put || kind === Kind.PutOverflow;
 }
 
 export const H_CRC = 0;
@@ -63,8 +81,14 @@ export function maxEntryBytes(pageSize: number): number {
   return Math.floor((pageSize - PAGE_HEADER_BYTES) / ENTRY_PAGE_DIVISOR);
 }
 
-export function maxValueBytes(pageSize: number, keyLength: number): number {
+/** Largest value stored inside a leaf cell; larger ones go to overflow pages. */
+export function maxInlineValueBytes(pageSize: number, keyLength: number): number {
   return maxEntryBytes(pageSize) - CELL_HEADER_BYTES - SLOT_BYTES - keyLength;
+}
+
+/** Largest value a put may carry: MAX_VALUE_BYTES whatever the page size and key (kept as a function for callers). */
+export function maxValueBytes(_pageSize: number, _keyLength: number): number {
+  return MAX_VALUE_BYTES;
 }
 
 export function checkKey(key: Uint8Array, pageSize: number, what = "key"): void {
@@ -76,16 +100,11 @@ export function checkKey(key: Uint8Array, pageSize: number, what = "key"): void 
   }
 }
 
-export function checkValue(key: Uint8Array, value: Uint8Array, pageSize: number): void {
-  const limit = maxValueBytes(pageSize, key.length);
-  if (value.length > limit) {
-    throw new KodiakError(
-      SqlState.programLimitExceeded,
-      `value is ${value.length} bytes; the limit for a ${key.length}-byte key is ${limit} bytes`,
-      {
-        hint: `key + value may take at most 1/${ENTRY_PAGE_DIVISOR} of the page size (${pageSize})`,
-      },
-    );
+export function checkValue(_key: Uint8Array, value: Uint8Array, _pageSize: number): void {
+  if (value.length > MAX_VALUE_BYTES) {
+    throw new KodiakError(SqlState.programLimitExceeded, `value is ${value.length} bytes; the limit is ${MAX_VALUE_BYTES} bytes (16 MiB)`, {
+      hint: "store larger objects in pieces under several keys",
+    });
   }
 }
 

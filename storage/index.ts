@@ -7,7 +7,8 @@
 //   store.get(key, ts)              // value visible at snapshot ts (versions committed <= ts)
 //   store.scan({ start, end, prefix, reverse, limit }, ts)  // Cursor: iterator with seek()
 //   store.latestCommitTs(key), store.maxCommitTsInRange(start, end)  // OCC read-set checks
-//   store.gc(retentionTs, maxLeaves) // raise retention; prune incrementally (true = pass done)
+//   store.gc(retentionTs, maxPages)  // raise retention; prune incrementally (true = pass done);
+//                                   // in a node, TxnStoreStateMachine drives it from the log
 //   await store.checkpoint(index)   // copy-on-write pages, fsync, atomic manifest replace;
 //                                   // batches may be applied while it awaits (not included)
 //   store.setAppliedIndex(index)    // log entries without writes
@@ -22,13 +23,15 @@
 // A write batch is atomic; if one fails with an I/O error the store refuses further use until
 // reopened (recovery then replays the log). Range deletes tombstone the keys live at that time;
 // latestCommitTs counts them only for those keys. Reads below the retention timestamp fail.
-// Limits: key <= min(8192, pageSize/8) bytes; key + value <= pageSize/3 (16 KiB pages: 2048 and
-// ~5.4 KiB). Many versions of one key may span several leaves (no limit on versions).
+// Limits: key <= min(8192, pageSize/8) bytes; value <= 16 MiB (MAX_VALUE_BYTES). A value larger
+// than what fits a leaf cell (key + value <= pageSize/3, ~5.4 KiB at 16 KiB pages) is stored in a
+// chain of CRC'd overflow pages, freed when GC drops its version. Many versions of one key may
+// span several leaves (no limit on versions).
 // Errors: 54000 oversized key/value, 72000 snapshot too old, XX001 corrupt page or manifest
 // (naming page and file), 0A000 newer format, 55P03 directory in use, 53100 disk full.
 
 export { Cursor, type Entry, type ScanOptions } from "./cursor.js";
-export { DEFAULT_PAGE_SIZE, FORMAT_VERSION, MAX_KEY_BYTES, MAX_TS, maxKeyBytes, maxValueBytes } from "./format.js";
+export { DEFAULT_PAGE_SIZE, FORMAT_VERSION, MAX_KEY_BYTES, MAX_TS, MAX_VALUE_BYTES, maxKeyBytes, maxValueBytes } from "./format.js";
 export * from "./keycodec.js";
 export type { TreeMode } from "./manifest.js";
 export { DATA_FILE_NAME, LOCK_FILE_NAME } from "./pager.js";

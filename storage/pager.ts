@@ -20,11 +20,23 @@
 //     never touch what the pending manifest names.
 //  8. The free list is not stored: on open every physical page not named by the manifest (its
 //     map pages and the pages they map) is free, including pages past the manifest's count.
+//  9. Overflow pages (large values) are written once, straight to a shadow physical page, and
+//     never change or enter the cache: reading or freeing a 16 MiB value costs no cache space.
 // State: closed -> open(): open -> checkpoint(): open (durable image advanced) -> close(): closed.
 
 import { assert, type FileHandle, type FileSystem, KodiakError, type LockHandle, SqlState } from "../util/index.js";
 import { PageCache, type PageCacheStats } from "./cache.js";
-import { FORMAT_VERSION, H_TYPE, PAGE_HEADER_BYTES, PageType, pageChecksumOk, sealPage } from "./format.js";
+import {
+  FORMAT_VERSION,
+  H_CONTENT,
+  H_LINK1,
+  H_TYPE,
+  OVERFLOW_REF_BYTES,
+  PAGE_HEADER_BYTES,
+  PageType,
+  pageChecksumOk,
+  sealPage,
+} from "./format.js";
 import { decodeManifest, MANIFEST_NAME, type Manifest, type TreeMode, writeManifest } from "./manifest.js";
 import { pageLid } from "./slotted.js";
 
@@ -259,16 +271,108 @@ export class Pager {
 
   /** A new zeroed, dirty page in the cache. */
   allocate(): { lid: number; page: Buffer } {
-    let lid = this.freeLids.pop();
-    if (lid === undefined) {
-      lid = this.nextLid++;
-      this.ensureLidCapacity(this.nextLid);
-    }
+    const lid = this.newLid();
     const page = this.cache.allocBuffer();
     page.fill(0);
     this.cache.insert(lid, page);
     this.cache.markDirty(lid);
     return { lid, page };
+  }
+
+  private newLid(): number {
+    let lid = this.freeLids.pop();
+    if (lid === undefined) {
+      lid = this.nextLid++;
+      this.ensureLidCapacity(this.nextLid);
+    }
+    return lid;
+  }
+
+  /**
+   * Writes value as a chain of overflow pages (invariant 9) and returns the reference a
+   * PutOverflow cell stores (u32 first lid, u32 length). onPage sees every lid allocated.
+   */
+  writeOverflow(value: Buffer, onPage?: (lid: number) => void): Buffer {
+    const per = this.pageSize - PAGE_HEADER_BYTES;
+    const n = Math.max(1, Math.ceil(value.length / per));
+    const lids: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const lid = this.newLid();
+      lids.push(lid);
+      onPage?.(lid);
+    }
+    const page = this.overflowScratch();
+    for (let i = 0; i < n; i++) {
+      const lid = lids[i] as number;
+      const from = i * per;
+      const len = Math.min(per, value.length - from);
+      page.fill(0, 0, PAGE_HEADER_BYTES);
+      page[H_TYPE] = PageType.Overflow;
+      page.writeUInt32LE(lid, 12);
+      page.writeUInt32LE(lids[i + 1] ?? 0, H_LINK1);
+      page.writeUInt32LE(len, H_CONTENT);
+      value.copy(page, PAGE_HEADER_BYTES, from, from + len);
+      page.fill(0, PAGE_HEADER_BYTES + len);
+      sealPage(page);
+      const p = this.allocPhys();
+      this.phys[lid] = p;
+      this.dirtyChunks.add(Math.floor(lid / this.entriesPerMapPage));
+      this.writePhysical(p, page);
+    }
+    const ref = Buffer.alloc(OVERFLOW_REF_BYTES);
+    ref.writeUInt32LE(lids[0] as number, 0);
+    ref.writeUInt32LE(value.length, 4);
+    return ref;
+  }
+
+  private scratchPage: Buffer | undefined;
+  private overflowScratch(): Buffer {
+    this.scratchPage ??= Buffer.alloc(this.pageSize);
+    return this.scratchPage;
+  }
+
+  /** Reads and verifies overflow page lid into the scratch page; returns it. */
+  private readOverflowPage(lid: number, what: string): Buffer {
+    if (lid <= 0 || lid >= this.nextLid || this.phys[lid] === 0) throw this.corrupt(`${what} names unallocated page ${lid}`);
+    const p = this.phys[lid] as number;
+    const page = this.overflowScratch();
+    this.readPhysical(p, page, `overflow page ${lid} (physical ${p})`);
+    if (page[H_TYPE] !== PageType.Overflow || pageLid(page) !== lid) {
+      throw this.corrupt(`page ${lid} (physical ${p}) holds type ${page[H_TYPE]} page ${pageLid(page)}, not an overflow page`);
+    }
+    return page;
+  }
+
+  /** The value a PutOverflow reference names, verified page by page. */
+  readOverflow(ref: Buffer): Buffer {
+    const first = ref.readUInt32LE(0);
+    const total = ref.readUInt32LE(4);
+    const out = Buffer.allocUnsafe(total);
+    let at = 0;
+    let lid = first;
+    do {
+      const page = this.readOverflowPage(lid, `overflow value of ${total} bytes at page ${first}`);
+      const len = page.readUInt32LE(H_CONTENT);
+      if (len > this.pageSize - PAGE_HEADER_BYTES || at + len > total) throw this.corrupt(`overflow page ${lid} holds more than its value`);
+      page.copy(out, at, PAGE_HEADER_BYTES, PAGE_HEADER_BYTES + len);
+      at += len;
+      lid = page.readUInt32LE(H_LINK1);
+    } while (lid !== 0);
+    if (at !== total) throw this.corrupt(`overflow chain at page ${first} holds ${at} of ${total} bytes`);
+    return out;
+  }
+
+  /** Frees every page of the chain a PutOverflow reference names. */
+  freeOverflow(ref: Buffer): void {
+    const first = ref.readUInt32LE(0);
+    const lids: number[] = [];
+    let lid = first;
+    do {
+      lids.push(lid);
+      lid = this.readOverflowPage(lid, `overflow chain at page ${first}`).readUInt32LE(H_LINK1);
+      if (lids.length > this.nextLid) throw this.corrupt(`overflow chain at page ${first} loops`);
+    } while (lid !== 0);
+    for (const l of lids) this.free(l);
   }
 
   markDirty(lid: number): void {

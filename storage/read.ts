@@ -2,7 +2,7 @@
 // buffered messages of its ancestors) resolved into per-key version events. It never modifies
 // a page, and copies every byte it returns out of page buffers (pages may be evicted later).
 
-import { CELL_HEADER_BYTES, Kind, MAX_TS, PageType, compareBytes } from "./format.js";
+import { CELL_HEADER_BYTES, isPut, Kind, MAX_TS, PageType, compareBytes } from "./format.js";
 import { rdEnd, userBound } from "./nodes.js";
 import {
   cellKeyLen,
@@ -50,6 +50,18 @@ function keyOf(p: Buffer, o: number): Buffer {
   return p.subarray(o + CELL_HEADER_BYTES, o + CELL_HEADER_BYTES + cellKeyLen(p, o));
 }
 
+/** A copy of the value of put cell o (read from its overflow chain for a PutOverflow cell). */
+export function cellValueCopy(tree: Tree, p: Buffer, o: number): Buffer {
+  const v = cellValue(p, o);
+  return cellKind(p, o) === Kind.PutOverflow ? tree.pager.readOverflow(v) : Buffer.from(v);
+}
+
+/** The event of cell o: an overflow put becomes a plain put with its value read (if values). */
+function eventOf(tree: Tree, p: Buffer, o: number, rank: number, values: boolean): Event {
+  const kind = cellKind(p, o);
+  return { ts: cellTs(p, o), kind: kind === Kind.PutOverflow ? Kind.Put : kind, value: values ? cellValueCopy(tree, p, o) : EMPTY, rank };
+}
+
 /** User bound (nodes.userBound) of pivot i of an internal page. */
 function pivotBound(p: Buffer, i: number): Buffer {
   const o = slotOffset(p, i);
@@ -81,7 +93,7 @@ export function getAt(tree: Tree, key: Buffer, ts: number): Buffer | undefined {
     }
     const rdTs = coveringRdTs(p, na + nb, na + nb + countC(p), key, ts);
     if (pointTs >= 0 || rdTs >= 0) {
-      if (pointTs >= rdTs && pointKind === Kind.Put) return Buffer.from(cellValue(p, pointOff));
+      if (pointTs >= rdTs && isPut(pointKind)) return cellValueCopy(tree, p, pointOff);
       return undefined;
     }
     lid = childAt(p, upperBound(p, 0, na, key, ts));
@@ -100,8 +112,8 @@ function leafGet(tree: Tree, first: Buffer, key: Buffer, ts: number): Buffer | u
     const at = lowerBound(p, 0, na, key, ts);
     if (at < na) {
       const o = slotOffset(p, at);
-      if (compareKeyToCell(key, p, o) !== 0 || cellKind(p, o) !== Kind.Put) return undefined;
-      return Buffer.from(cellValue(p, o));
+      if (compareKeyToCell(key, p, o) !== 0 || !isPut(cellKind(p, o))) return undefined;
+      return cellValueCopy(tree, p, o);
     }
     const next = link1(p);
     if (next === 0) return undefined;
@@ -213,7 +225,7 @@ export function visibleWindow(
       if (compareKeyToCell(key, p, q) !== 0) break;
       if (!decided && cellTs(p, q) <= ts) {
         decided = true;
-        if (cellKind(p, q) === Kind.Put) entries.push({ key: Buffer.from(key), value: Buffer.from(cellValue(p, q)) });
+        if (isPut(cellKind(p, q))) entries.push({ key: Buffer.from(key), value: cellValueCopy(tree, p, q) });
       }
     }
     if (!decided && j === n && link1(p) !== 0) return undefined;
@@ -222,7 +234,8 @@ export function visibleWindow(
   return { lo: d.lo, hi: d.hi, entries };
 }
 
-export function loadWindow(tree: Tree, seek: Buffer | undefined, reverse: boolean): Window | undefined {
+/** values false: events carry empty values (callers that only need timestamps skip overflow reads). */
+export function loadWindow(tree: Tree, seek: Buffer | undefined, reverse: boolean, values = true): Window | undefined {
   const d = descend(tree, seek, reverse);
   if (d === undefined) return undefined;
   const { lo, hi, ancestors } = d;
@@ -247,7 +260,7 @@ export function loadWindow(tree: Tree, seek: Buffer | undefined, reverse: boolea
     for (let i = from; i < na + nb; i++) {
       const o = slotOffset(a, i);
       if (hi !== undefined && compareKeyToCell(hi, a, o) <= 0) break;
-      add(keyOf(a, o), { ts: cellTs(a, o), kind: cellKind(a, o), value: Buffer.from(cellValue(a, o)), rank });
+      add(keyOf(a, o), eventOf(tree, a, o, rank, values));
     }
     for (let i = na + nb; i < na + nb + countC(a); i++) {
       const o = slotOffset(a, i);
@@ -265,7 +278,7 @@ export function loadWindow(tree: Tree, seek: Buffer | undefined, reverse: boolea
     const o = slotOffset(p, i);
     if (hi !== undefined && compareKeyToCell(hi, p, o) <= 0) break;
     lastIn = keyOf(p, o);
-    addLeaf(lastIn, { ts: cellTs(p, o), kind: cellKind(p, o), value: Buffer.from(cellValue(p, o)), rank: leafRank });
+    addLeaf(lastIn, eventOf(tree, p, o, leafRank, values));
   }
   // The last key's older versions may continue in the following leaves (split inside a key).
   let next = link1(p);
@@ -276,7 +289,7 @@ export function loadWindow(tree: Tree, seek: Buffer | undefined, reverse: boolea
     for (; i < m; i++) {
       const o = slotOffset(q, i);
       if (compareKeyToCell(lastIn, q, o) !== 0) break;
-      addLeaf(lastIn, { ts: cellTs(q, o), kind: cellKind(q, o), value: Buffer.from(cellValue(q, o)), rank: leafRank });
+      addLeaf(lastIn, eventOf(tree, q, o, leafRank, values));
     }
     if (i < m) break;
     next = link1(q);
@@ -369,7 +382,8 @@ export function keyEvents(tree: Tree, key: Buffer): Event[] {
     for (; i < to; i++) {
       const o = slotOffset(p, i);
       if (compareKeyToCell(key, p, o) !== 0) break;
-      events.push({ ts: cellTs(p, o), kind: cellKind(p, o), value: EMPTY, rank });
+      const kind = cellKind(p, o);
+      events.push({ ts: cellTs(p, o), kind: kind === Kind.PutOverflow ? Kind.Put : kind, value: EMPTY, rank });
     }
     if (leaf) {
       if (i < to || link1(p) === 0) break;

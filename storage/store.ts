@@ -14,17 +14,17 @@ import {
   MAX_PAGE_SIZE,
   MAX_TS,
   MIN_PAGE_SIZE,
-  PageType,
+  maxInlineValueBytes,
   compareBytes,
 } from "./format.js";
 import type { TreeMode } from "./manifest.js";
-import { type Cell, decodeLeaf, encodeRdEnd, writeLeaf } from "./nodes.js";
+import { type Cell, encodeRdEnd } from "./nodes.js";
 import { Pager, type PagerStats } from "./pager.js";
 import { effectiveVersions, getAt, keyEvents, loadWindow } from "./read.js";
-import { pageType } from "./slotted.js";
-import { BulkLoader, treePages, versionRecords } from "./bulk.js";
+import { BulkLoader, overflowRefs, treePages, versionRecords } from "./bulk.js";
+import { GcSweep } from "./gc.js";
 import { loadChunks, type SnapshotMeta, snapshotChunks } from "./snapshot.js";
-import { childAt, pruneVersions, Tree } from "./tree.js";
+import { Tree } from "./tree.js";
 
 export const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
 /** Default internal-node fanout in betree mode: small, so each flush moves many messages per child. */
@@ -63,14 +63,16 @@ export class Store {
   private failure: unknown;
   private closed = false;
   private inflight: Promise<void> | undefined;
-  /** Next leaf for the GC sweep: null = idle, 0 = start at the leftmost leaf. */
-  private gcCursor: number | null = null;
 
   /** @internal use openStore */
+  private readonly sweep: GcSweep;
+
   constructor(
     readonly pager: Pager,
     readonly tree: Tree,
-  ) {}
+  ) {
+    this.sweep = new GcSweep(tree);
+  }
 
   get appliedIndex(): number {
     return this.pager.meta.appliedIndex;
@@ -144,6 +146,7 @@ export class Store {
     const msgs = this.normalize(ops, commitTs);
     this.pager.relieve();
     try {
+      this.moveLargeValues(msgs);
       for (let i = 0; i < msgs.length; i += APPLY_CHUNK) {
         if (i > 0) this.pager.relieve();
         this.tree.apply(msgs.slice(i, i + APPLY_CHUNK));
@@ -154,6 +157,16 @@ export class Store {
     }
     if (ops.length > 0) this.pager.meta.lastCommitTs = commitTs;
     if (appliedIndex !== undefined) this.pager.meta.appliedIndex = appliedIndex;
+  }
+
+  /** Puts too large for a leaf cell: the value goes to overflow pages, the cell keeps a reference. */
+  private moveLargeValues(msgs: Cell[]): void {
+    for (const m of msgs) {
+      if (m.kind === Kind.Put && m.value.length > maxInlineValueBytes(this.pageSize, m.key.length)) {
+        m.value = this.pager.writeOverflow(m.value);
+        m.kind = Kind.PutOverflow;
+      }
+    }
   }
 
   /** Records that the log entry at index was applied (entries without writes). */
@@ -242,7 +255,7 @@ export class Store {
     const e = end === undefined ? undefined : Buffer.from(end);
     for (;;) {
       this.readable(this.tree.retentionTs);
-      const w = loadWindow(this.tree, seek, false);
+      const w = loadWindow(this.tree, seek, false, false);
       if (w === undefined) return best;
       for (const ke of w.keys) {
         if (compareBytes(ke.key, start) < 0 || (e !== undefined && compareBytes(ke.key, e) >= 0)) continue;
@@ -256,42 +269,24 @@ export class Store {
 
   /**
    * Raises the GC retention timestamp (reads below it fail with 72000) and prunes versions no
-   * snapshot at or above it can see, visiting at most maxLeaves leaves. Returns true when a full
-   * pass completed. Call repeatedly: readers are never blocked, each step is short.
+   * snapshot at or above it can see, visiting at most maxPages pages per call (gc.ts: internal
+   * buffers, leaves, merges of emptied leaves). Returns true when no pass is running any more.
+   * Call repeatedly: readers are never blocked, each step is short.
    */
-  gc(retentionTs: number, maxLeaves = 256): boolean {
+  gc(retentionTs: number, maxPages = 256): boolean {
     this.usable();
     checkTimestamp(retentionTs, "retention timestamp");
     if (retentionTs > this.tree.retentionTs) {
       this.tree.retentionTs = retentionTs;
       this.pager.meta.retentionTs = retentionTs;
-      if (this.gcCursor === null) this.gcCursor = 0;
+      this.sweep.start();
     }
-    for (let n = 0; n < maxLeaves && this.gcCursor !== null; n++) {
-      this.pager.relieve();
-      this.gcCursor = this.pruneLeaf(this.gcCursor === 0 ? this.leftmostLeaf() : this.gcCursor) || null;
-    }
-    return this.gcCursor === null;
+    return this.sweep.step(maxPages);
   }
 
-  private leftmostLeaf(): number {
-    let lid = this.tree.root;
-    while (lid !== 0 && pageType(this.pager.get(lid)) === PageType.Internal) lid = childAt(this.pager.get(lid), 0);
-    return lid;
-  }
-
-  /** Prunes one leaf; returns the next leaf (0 = none). Leaves are never freed, so ids stay valid. */
-  private pruneLeaf(lid: number): number {
-    if (lid === 0) return 0;
-    const p = this.pager.get(lid);
-    const leaf = decodeLeaf(p);
-    const kept = pruneVersions(leaf.cells, this.tree.retentionTs, this.tree.continuesInto(leaf.cells, leaf.next));
-    if (kept.length < leaf.cells.length) {
-      writeLeaf(p, lid, kept, leaf.next, leaf.prev);
-      this.pager.markDirty(lid);
-      this.tree.modCount++;
-    }
-    return leaf.next;
+  /** Leaves merged away by GC since open. */
+  get leafMerges(): number {
+    return this.sweep.merges;
   }
 
   /**
@@ -362,6 +357,7 @@ export class Store {
       loader.abort();
       throw e;
     }
+    for (const ref of overflowRefs(this.pager, this.tree.root)) this.pager.freeOverflow(ref);
     for (const lid of treePages(this.pager, this.tree.root)) this.pager.free(lid);
     this.tree.root = root;
     this.tree.modCount++;
@@ -369,7 +365,7 @@ export class Store {
     this.pager.meta.appliedIndex = meta.appliedIndex;
     this.pager.meta.lastCommitTs = meta.lastCommitTs;
     this.pager.meta.retentionTs = meta.retentionTs;
-    this.gcCursor = null;
+    this.sweep.reset();
     await this.checkpoint();
     return meta;
   }

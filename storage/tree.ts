@@ -20,7 +20,7 @@
 //     at or before its timestamp is a put (so latestCommitTs counts it only for live keys).
 
 import { assert } from "../util/index.js";
-import { CELL_HEADER_BYTES, cellSize, compareBytes, compareVersion, Kind, MAX_TS, PageType, SLOT_BYTES } from "./format.js";
+import { CELL_HEADER_BYTES, cellSize, compareBytes, compareVersion, isPut, Kind, MAX_TS, PageType, SLOT_BYTES } from "./format.js";
 import type { TreeMode } from "./manifest.js";
 import {
   type Cell,
@@ -56,6 +56,7 @@ import {
   insertCell,
   link1,
   lowerBound,
+  pageLevel,
   pageType,
   removeCells,
   routeBefore,
@@ -147,6 +148,11 @@ export class Tree {
   private get usable(): number {
     return usableBytes(this.pager.pageSize);
   }
+
+  /** A version leaves the tree for good: an overflow value's pages are freed with it. */
+  readonly dropCell = (c: Cell): void => {
+    if (c.kind === Kind.PutOverflow) this.pager.freeOverflow(c.value);
+  };
 
   /** Applies one batch (invariant 3 order) from the root. */
   apply(msgs: Cell[]): void {
@@ -304,8 +310,10 @@ export class Tree {
     const deduped: Cell[] = [];
     for (const m of node.msgs) {
       const last = deduped[deduped.length - 1];
-      if (last !== undefined && last.ts === m.ts && last.key.equals(m.key)) deduped[deduped.length - 1] = m;
-      else deduped.push(m);
+      if (last !== undefined && last.ts === m.ts && last.key.equals(m.key)) {
+        this.dropCell(last);
+        deduped[deduped.length - 1] = m;
+      } else deduped.push(m);
     }
     node.msgs = deduped;
     return this.finishInternal(lid, node);
@@ -422,10 +430,65 @@ export class Tree {
     for (const m of msgs) {
       if (lastKey !== undefined && compareBytes(m.key, lastKey) <= 0) appending = false;
       if (m.kind === Kind.RangeDelete) applyRangeDelete(cells, m);
-      else upsert(cells, m);
+      else upsert(cells, m, this.dropCell);
     }
-    const pruned = pruneVersions(cells, this.retentionTs, this.continuesInto(cells, leaf.next));
+    const pruned = pruneVersions(cells, this.retentionTs, this.continuesInto(cells, leaf.next), this.dropCell);
     return this.packLeaves(lid, pruned, leaf.next, leaf.prev, appending);
+  }
+
+  /**
+   * GC helper (betree mode): moves the buffered messages of level-1 page parentLid for its child
+   * leaf i (point messages and the parts of range deletes covering it) into that leaf, pruning
+   * at the retention, when the result fits the leaf's page and the shrunk parent fits its own.
+   * Never splits anything. Without it, tombstones waiting in a buffer keep the versions they
+   * hide alive in the leaf. Returns true when it moved something.
+   */
+  absorbIntoLeaf(parentLid: number, i: number): boolean {
+    const pp = this.pager.get(parentLid);
+    if (pageType(pp) !== PageType.Internal || pageLevel(pp) !== 1 || countB(pp) + countC(pp) === 0) return false;
+    const node = decodeInternal(pp);
+    const [lo, hi] = childKeyRange(node.pivots, i);
+    const batch: Cell[] = [];
+    const keep: Cell[] = [];
+    for (const m of node.msgs) (childIndexOf(node.pivots, m.key, m.ts) === i ? batch : keep).push(m);
+    const keepRds: Cell[] = [];
+    for (const r of node.rds) {
+      const inside = clipRd(r, lo, hi);
+      if (inside === undefined) {
+        keepRds.push(r);
+        continue;
+      }
+      batch.push(inside);
+      const before = lo === undefined ? undefined : clipRd(r, undefined, lo);
+      const after = hi === undefined ? undefined : clipRd(r, hi, undefined);
+      if (before !== undefined) keepRds.push(before);
+      if (after !== undefined) keepRds.push(after);
+    }
+    if (batch.length === 0) return false;
+    node.msgs = keep;
+    node.rds = keepRds;
+    if (pivotBytes(node) + messageBytes(node) > this.usable) return false;
+    const childLid = node.children[i] as number;
+    const leaf = decodeLeaf(this.pager.get(childLid));
+    const cells = leaf.cells;
+    // Drops are only carried out once the move is certain (an overflow chain is freed for good).
+    const dropped: Cell[] = [];
+    batch.sort(byApplicationOrder);
+    for (const m of batch) {
+      if (m.kind === Kind.RangeDelete) applyRangeDelete(cells, m);
+      else upsert(cells, m, (c) => dropped.push(c));
+    }
+    const pruned = pruneVersions(cells, this.retentionTs, this.continuesInto(cells, leaf.next), (c) => dropped.push(c));
+    let bytes = 0;
+    for (const c of pruned) bytes += cellBytes(c);
+    if (bytes > this.usable) return false;
+    writeLeaf(this.pager.get(childLid), childLid, pruned, leaf.next, leaf.prev);
+    this.pager.markDirty(childLid);
+    writeInternal(this.pager.get(parentLid), parentLid, node);
+    this.pager.markDirty(parentLid);
+    for (const c of dropped) this.dropCell(c);
+    this.modCount++;
+    return true;
   }
 
   /** True when the last key of cells also has (older) versions at the start of leaf next. */
@@ -516,11 +579,13 @@ function lowerBoundCells(cells: readonly Cell[], key: Buffer, ts: number): numbe
   return lo;
 }
 
-function upsert(cells: Cell[], m: Cell): void {
+function upsert(cells: Cell[], m: Cell, onDrop?: (c: Cell) => void): void {
   const at = lowerBoundCells(cells, m.key, m.ts);
   const c = cells[at];
-  if (c !== undefined && c.ts === m.ts && c.key.equals(m.key)) cells[at] = m;
-  else cells.splice(at, 0, m);
+  if (c !== undefined && c.ts === m.ts && c.key.equals(m.key)) {
+    onDrop?.(c);
+    cells[at] = m;
+  } else cells.splice(at, 0, m);
 }
 
 /** Invariant 5: a tombstone at rd.ts on every key in range whose newest version <= rd.ts is a put. */
@@ -534,7 +599,7 @@ function applyRangeDelete(cells: Cell[], rd: Cell): void {
     let j = i;
     while (j < cells.length && (cells[j] as Cell).key.equals(key) && (cells[j] as Cell).ts > rd.ts) j++;
     const newest = cells[j];
-    if (newest?.key.equals(key) && newest.kind === Kind.Put) {
+    if (newest?.key.equals(key) && isPut(newest.kind)) {
       tombs.push({ key, ts: rd.ts, kind: Kind.Tombstone, value: Buffer.alloc(0) });
     }
     while (i < cells.length && (cells[i] as Cell).key.equals(key)) i++;
@@ -546,21 +611,26 @@ function applyRangeDelete(cells: Cell[], rd: Cell): void {
  * Drops versions no snapshot at or after retentionTs can see: per key, everything older than
  * the newest version <= retentionTs, and that version too when it is a tombstone.
  */
-export function pruneVersions(cells: Cell[], retentionTs: number, lastContinues: boolean): Cell[] {
+export function pruneVersions(cells: Cell[], retentionTs: number, lastContinues: boolean, onDrop?: (c: Cell) => void): Cell[] {
   if (retentionTs <= 0) return cells;
   const out: Cell[] = [];
   let i = 0;
   while (i < cells.length) {
     const key = (cells[i] as Cell).key;
+    let end = i + 1;
+    while (end < cells.length && (cells[end] as Cell).key.equals(key)) end++;
+    // The last key's versions may continue in the next leaf: a tombstone deciding it must then
+    // stay, since it hides the older versions there (whatever follows it in this leaf).
+    const continues = lastContinues && end === cells.length;
     let keptOld = false;
-    while (i < cells.length && (cells[i] as Cell).key.equals(key)) {
-      const c = cells[i++] as Cell;
+    for (; i < end; i++) {
+      const c = cells[i] as Cell;
       if (c.ts > retentionTs) out.push(c);
       else if (!keptOld) {
         keptOld = true;
-        // A tombstone whose key continues in the next leaf must stay: it hides older versions there.
-        if (c.kind === Kind.Put || (lastContinues && i >= cells.length)) out.push(c);
-      }
+        if (isPut(c.kind) || continues) out.push(c);
+        else onDrop?.(c);
+      } else onDrop?.(c);
     }
   }
   return out;

@@ -9,33 +9,16 @@ import { maxKeyBytes, maxValueBytes, type Store, type WriteOp } from "../../stor
 import { assert, KodiakError, SqlState } from "../../util/index.js";
 
 import type { AppliedCommand, DurableStateMachine } from "./api.js";
+import { type GcPolicy, gcHorizonAt, gcPolicy } from "./gc-policy.js";
+import { COMMIT_TS_PER_ENTRY, commitTimestampOf } from "./timestamps.js";
+
+export { COMMIT_TS_PER_ENTRY, commitTimestampOf, entryIndexOf, snapshotTimestampAt } from "./timestamps.js";
 
 /**
  * Bound on operations in one transaction, so one command cannot stall apply for long. Large enough
  * for a bulk load such as `pgbench -i -s 1` (100k rows in one COPY, then a primary key rewrite).
  */
 export const MAX_TXN_OPS = 1_000_000;
-
-/**
- * Commit timestamps per log entry: command k of the entry at index i commits at i * this + k.
- * Must exceed the runtime's commands per entry (512). Timestamps stay below 2^53 for 8.8e12
- * entries (280 years at 1000 entries per second).
- */
-export const COMMIT_TS_PER_ENTRY = 1024;
-
-export function commitTimestampOf(index: number, position: number): number {
-  return index * COMMIT_TS_PER_ENTRY + position;
-}
-
-/** The snapshot timestamp that sees every command of every entry up to appliedIndex. */
-export function snapshotTimestampAt(appliedIndex: number): number {
-  return appliedIndex * COMMIT_TS_PER_ENTRY + (COMMIT_TS_PER_ENTRY - 1);
-}
-
-/** The log index of the entry a commit timestamp belongs to. */
-export function entryIndexOf(commitTs: number): number {
-  return Math.floor(commitTs / COMMIT_TS_PER_ENTRY);
-}
 
 const EMPTY = Buffer.alloc(0);
 
@@ -47,8 +30,18 @@ export class TxnStoreStateMachine implements DurableStateMachine {
   private lastIndex = -1;
   private position = 0;
 
-  constructor(readonly store: Store) {
+  readonly gc: GcPolicy;
+
+  /**
+   * options.gc: the MVCC GC policy (gc-policy.ts). It is part of the replicated protocol: every
+   * replica of a group must use the same retention and step, or they diverge.
+   */
+  constructor(
+    readonly store: Store,
+    options: { gc?: Partial<GcPolicy> } = {},
+  ) {
     this.checkpointed = store.appliedIndex;
+    this.gc = gcPolicy(options.gc);
   }
 
   /** Index of the last entry applied (in memory; durable only up to durableIndex()). */
@@ -78,6 +71,8 @@ export class TxnStoreStateMachine implements DurableStateMachine {
     }
     assert(this.position < COMMIT_TS_PER_ENTRY, "more commands in one entry than commit timestamps per entry");
     const commitTs = commitTimestampOf(cmd.index, this.position);
+    // The horizon first (it decides 72000 below), then one bounded step of the sweep.
+    this.store.gc(Math.max(this.store.retentionTs, gcHorizonAt(cmd.index, this.gc)), this.gc.leavesPerCommand);
     let txn: TxnCommit;
     try {
       txn = TxnCommit.decode(cmd.command);

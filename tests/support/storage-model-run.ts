@@ -8,7 +8,10 @@ import { SeededRandom, SimFileSystem } from "../../util/index.js";
 import { MvccModel } from "./storage-model.js";
 
 export const keyArb = fc.array(fc.integer({ min: 0, max: 7 }), { maxLength: 3 }).map((a) => Buffer.from(a));
-const valueArb = fc.integer({ min: 0, max: 400 }).chain((n) => fc.integer({ min: 0, max: 255 }).map((b) => Buffer.alloc(n, b)));
+/** Mostly small values; some beyond the inline limit of a 4 KiB page (~1.3 KiB), up to 5 overflow pages. */
+const valueArb = fc
+  .oneof({ weight: 9, arbitrary: fc.integer({ min: 0, max: 400 }) }, { weight: 1, arbitrary: fc.integer({ min: 1200, max: 20000 }) })
+  .chain((n) => fc.integer({ min: 0, max: 255 }).map((b) => Buffer.alloc(n, b)));
 const opArb: fc.Arbitrary<WriteOp> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ type: fc.constant("put" as const), key: keyArb, value: valueArb }) },
   { weight: 2, arbitrary: fc.record({ type: fc.constant("delete" as const), key: keyArb }) },
@@ -41,7 +44,7 @@ export const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
       t: fc.constant("hot" as const),
       key: keyArb,
       n: fc.integer({ min: 1, max: 30 }),
-      size: fc.integer({ min: 0, max: 400 }),
+      size: fc.oneof(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 1200, max: 9000 })),
     }),
   },
   { weight: 4, arbitrary: fc.record({ t: fc.constant("get" as const), key: keyArb, back: fc.nat({ max: 40 }) }) },

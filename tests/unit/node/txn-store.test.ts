@@ -125,6 +125,18 @@ describe("TxnStoreStateMachine", () => {
     assert.equal(sm.appliedIndex, 3);
   });
 
+  it("commits values far beyond a page (overflow pages) and rejects values over 16 MiB with 54000", async () => {
+    const { store, sm } = await fresh();
+    const row = Buffer.alloc(300_000, 7);
+    assert.equal(apply(sm, 1, commit({ writes: [{ key: b("wide"), value: row, delete: false }] })).committed, true);
+    assert.ok(store.get(b("wide"))?.equals(row));
+    const huge = apply(sm, 2, commit({ writes: [{ key: b("huge"), value: Buffer.alloc(16 * 1024 * 1024 + 1), delete: false }] }));
+    assert.equal(huge.code, "54000");
+    assert.match(huge.message, /exceeds the limit of 16777216/);
+    assert.equal(store.get(b("huge")), undefined);
+    assert.equal(sm.appliedIndex, 2);
+  });
+
   it("commands batched into one entry get increasing commit timestamps, and later ones see earlier ones' writes", async () => {
     const { store, sm } = await fresh();
     apply(sm, 1, commit({ writes: [{ key: b("x"), value: b("0"), delete: false }] }));

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { decodeManifest, encodeManifest } from "../../../storage/manifest.js";
-import { DATA_FILE_NAME, maxKeyBytes, maxValueBytes, openStore } from "../../../storage/index.js";
+import { DATA_FILE_NAME, FORMAT_VERSION, maxKeyBytes, maxValueBytes, openStore } from "../../../storage/index.js";
 import { KodiakError, SimFileSystem, SqlState } from "../../../util/index.js";
 
 const code = (c: string) => (e: unknown) => e instanceof KodiakError && e.code === c;
@@ -72,9 +72,9 @@ describe("bad input", () => {
     await small(fs);
     const good = Buffer.from(fs.readFile("/db/MANIFEST"));
     rewriteManifest(fs, (m) => {
-      m.formatVersion = 2;
+      m.formatVersion = FORMAT_VERSION + 1;
     });
-    await assertOpenFailsUnchanged(fs, code(SqlState.featureNotSupported), /format version 2/);
+    await assertOpenFailsUnchanged(fs, code(SqlState.featureNotSupported), new RegExp(`format version ${FORMAT_VERSION + 1}`));
     const f = fs.open("/db/MANIFEST");
     f.write(good, 0, good.length, 0);
     f.close();

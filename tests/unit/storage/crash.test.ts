@@ -22,6 +22,8 @@ function makeBatches(seed: number, count: number): Batch[] {
     index: i + 1,
     ops: Array.from({ length: 1 + r.int(40) }, (): WriteOp => {
       const x = r.int(100);
+      // Some values exceed the inline limit (~1.3 KiB at 4 KiB pages) and go to overflow pages.
+      if (x < 4) return { type: "put", key: key(), value: Buffer.alloc(1200 + r.int(12000), r.int(256)) };
       if (x < 85) return { type: "put", key: key(), value: Buffer.alloc(r.int(200), r.int(256)) };
       if (x < 97) return { type: "delete", key: key() };
       const a = key();
