@@ -2,10 +2,22 @@
 // batches: predicates and projections run as tight loops over arrays, joins and aggregation hash
 // on value keys. No operator reads the catalog; everything is decided by the planner.
 import { KodiakError, SqlState } from "../../util/index.js";
-import { decodeRow } from "../catalog/rowcodec.js";
+import { decodeColumns, decodeRow } from "../catalog/rowcodec.js";
 import type { KeyRange } from "../kv/index.js";
 import { compareValues, hashKey, type Row, rowHashKey, type Value } from "../types/values.js";
 import { type Col, checkInterrupt, type Env, type Fn, type PlanNode, runNode } from "./context.js";
+
+/**
+ * Which stored columns a scan materializes: `columns` (1 = decode) for rows that are returned,
+ * `filterColumns` (a subset) decoded first so the filter runs before the rest is decoded.
+ * Columns left out are null in the row; the planner leaves out only columns no expression reads.
+ */
+export interface ScanProjection {
+  readonly columns: Uint8Array;
+  readonly filterColumns: Uint8Array | undefined;
+  /** `columns` minus `filterColumns`. Masks end at their last decoded column. */
+  readonly restColumns: Uint8Array | undefined;
+}
 
 export class ScanNode implements PlanNode {
   readonly label: string;
@@ -18,18 +30,31 @@ export class ScanNode implements PlanNode {
     readonly detail: string,
     /** Index scans: entries hold the full row too (covering), so no second lookup. */
     indexName?: string,
+    readonly projection?: ScanProjection,
   ) {
     this.label = indexName ? `Index Scan using ${indexName} on ${tableName}` : `Seq Scan on ${tableName}`;
   }
   run(env: Env): Row[] {
     const out: Row[] = [];
     const f = this.filter;
+    const p = this.projection;
     let n = 0;
     for (const range of this.ranges(env)) {
       for (const e of env.txn.scan(range)) {
         if ((++n & 4095) === 0) checkInterrupt(env);
-        const row = decodeRow(e.value);
-        if (f === undefined || f(row, env) === true) out.push(row);
+        if (p === undefined) {
+          const row = decodeRow(e.value);
+          if (f === undefined || f(row, env) === true) out.push(row);
+        } else if (f === undefined) {
+          out.push(decodeColumns(e.value, p.columns));
+        } else if (p.filterColumns === undefined || p.restColumns === undefined) {
+          const row = decodeColumns(e.value, p.columns);
+          if (f(row, env) === true) out.push(row);
+        } else {
+          // Filter first on the columns it reads; decode the rest only for rows that pass.
+          const row = decodeColumns(e.value, p.filterColumns);
+          if (f(row, env) === true) out.push(decodeColumns(e.value, p.restColumns, row));
+        }
       }
     }
     return out;

@@ -30,6 +30,7 @@ import {
   SortNode,
   ValuesNode,
 } from "./nodes.js";
+import { blockColumnNames, referencedNames, scanProjection } from "./columns-used.js";
 import { type CteBinding, exprKey, type GroupingContext, Scope } from "./scope.js";
 import { WindowNode, type WindowSpecBound } from "./window.js";
 
@@ -300,7 +301,7 @@ function tableCols(t: TableMeta, alias: string): Col[] {
   return t.columns.map((c) => ({ rel: alias, name: c.name, type: c.type, hidden: c.hidden }));
 }
 
-function planFromItem(item: FromItem, scope: Scope, pc: PlanContext): Rel {
+function planFromItem(item: FromItem, scope: Scope, pc: PlanContext, needed: ReadonlySet<string> | undefined): Rel {
   switch (item.kind) {
     case "table": {
       const alias = item.alias?.name ?? item.name.name;
@@ -319,7 +320,7 @@ function planFromItem(item: FromItem, scope: Scope, pc: PlanContext): Rel {
             cols[i] = { ...cols[i], name: n };
           });
         }
-        return { node: scanNode(t, alias, cols, undefined, undefined), cols, table: t, alias };
+        return { node: scanNode(t, alias, cols, undefined, undefined, undefined, undefined, needed), cols, table: t, alias };
       }
       const v = findView(pc.catalog, item.name.schema, item.name.name);
       if (v) {
@@ -349,7 +350,7 @@ function planFromItem(item: FromItem, scope: Scope, pc: PlanContext): Rel {
     case "function":
       return planTableFunction(item.func, item.alias?.name, item.alias?.columns ?? [], scope, pc);
     case "join":
-      return planJoin(item, scope, pc);
+      return planJoin(item, scope, pc, needed);
   }
 }
 
@@ -394,6 +395,7 @@ function scanNode(
   conjuncts: readonly Expr[] | undefined,
   scope?: Scope,
   pc?: PlanContext,
+  needed?: ReadonlySet<string>,
 ): PlanNode {
   const pk = t.indexes.find((i) => i.primary)!;
   let path: ReturnType<typeof chooseAccessPath>;
@@ -434,12 +436,13 @@ function scanNode(
     filter?.fn,
     path ? `Index Cond: ${path.describe}` : "",
     index.primary && !path ? undefined : index.name,
+    scanProjection(cols, [alias, t.name], needed, filter && conjuncts ? referencedNames(conjuncts) : undefined),
   );
 }
 
-function planJoin(item: Extract<FromItem, { kind: "join" }>, scope: Scope, pc: PlanContext): Rel {
-  const left = planFromItem(item.left, scope, pc);
-  const right = planFromItem(item.right, scope, pc);
+function planJoin(item: Extract<FromItem, { kind: "join" }>, scope: Scope, pc: PlanContext, needed: ReadonlySet<string> | undefined): Rel {
+  const left = planFromItem(item.left, scope, pc, needed);
+  const right = planFromItem(item.right, scope, pc, needed);
   let cols = [...left.cols, ...right.cols];
   const jt = item.joinType;
   let on: Expr | undefined = item.on;
@@ -629,7 +632,13 @@ function equiKey(c: Expr, scope: Scope, nl: number, ctx: BindContext): [Fn, Fn] 
 }
 
 /** Plans the comma-separated FROM list with WHERE conjuncts pushed down and equi-joins hashed. */
-function planFrom(items: readonly FromItem[], where: Expr | undefined, scope: Scope, pc: PlanContext): { node: PlanNode; cols: Col[] } {
+function planFrom(
+  items: readonly FromItem[],
+  where: Expr | undefined,
+  scope: Scope,
+  pc: PlanContext,
+  needed: ReadonlySet<string> | undefined,
+): { node: PlanNode; cols: Col[] } {
   const conj = where ? conjuncts(where) : [];
   if (items.length === 0) {
     const node: PlanNode = new ValuesNode([], [[]]);
@@ -638,7 +647,7 @@ function planFrom(items: readonly FromItem[], where: Expr | undefined, scope: Sc
     const pred = boolOperand(bindExpr(where!, s, bindCtx(pc, "WHERE")), "WHERE");
     return { node: new FilterNode(node, pred.fn, ""), cols: [] };
   }
-  const rels = items.map((it) => planFromItem(it, scope, pc));
+  const rels = items.map((it) => planFromItem(it, scope, pc, needed));
   const allCols = rels.flatMap((r) => r.cols);
   const fullScope = new Scope(allCols, scope, new Map());
   const offsets: number[] = [];
@@ -676,6 +685,7 @@ function planFrom(items: readonly FromItem[], where: Expr | undefined, scope: Sc
         mine.map((p) => p.expr),
         scope,
         pc,
+        needed,
       );
     } else rel.node = new FilterNode(rel.node, pred, "");
     for (const p of mine) pending.splice(pending.indexOf(p), 1);
@@ -852,7 +862,7 @@ function expandItems(items: readonly SelectItem[], cols: readonly Col[]): { expr
 }
 
 export function planSelect(core: SelectCore, orderBy: readonly SortItem[], outer: Scope, pc: PlanContext): PlanNode {
-  const from = planFrom(core.from, core.where, outer, pc);
+  const from = planFrom(core.from, core.where, outer, pc, blockColumnNames(core, orderBy));
   let node = from.node;
   const inputScope = new Scope(from.cols, outer, new Map());
   const items = expandItems(core.items, from.cols);
