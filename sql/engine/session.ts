@@ -56,7 +56,9 @@ const PLAIN_KINDS: ReadonlySet<Statement["kind"]> = new Set([
 function hasPlNode(x: unknown): boolean {
   if (x === null || typeof x !== "object") return false;
   if (Array.isArray(x)) return x.some(hasPlNode);
-  if ((x as { kind?: unknown }).kind === "pl") return true;
+  const kind = (x as { kind?: unknown }).kind;
+  if (kind === "pl") return true;
+  if (kind === "literal") return false; // (bulk INSERTs are mostly literals)
   for (const v of Object.values(x)) if (typeof v === "object" && hasPlNode(v)) return true;
   return false;
 }

@@ -45,12 +45,14 @@ export class Transaction {
   }
 
   /** Entries in [start, end) merged with this transaction's own writes; the range is recorded for validation. */
-  *scan(range: KeyRange): Iterable<{ key: Key; value: Uint8Array }> {
+  scan(range: KeyRange): Iterable<{ key: Key; value: Uint8Array }> {
     this.ranges.push(range);
-    if (this.writes.size === 0) {
-      yield* this.store.scan(range, this.readTs);
-      return;
-    }
+    // Without own writes the store's iterator is the answer (no per-entry generator step).
+    if (this.writes.size === 0) return this.store.scan(range, this.readTs);
+    return this.mergedScan(range);
+  }
+
+  private *mergedScan(range: KeyRange): Iterable<{ key: Key; value: Uint8Array }> {
     const start = keyString(range.start);
     const end = keyString(range.end);
     const mine = this.sortedWrites.slice(start, end);

@@ -40,7 +40,8 @@ export class ScanNode implements PlanNode {
     const p = this.projection;
     let n = 0;
     for (const range of this.ranges(env)) {
-      for (const e of env.txn.scan(range)) {
+      const entries = range.exact === true ? pointRead(env, range.start) : env.txn.scan(range);
+      for (const e of entries) {
         if ((++n & 4095) === 0) checkInterrupt(env);
         if (p === undefined) {
           const row = decodeRow(e.value);
@@ -59,6 +60,12 @@ export class ScanNode implements PlanNode {
     }
     return out;
   }
+}
+
+/** The entry at exactly `key` as a scan would yield it (zero or one), recorded as a read. */
+function pointRead(env: Env, key: Uint8Array): { value: Uint8Array }[] {
+  const value = env.txn.get(key);
+  return value === undefined ? [] : [{ value }];
 }
 
 export class ValuesNode implements PlanNode {
