@@ -4,6 +4,7 @@
 import { KodiakError, SqlState } from "../../util/index.js";
 import { decodeColumns, decodeRow } from "../catalog/rowcodec.js";
 import type { KeyRange } from "../kv/index.js";
+import { Decimal } from "../types/decimal.js";
 import { compareValues, hashKey, type Row, rowHashKey, type Value } from "../types/values.js";
 import { type Col, checkInterrupt, type Env, type Fn, type PlanNode, runNode } from "./context.js";
 
@@ -465,7 +466,25 @@ export function invalidArgument(msg: string): KodiakError {
 }
 
 /** The hash key of a row's join columns, or undefined when one is NULL (NULL never joins). */
-function joinKey(r: Row, fs: readonly Fn[], env: Env): string | undefined {
+const SAFE_INT = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * The hash key of a row's join key values (undefined when one is NULL). A single integral key is
+ * its number (no string per row); numerically equal values of different types (1, 1n, 1.0) get
+ * the same key either way.
+ */
+function joinKey(r: Row, fs: readonly Fn[], env: Env): string | number | undefined {
+  if (fs.length === 1) {
+    const v = fs[0](r, env);
+    if (v === null) return undefined;
+    if (typeof v === "number" && Number.isInteger(v)) return v;
+    if (typeof v === "bigint" && v <= SAFE_INT && v >= -SAFE_INT) return Number(v);
+    if (v instanceof Decimal) {
+      const n = v.normalized();
+      if (n.scale === 0 && n.unscaled <= SAFE_INT && n.unscaled >= -SAFE_INT) return Number(n.unscaled);
+    }
+    return hashKey(v);
+  }
   let k = "";
   for (const f of fs) {
     const v = f(r, env);
@@ -476,8 +495,8 @@ function joinKey(r: Row, fs: readonly Fn[], env: Env): string | undefined {
 }
 
 /** Row positions of `rows` grouped by join key (rows with a NULL key are left out). */
-function buildJoinTable(rows: readonly Row[], keys: readonly Fn[], env: Env): Map<string, number[]> {
-  const table = new Map<string, number[]>();
+function buildJoinTable(rows: readonly Row[], keys: readonly Fn[], env: Env): Map<string | number, number[]> {
+  const table = new Map<string | number, number[]>();
   for (let i = 0; i < rows.length; i++) {
     const k = joinKey(rows[i], keys, env);
     if (k === undefined) continue;

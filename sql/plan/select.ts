@@ -620,15 +620,12 @@ function equiKey(c: Expr, scope: Scope, nl: number, ctx: BindContext): [Fn, Fn] 
   const b = bindExpr(c.right, scope, ctx);
   const t = commonType(a.type, b.type);
   if (!t) return undefined;
-  const fa = coerce(a, t).fn;
-  const fb = coerce(b, t).fn;
-  // Keys are evaluated on one side's row only: shift right-side column indexes.
-  const onLeft = (f: Fn): Fn => f;
-  const onRight = (f: Fn): Fn => {
-    const pad: Row = new Array(nl).fill(null);
-    return (r, env) => f(pad.concat(r), env);
-  };
-  return sl === "l" ? [onLeft(fa), onRight(fb)] : [onLeft(fb), onRight(fa)];
+  // Keys are evaluated on one side's row only: the right side's expression is bound again over
+  // the right side's columns alone (same columns, so the same names resolve to them).
+  const rightScope = new Scope(scope.cols.slice(nl), scope.parent, scope.ctes);
+  const leftExpr = sl === "l" ? a : b;
+  const rightExpr = bindExpr(sl === "l" ? c.right : c.left, rightScope, ctx);
+  return [coerce(leftExpr, t).fn, coerce(rightExpr, t).fn];
 }
 
 /** Plans the comma-separated FROM list with WHERE conjuncts pushed down and equi-joins hashed. */
