@@ -92,7 +92,7 @@ let lastRead: { bytes: Uint8Array; catalog: CatalogData } | undefined;
 
 /** Reads the catalog as of the transaction's snapshot (plus its own DDL). Callers must not mutate it. */
 export function readCatalog(txn: Transaction): CatalogData {
-  const bytes = txn.get(CATALOG_KEY);
+  const bytes = txn.getShared(CATALOG_KEY);
   if (!bytes) return empty();
   let c = parsedCache.get(bytes);
   if (!c) {

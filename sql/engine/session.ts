@@ -17,6 +17,7 @@ import type {
 import { type CatalogData, findTable, readCatalog, requireTable, updateCatalog } from "../catalog/catalog.js";
 import type { KvStore } from "../kv/index.js";
 import type { CopyStmt, Statement } from "../parser/ast.js";
+import { builtFromShape } from "../parser/literal-shapes.js";
 import { parseSql, parseStatement } from "../parser/parse.js";
 import { type Col, type Env, type PlanNode, runNode } from "../plan/context.js";
 import { bindExpr, coerce } from "../plan/expr.js";
@@ -53,6 +54,19 @@ const PLAIN_KINDS: ReadonlySet<Statement["kind"]> = new Set([
   "rollbackTo",
 ]);
 
+/** hasPlNode of whole statements already checked (cached ASTs are checked once). */
+const plFree = new WeakMap<Statement, boolean>();
+
+function statementHasPlNode(st: Statement): boolean {
+  if (builtFromShape(st)) return false;
+  let has = plFree.get(st);
+  if (has === undefined) {
+    has = hasPlNode(st);
+    plFree.set(st, has);
+  }
+  return has;
+}
+
 function hasPlNode(x: unknown): boolean {
   if (x === null || typeof x !== "object") return false;
   if (Array.isArray(x)) return x.some(hasPlNode);
@@ -79,7 +93,7 @@ function plainSqlStatement(sql: string): Statement | undefined {
   }
   if (parsed.length !== 1) return undefined;
   const ps = parsed[0];
-  if (!PLAIN_KINDS.has(ps.statement.kind) || hasPlNode(ps.statement)) return undefined;
+  if (!PLAIN_KINDS.has(ps.statement.kind) || statementHasPlNode(ps.statement)) return undefined;
   // Positions are relative to the statement text, as on the PL path.
   return ps.text === sql ? ps.statement : parseStatement(ps.text).statement;
 }

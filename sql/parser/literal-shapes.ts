@@ -114,6 +114,13 @@ export function literalShape(text: string): { shape: string; slots: Slot[] } | u
 
 const templates = new Map<string, Template | null>();
 
+/** Statements built here: their templates had no PL-Grizzly node, so neither do they. */
+const built = new WeakSet<object>();
+
+export function builtFromShape(statement: object): boolean {
+  return built.has(statement);
+}
+
 const SHAPED_KINDS = new Set(["query", "insert", "update", "delete"]);
 
 /** Literal nodes of a tree by position; undefined when some literal position repeats or a PL node is present. */
@@ -197,5 +204,7 @@ export function parseByShape(text: string): readonly ParsedStatement[] | undefin
   const p = t.parsed[0];
   const start = mapPos(p.start);
   const end = mapPos(p.end);
-  return [{ statement: copy(p.statement) as ParsedStatement["statement"], start, end, text: text.slice(start, end) }];
+  const statement = copy(p.statement) as ParsedStatement["statement"];
+  built.add(statement);
+  return [{ statement, start, end, text: text.slice(start, end) }];
 }

@@ -30,6 +30,28 @@ const isLiteralLike = (e: Expr): boolean =>
 
 const FLIP: Record<string, string> = { "<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=" };
 
+/**
+ * Binds on first use and keeps the result (or the binding error) for later executions: the bound
+ * closure reads parameters and outer rows from the Env, so one binding serves every execution.
+ */
+function once(bind: () => BoundExpr): () => BoundExpr {
+  let bound: BoundExpr | undefined;
+  let failure: unknown;
+  let failed = false;
+  return () => {
+    if (bound !== undefined) return bound;
+    if (failed) throw failure;
+    try {
+      bound = bind();
+      return bound;
+    } catch (e) {
+      failed = true;
+      failure = e;
+      throw e;
+    }
+  };
+}
+
 /** Full range of one index of a table. */
 export function fullRange(table: TableMeta, indexId: number): KeyRange {
   const start = encodeKey(table.id, indexId, [], []);
@@ -66,7 +88,7 @@ export function chooseAccessPath(
         if (col === undefined || !isConstLike(other)) continue;
       }
       const o = other;
-      const v = () => bindConst(o);
+      const v = once(() => bindConst(o));
       const p = get(col);
       if (op === "=") p.eq = [v];
       else if (op === ">" || op === ">=") p.lower = { value: v, inclusive: op === ">=" };
@@ -75,12 +97,12 @@ export function chooseAccessPath(
       const col = columnOf(c.operand);
       if (col === undefined) continue;
       const p = get(col);
-      p.lower = { value: () => bindConst(c.low), inclusive: true };
-      p.upper = { value: () => bindConst(c.high), inclusive: true };
+      p.lower = { value: once(() => bindConst(c.low)), inclusive: true };
+      p.upper = { value: once(() => bindConst(c.high)), inclusive: true };
     } else if (c.kind === "inList" && !c.negated && c.list.length > 0 && c.list.every(isConstLike)) {
       const col = columnOf(c.operand);
       if (col === undefined) continue;
-      get(col).eq = c.list.map((x) => () => bindConst(x));
+      get(col).eq = c.list.map((x) => once(() => bindConst(x)));
     }
   }
   if (preds.size === 0) return undefined;
