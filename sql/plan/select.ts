@@ -628,6 +628,64 @@ function equiKey(c: Expr, scope: Scope, nl: number, ctx: BindContext): [Fn, Fn] 
   return [coerce(leftExpr, t).fn, coerce(rightExpr, t).fn];
 }
 
+/** An ON conjunct of a flattened join, with the leaves (first, end) of the join it belongs to. */
+interface JoinCondition {
+  readonly expr: Expr;
+  readonly first: number;
+  readonly end: number;
+}
+
+/**
+ * A tree of inner (and cross) joins with ON conditions as its leaves plus its ON conjuncts:
+ * `a JOIN b ON c` is `FROM a, b WHERE c`, and planned that way single-table conditions reach the
+ * scans and the join order follows table sizes. Undefined when the item is not such a tree.
+ */
+function flattenInnerJoins(item: FromItem): { leaves: FromItem[]; conditions: JoinCondition[] } | undefined {
+  if (item.kind !== "join") return undefined;
+  const leaves: FromItem[] = [];
+  const conditions: JoinCondition[] = [];
+  const walk = (it: FromItem): void => {
+    const inner = it.kind === "join" && (it.joinType === "inner" || it.joinType === "cross") && !it.natural && it.using === undefined;
+    if (!inner) {
+      leaves.push(it);
+      return;
+    }
+    const first = leaves.length;
+    walk(it.left);
+    walk(it.right);
+    if (it.on) for (const c of conjuncts(it.on)) conditions.push({ expr: c, first, end: leaves.length });
+  };
+  walk(item);
+  return leaves.length > 1 ? { leaves, conditions } : undefined;
+}
+
+/**
+ * Whether every ON conjunct, bound over all the joined columns, names only columns of its own
+ * join (so it means what it means inside that join) and is a valid join condition. When not, the
+ * joins are planned one by one, which reports errors with the usual wording and scope.
+ */
+function onConditionsStayInside(
+  conds: readonly JoinCondition[],
+  offsets: readonly number[],
+  width: number,
+  full: Scope,
+  pc: PlanContext,
+): boolean {
+  for (const c of conds) {
+    const refs = referencedCols(c.expr, full);
+    if (refs === undefined) return false;
+    const lo = offsets[c.first];
+    const hi = c.end < offsets.length ? offsets[c.end] : width;
+    for (const i of refs) if (i < lo || i >= hi) return false;
+    try {
+      boolOperand(bindExpr(c.expr, full, bindCtx(pc, "JOIN conditions")), "JOIN/ON");
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
 /** Plans the comma-separated FROM list with WHERE conjuncts pushed down and equi-joins hashed. */
 function planFrom(
   items: readonly FromItem[],
@@ -635,6 +693,7 @@ function planFrom(
   scope: Scope,
   pc: PlanContext,
   needed: ReadonlySet<string> | undefined,
+  flattenJoins = true,
 ): { node: PlanNode; cols: Col[] } {
   const conj = where ? conjuncts(where) : [];
   if (items.length === 0) {
@@ -644,7 +703,8 @@ function planFrom(
     const pred = boolOperand(bindExpr(where!, s, bindCtx(pc, "WHERE")), "WHERE");
     return { node: new FilterNode(node, pred.fn, ""), cols: [] };
   }
-  const rels = items.map((it) => planFromItem(it, scope, pc, needed));
+  const flat = flattenJoins && items.length === 1 ? flattenInnerJoins(items[0]) : undefined;
+  const rels = (flat?.leaves ?? items).map((it) => planFromItem(it, scope, pc, needed));
   const allCols = rels.flatMap((r) => r.cols);
   const fullScope = new Scope(allCols, scope, new Map());
   const offsets: number[] = [];
@@ -652,6 +712,10 @@ function planFrom(
   for (const r of rels) {
     offsets.push(off);
     off += r.cols.length;
+  }
+  if (flat) {
+    if (!onConditionsStayInside(flat.conditions, offsets, off, fullScope, pc)) return planFrom(items, where, scope, pc, needed, false);
+    conj.push(...flat.conditions.map((c) => c.expr));
   }
   const relOf = (i: number): number => {
     let k = 0;
