@@ -654,7 +654,17 @@ export class Session implements SqlSession {
 }
 
 /** statement_timeout as PostgreSQL accepts it: milliseconds, or a number with ms/s/min units. */
+/** The last statement_timeout text parsed (every statement reads the setting). */
+let lastTimeout: { text: string; ms: number } | undefined;
+
 function parseTimeoutMs(v: string): number {
+  if (lastTimeout?.text === v) return lastTimeout.ms;
+  const ms = parseTimeoutText(v);
+  lastTimeout = { text: v, ms };
+  return ms;
+}
+
+function parseTimeoutText(v: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min)?\s*$/i.exec(v);
   if (!m) return 0;
   const n = Number(m[1]);
