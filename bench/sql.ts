@@ -1,4 +1,4 @@
-// SQL benchmark (`npm run bench -- sql [--rows N] [--runs R] [--no-postgres]`): a seeded
+// SQL benchmark (`npm run bench -- sql [--rows N] [--runs R] [--no-postgres] [--systems a,b]`): a seeded
 // lineitem-shaped table (default 1M rows) plus orders and customer, loaded into Kodiak (embedded:
 // the real Raft log + storage engine path), SQLite (better-sqlite3@12), DuckDB (@duckdb/node-api)
 // and PostgreSQL 15, all in this run. Cases: bulk insert, TPC-H Q1 and Q6 shapes, a 3-table join
@@ -302,6 +302,11 @@ async function main(): Promise<void> {
     ["duckdb", () => duckDb(req, base)],
   ];
   if (!process.argv.includes("--no-postgres")) systems.push(["postgresql", postgresDb]);
+  // `--systems kodiak,sqlite` runs a subset (for profiling one system while iterating).
+  const only = arg("systems", "")
+    .split(",")
+    .filter((x) => x !== "");
+  if (only.length > 0) systems.splice(0, systems.length, ...systems.filter(([name]) => only.includes(name)));
   try {
     for (const [name, open] of systems) {
       process.stderr.write(`bench sql: ${name}\n`);

@@ -4,7 +4,7 @@ export * from "./api.js";
 export { openEmbeddedEngine, type EmbeddedEngineOptions } from "./embedded.js";
 export { KvSqlEngine } from "./engine/engine.js";
 export { formatJsonlError, formatJsonlResult } from "./jsonl.js";
-export type { CommitRequest, KeyRange, KvEntry, KvStore } from "./kv/index.js";
+export type { CommitRequest, KeyRange, KvEntry, KvScanEntry, KvStore } from "./kv/index.js";
 export { MemoryKvStore } from "./kv/index.js";
 export type { ParsedStatement, Statement } from "./parser/ast.js";
 export { parseSql, parseStatement } from "./parser/parse.js";

@@ -101,7 +101,8 @@ export class Cursor implements IterableIterator<Entry> {
     this.batch = [];
     this.pos = 0;
     const out: Entry[] = [];
-    const fast = visibleWindow(this.tree, this.next_ ?? undefined, this.reverse, this.ts);
+    // Forward: copy nothing past the scan's end (a short range would otherwise copy the whole leaf).
+    const fast = visibleWindow(this.tree, this.next_ ?? undefined, this.reverse, this.ts, this.reverse ? undefined : this.end);
     let w: { lo: Buffer | undefined; hi: Buffer | undefined } | undefined = fast;
     if (fast !== undefined) {
       for (const e of fast.entries) if (this.inRange(e.key)) out.push(e);

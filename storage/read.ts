@@ -207,6 +207,8 @@ export function visibleWindow(
   seek: Buffer | undefined,
   reverse: boolean,
   ts: number,
+  /** Forward scans: keys at or past this are not copied (the scan ends before them). */
+  stop?: Buffer,
 ): { lo: Buffer | undefined; hi: Buffer | undefined; entries: { key: Buffer; value: Buffer }[] } | undefined {
   const d = descend(tree, seek, reverse);
   if (d === undefined || ancestorsTouch(d)) return undefined;
@@ -217,6 +219,7 @@ export function visibleWindow(
   while (i < n) {
     const o = slotOffset(p, i);
     if (d.hi !== undefined && compareKeyToCell(d.hi, p, o) <= 0) break;
+    if (stop !== undefined && compareKeyToCell(stop, p, o) <= 0) break;
     const key = keyOf(p, o);
     let j = i;
     let decided = false;

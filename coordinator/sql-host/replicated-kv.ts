@@ -4,7 +4,7 @@
 // before starting a transaction, so its snapshot includes every write acknowledged before.
 
 import { TxnCommit, TxnResult } from "../../proto/gen/txn.js";
-import type { CommitRequest, KeyRange, KvEntry, KvStore } from "../../sql/index.js";
+import type { CommitRequest, KeyRange, KvEntry, KvScanEntry, KvStore } from "../../sql/index.js";
 import { snapshotTimestampAt } from "../../node/index.js";
 import type { Store } from "../../storage/index.js";
 import { assert, KodiakError, SqlState } from "../../util/index.js";
@@ -48,10 +48,9 @@ export class ReplicatedKvStore implements KvStore {
     return value === undefined ? undefined : { key, value, version: ts };
   }
 
-  *scan(range: KeyRange, ts: bigint): Iterable<KvEntry> {
-    for (const e of this.store.scan({ start: Buffer.from(range.start), end: Buffer.from(range.end) }, Number(ts))) {
-      yield { key: e.key, value: e.value, version: ts };
-    }
+  scan(range: KeyRange, ts: bigint): Iterable<KvScanEntry> {
+    // The storage cursor's entries are the scan's entries: no wrapper object per row.
+    return this.store.scan({ start: range.start, end: range.end }, Number(ts));
   }
 
   async commit(request: CommitRequest): Promise<bigint> {

@@ -90,15 +90,20 @@ function empty(): CatalogData {
 }
 
 const parsedCache = new WeakMap<Uint8Array, CatalogData>();
+let lastRead: { bytes: Uint8Array; catalog: CatalogData } | undefined;
 
 /** Reads the catalog as of the transaction's snapshot (plus its own DDL). Callers must not mutate it. */
 export function readCatalog(txn: Transaction): CatalogData {
-  const bytes = txn.get(CATALOG_KEY);
+  const bytes = txn.getShared(CATALOG_KEY);
   if (!bytes) return empty();
   let c = parsedCache.get(bytes);
   if (!c) {
+    // Stores hand out a fresh copy per read: reuse the last document when the bytes are equal, so
+    // each statement neither re-parses the catalog nor misses the plan cache (keyed by identity).
+    if (lastRead !== undefined && Buffer.compare(lastRead.bytes, bytes) === 0) return lastRead.catalog;
     c = JSON.parse(Buffer.from(bytes).toString("utf8")) as CatalogData;
     parsedCache.set(bytes, c);
+    lastRead = { bytes, catalog: c };
   }
   return c;
 }

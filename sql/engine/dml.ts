@@ -257,7 +257,8 @@ export function executeInsert(s: InsertStmt, pc: PlanContext, env: Env, nextId: 
     }
     checkForeignKeys(env.txn, pc.catalog, t, row);
     insertRow(env.txn, t, row);
-    touched.add(Buffer.from(rowKey(t, row)).toString("latin1"));
+    // Only ON CONFLICT DO UPDATE asks which rows this statement wrote.
+    if (oc) touched.add(Buffer.from(rowKey(t, row)).toString("latin1"));
     written.push(row);
   }
   plAfterRows(

@@ -17,7 +17,8 @@ import type {
 import { type CatalogData, findTable, readCatalog, requireTable, updateCatalog } from "../catalog/catalog.js";
 import type { KvStore } from "../kv/index.js";
 import type { CopyStmt, Statement } from "../parser/ast.js";
-import { parseStatement } from "../parser/parse.js";
+import { builtFromShape } from "../parser/literal-shapes.js";
+import { parseSql, parseStatement } from "../parser/parse.js";
 import { type Col, type Env, type PlanNode, runNode } from "../plan/context.js";
 import { bindExpr, coerce } from "../plan/expr.js";
 import { Scope } from "../plan/scope.js";
@@ -41,6 +42,64 @@ import { PlEngineAdapter } from "../pl/engine-adapter.js";
 
 /** Query plans by statement AST (weak: entries go when the parser's statement cache drops the text). */
 const planCache = new WeakMap<Statement, { catalog: CatalogData; types: string; node: PlanNode }>();
+
+/** Statement kinds the PL-Grizzly front end passes through unchanged when they hold no PL syntax. */
+const PLAIN_KINDS: ReadonlySet<Statement["kind"]> = new Set([
+  "query",
+  "insert",
+  "update",
+  "delete",
+  "begin",
+  "commit",
+  "rollback",
+  "savepoint",
+  "release",
+  "rollbackTo",
+]);
+
+/** hasPlNode of whole statements already checked (cached ASTs are checked once). */
+const plFree = new WeakMap<Statement, boolean>();
+
+function statementHasPlNode(st: Statement): boolean {
+  if (builtFromShape(st)) return false;
+  let has = plFree.get(st);
+  if (has === undefined) {
+    has = hasPlNode(st);
+    plFree.set(st, has);
+  }
+  return has;
+}
+
+function hasPlNode(x: unknown): boolean {
+  if (x === null || typeof x !== "object") return false;
+  if (Array.isArray(x)) return x.some(hasPlNode);
+  const kind = (x as { kind?: unknown }).kind;
+  if (kind === "pl") return true;
+  if (kind === "literal") return false; // (bulk INSERTs are mostly literals)
+  for (const v of Object.values(x)) if (typeof v === "object" && hasPlNode(v)) return true;
+  return false;
+}
+
+/**
+ * A script that is one plain SQL statement (no `{…}` interpolation, no PL-Grizzly syntax): its
+ * AST from the SQL parser's cache, so it skips the PL front end's own parse of the script (which
+ * would hand back the same text to be parsed again). Anything else, including text that does not
+ * parse, goes the PL way, which reports errors as before.
+ */
+function plainSqlStatement(sql: string): Statement | undefined {
+  if (sql.includes("{")) return undefined;
+  let parsed: ReturnType<typeof parseSql>;
+  try {
+    parsed = parseSql(sql);
+  } catch {
+    return undefined;
+  }
+  if (parsed.length !== 1) return undefined;
+  const ps = parsed[0];
+  if (!PLAIN_KINDS.has(ps.statement.kind) || statementHasPlNode(ps.statement)) return undefined;
+  // Positions are relative to the statement text, as on the PL path.
+  return ps.text === sql ? ps.statement : parseStatement(ps.text).statement;
+}
 
 /** Bound on statements prepared by name in one session (PREPARE and the extended protocol). */
 export const PREPARED_STATEMENTS_MAX = 10_000;
@@ -136,6 +195,11 @@ export class Session implements SqlSession {
   }
 
   async *run(sql: string, options?: ExecuteOptions): AsyncIterable<StatementResult> {
+    const plain = plainSqlStatement(sql);
+    if (plain !== undefined) {
+      yield await this.runStatement(plain, [], [], options?.signal);
+      return;
+    }
     yield* this.pl.run(sql, options?.signal, (st, params, types) => this.runStatement(st, params, types, options?.signal));
   }
 
@@ -624,7 +688,17 @@ export class Session implements SqlSession {
 }
 
 /** statement_timeout as PostgreSQL accepts it: milliseconds, or a number with ms/s/min units. */
+/** The last statement_timeout text parsed (every statement reads the setting). */
+let lastTimeout: { text: string; ms: number } | undefined;
+
 function parseTimeoutMs(v: string): number {
+  if (lastTimeout?.text === v) return lastTimeout.ms;
+  const ms = parseTimeoutText(v);
+  lastTimeout = { text: v, ms };
+  return ms;
+}
+
+function parseTimeoutText(v: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min)?\s*$/i.exec(v);
   if (!m) return 0;
   const n = Number(m[1]);

@@ -2,12 +2,17 @@
 // own writes), the read set and scanned ranges for commit-time validation, and savepoints.
 // Nothing reaches the store before commit, so ROLLBACK is simply dropping this object.
 import { type Clock, KodiakError, systemClock } from "../../util/index.js";
-import { type Key, type KeyRange, type KvStore, keyString, SortedStringSet } from "../kv/index.js";
+import { type Key, type KeyRange, type KvEntry, type KvStore, keyString, SortedStringSet } from "../kv/index.js";
 
 interface BufferedWrite {
   readonly key: Key;
   readonly value: Uint8Array | null;
 }
+
+/** Keys remembered per snapshot by getShared (only a few hot keys use it). */
+const SHARED_READS_MAX = 16;
+/** Per store: values read through getShared at its most recent snapshot timestamp. */
+const sharedReads = new WeakMap<KvStore, { ts: bigint; values: Map<string, { entry: KvEntry | undefined }> }>();
 
 export class Transaction {
   readonly readTs: bigint;
@@ -44,13 +49,38 @@ export class Transaction {
     return e?.value;
   }
 
-  /** Entries in [start, end) merged with this transaction's own writes; the range is recorded for validation. */
-  *scan(range: KeyRange): Iterable<{ key: Key; value: Uint8Array }> {
-    this.ranges.push(range);
-    if (this.writes.size === 0) {
-      yield* this.store.scan(range, this.readTs);
-      return;
+  /**
+   * get() for a key nearly every statement reads (the catalog document): transactions reading at
+   * the same snapshot share one copy of the value (a snapshot never changes), so parsed forms
+   * cached by identity stay valid. The read is recorded like get()'s.
+   */
+  getShared(key: Key): Uint8Array | undefined {
+    const ks = keyString(key);
+    const w = this.writes.get(ks);
+    if (w) return w.value ?? undefined;
+    let snap = sharedReads.get(this.store);
+    if (snap === undefined || snap.ts !== this.readTs) {
+      snap = { ts: this.readTs, values: new Map() };
+      sharedReads.set(this.store, snap);
     }
+    let hit = snap.values.get(ks);
+    if (hit === undefined) {
+      hit = { entry: this.store.get(key, this.readTs) };
+      if (snap.values.size < SHARED_READS_MAX) snap.values.set(ks, hit);
+    }
+    if (!this.reads.has(ks)) this.reads.set(ks, { key, version: hit.entry?.version ?? 0n });
+    return hit.entry?.value;
+  }
+
+  /** Entries in [start, end) merged with this transaction's own writes; the range is recorded for validation. */
+  scan(range: KeyRange): Iterable<{ key: Key; value: Uint8Array }> {
+    this.ranges.push(range);
+    // Without own writes the store's iterator is the answer (no per-entry generator step).
+    if (this.writes.size === 0) return this.store.scan(range, this.readTs);
+    return this.mergedScan(range);
+  }
+
+  private *mergedScan(range: KeyRange): Iterable<{ key: Key; value: Uint8Array }> {
     const start = keyString(range.start);
     const end = keyString(range.end);
     const mine = this.sortedWrites.slice(start, end);

@@ -11,10 +11,19 @@ export interface KvEntry {
   readonly version: bigint;
 }
 
+/** An entry yielded by a scan. */
+export interface KvScanEntry {
+  readonly key: Key;
+  readonly value: Uint8Array;
+  readonly version?: bigint;
+}
+
 /** A half-open key range [start, end). */
 export interface KeyRange {
   readonly start: Key;
   readonly end: Key;
+  /** Set by the planner when no key but `start` can be in the range: read it with a point get. */
+  readonly exact?: boolean;
 }
 
 export interface CommitRequest {
@@ -33,8 +42,8 @@ export interface KvStore {
   snapshotTimestamp(): bigint;
   /** The newest version of key visible at ts, or undefined if absent/deleted. */
   get(key: Key, ts: bigint): KvEntry | undefined;
-  /** Versions visible at ts for keys in [start, end), in key order. */
-  scan(range: KeyRange, ts: bigint): Iterable<KvEntry>;
+  /** Versions visible at ts for keys in [start, end), in key order (the version is optional: scans record ranges, not versions). */
+  scan(range: KeyRange, ts: bigint): Iterable<KvScanEntry>;
   /** Validates reads and ranges against commits after readTs and applies the writes atomically. Throws 40001 on conflict. */
   commit(request: CommitRequest): Promise<bigint>;
   /**

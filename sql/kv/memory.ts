@@ -13,7 +13,14 @@ interface Version {
 /** Versions kept per key beyond the newest, for snapshots still reading them. */
 const VERSIONS_PER_KEY_MAX = 64;
 
-export const keyString = (k: Key): string => Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString("latin1");
+/** Node's Buffer has latin1Slice (not in @types/node): toString("latin1") without its argument handling. */
+type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
+
+export const keyString = (k: Key): string =>
+  (k instanceof Buffer ? (k as Latin1Buffer) : (Buffer.from(k.buffer, k.byteOffset, k.byteLength) as Latin1Buffer)).latin1Slice(
+    0,
+    k.byteLength,
+  );
 
 export class MemoryKvStore implements KvStore {
   private readonly data = new Map<string, { key: Key; versions: Version[] }>();

@@ -1,4 +1,6 @@
-// Parses SQL text into statements: SLL prediction first (fast), full LL only when SLL fails,
+// Parses SQL text into statements: plain-literal INSERT ... VALUES by a hand-written recognizer
+// (fast-insert.ts), statements differing from a parsed one only in literal values by copying its
+// tree (literal-shapes.ts), everything else by ANTLR: SLL prediction first (fast), full LL only when SLL fails,
 // a bounded cache keyed by text, and syntax errors as KodiakError 42601 with the offending
 // token, line, column and 1-based position. Never lets an ANTLR exception escape.
 import {
@@ -18,6 +20,8 @@ import { KodiakLexer } from "../grammar/gen/KodiakLexer.js";
 import { KodiakParser } from "../grammar/gen/KodiakParser.js";
 import type { ParsedStatement } from "./ast.js";
 import { AstBuilder } from "./build.js";
+import { parseFastInsert } from "./fast-insert.js";
+import { parseByShape, rememberShape } from "./literal-shapes.js";
 
 /** Bound on cached scripts; least recently used entries are evicted. */
 export const STATEMENT_CACHE_ENTRIES_MAX = 2048;
@@ -74,12 +78,22 @@ export function parseSql(text: string): readonly ParsedStatement[] {
   if (text.length > STATEMENT_TEXT_CHARS_MAX) {
     throw new KodiakError(SqlState.programLimitExceeded, `statement text is longer than ${STATEMENT_TEXT_CHARS_MAX} characters`);
   }
-  const result = parseUncached(text);
-  if (text.length <= STATEMENT_CACHE_TEXT_CHARS_MAX) {
+  const cacheable = text.length <= STATEMENT_CACHE_TEXT_CHARS_MAX;
+  let result = parseFastInsert(text) ?? (cacheable ? parseByShape(text) : undefined);
+  if (result === undefined) {
+    result = parseUncached(text);
+    if (cacheable) rememberShape(text, result);
+  }
+  if (cacheable) {
     if (cache.size >= STATEMENT_CACHE_ENTRIES_MAX) cache.delete(cache.keys().next().value as string);
     cache.set(text, result);
   }
   return result;
+}
+
+/** The grammar's parse, without the cache or the INSERT fast path (tests compare the two). */
+export function parseWithGrammar(text: string): readonly ParsedStatement[] {
+  return parseUncached(text);
 }
 
 function parseUncached(text: string): readonly ParsedStatement[] {

@@ -30,6 +30,28 @@ const isLiteralLike = (e: Expr): boolean =>
 
 const FLIP: Record<string, string> = { "<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=" };
 
+/**
+ * Binds on first use and keeps the result (or the binding error) for later executions: the bound
+ * closure reads parameters and outer rows from the Env, so one binding serves every execution.
+ */
+function once(bind: () => BoundExpr): () => BoundExpr {
+  let bound: BoundExpr | undefined;
+  let failure: unknown;
+  let failed = false;
+  return () => {
+    if (bound !== undefined) return bound;
+    if (failed) throw failure;
+    try {
+      bound = bind();
+      return bound;
+    } catch (e) {
+      failed = true;
+      failure = e;
+      throw e;
+    }
+  };
+}
+
 /** Full range of one index of a table. */
 export function fullRange(table: TableMeta, indexId: number): KeyRange {
   const start = encodeKey(table.id, indexId, [], []);
@@ -66,7 +88,7 @@ export function chooseAccessPath(
         if (col === undefined || !isConstLike(other)) continue;
       }
       const o = other;
-      const v = () => bindConst(o);
+      const v = once(() => bindConst(o));
       const p = get(col);
       if (op === "=") p.eq = [v];
       else if (op === ">" || op === ">=") p.lower = { value: v, inclusive: op === ">=" };
@@ -75,12 +97,12 @@ export function chooseAccessPath(
       const col = columnOf(c.operand);
       if (col === undefined) continue;
       const p = get(col);
-      p.lower = { value: () => bindConst(c.low), inclusive: true };
-      p.upper = { value: () => bindConst(c.high), inclusive: true };
+      p.lower = { value: once(() => bindConst(c.low)), inclusive: true };
+      p.upper = { value: once(() => bindConst(c.high)), inclusive: true };
     } else if (c.kind === "inList" && !c.negated && c.list.length > 0 && c.list.every(isConstLike)) {
       const col = columnOf(c.operand);
       if (col === undefined) continue;
-      get(col).eq = c.list.map((x) => () => bindConst(x));
+      get(col).eq = c.list.map((x) => once(() => bindConst(x)));
     }
   }
   if (preds.size === 0) return undefined;
@@ -96,23 +118,51 @@ export function chooseAccessPath(
   const { index, pred } = best;
   const colType = table.columns[index.columns[0]].type;
   const colTypes: DataType[] = [colType];
-  const evalConst = (mk: () => BoundExpr, env: Env): Value | undefined => {
+  const evalConstAs = (mk: () => BoundExpr, env: Env, type: DataType): Value | undefined => {
     try {
       const b = mk();
       const v = b.fn([], env);
-      return b.type.id === "unknown" ? castValue(v, b.type, colType) : v;
+      return b.type.id === "unknown" ? castValue(v, b.type, type) : v;
     } catch {
       return undefined; // let the filter raise the error, with its position
     }
   };
+  const evalConst = (mk: () => BoundExpr, env: Env): Value | undefined => evalConstAs(mk, env, colType);
   const tid = table.id;
   const iid = index.id;
   const all = fullRange(table, iid);
   if (pred.eq) {
     const eqs = pred.eq;
+    // Equalities on the following index columns narrow the range to a longer key prefix.
+    const more: { mk: () => BoundExpr; type: DataType }[] = [];
+    if (eqs.length === 1) {
+      for (let k = 1; k < index.columns.length; k++) {
+        const p = preds.get(index.columns[k]);
+        if (p?.eq?.length !== 1) break;
+        more.push({ mk: p.eq[0], type: table.columns[index.columns[k]].type });
+      }
+    }
+    // Every primary key column fixed, with types whose key bytes are equal exactly when the values
+    // are: at most one entry can match, read with a point get. (Not for secondary indexes: their
+    // keys end with the primary key.)
+    const exact = index.primary && more.length + 1 === index.columns.length && [colType, ...more.map((m) => m.type)].every(isExactKeyType);
+    const prefixTypes = [colType, ...more.map((m) => m.type)];
+    const prefixDesc = index.descending.slice(0, prefixTypes.length);
+    const firstOnly = (vals: Value[]): KeyRange[] => {
+      vals.sort(compareValues);
+      const out: KeyRange[] = [];
+      let prev: Value | undefined;
+      for (const v of vals) {
+        if (prev !== undefined && compareValues(prev, v) === 0) continue;
+        prev = v;
+        const start = encodeKey(tid, iid, [v], colTypes);
+        out.push({ start, end: prefixEnd(start) });
+      }
+      return out;
+    };
     return {
       index,
-      describe: `${table.columns[index.columns[0]].name} = ...`,
+      describe: `${[index.columns[0], ...more.map((_m, k) => index.columns[k + 1])].map((c) => table.columns[c].name).join(", ")} = ...`,
       ranges: (env) => {
         const vals: Value[] = [];
         for (const mk of eqs) {
@@ -123,16 +173,19 @@ export function chooseAccessPath(
           if (k === undefined) return [all];
           if (k !== NO_MATCH) vals.push(k.value);
         }
-        vals.sort(compareValues);
-        const out: KeyRange[] = [];
-        let prev: Value | undefined;
-        for (const v of vals) {
-          if (prev !== undefined && compareValues(prev, v) === 0) continue;
-          prev = v;
-          const start = encodeKey(tid, iid, [v], colTypes);
-          out.push({ start, end: prefixEnd(start) });
+        if (more.length === 0 || vals.length !== 1) return firstOnly(vals);
+        const prefix: Value[] = [vals[0]];
+        for (const m of more) {
+          const v = evalConstAs(m.mk, env, m.type);
+          if (v === undefined) return firstOnly(vals);
+          if (v === null) return []; // col = NULL matches nothing
+          const k = toColumnKey(v, m.type, "eq");
+          if (k === undefined) return firstOnly(vals);
+          if (k === NO_MATCH) return [];
+          prefix.push(k.value);
         }
-        return out;
+        const start = encodeKey(tid, iid, prefix, prefixTypes, prefixDesc);
+        return [exact ? { start, end: prefixEnd(start), exact: true } : { start, end: prefixEnd(start) }];
       },
     };
   }
@@ -170,6 +223,11 @@ export function chooseAccessPath(
 }
 
 const NO_MATCH = Symbol("no match");
+
+/** Types whose key encoding is one-to-one with SQL equality (so an exact key is a point read). */
+function isExactKeyType(t: DataType): boolean {
+  return isIntType(t) || t.id === "text" || t.id === "varchar" || t.id === "bool";
+}
 
 /**
  * A probe value in the column's own representation (keys are typed), adjusting the bound when the

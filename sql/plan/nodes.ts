@@ -2,10 +2,23 @@
 // batches: predicates and projections run as tight loops over arrays, joins and aggregation hash
 // on value keys. No operator reads the catalog; everything is decided by the planner.
 import { KodiakError, SqlState } from "../../util/index.js";
-import { decodeRow } from "../catalog/rowcodec.js";
+import { decodeColumns, decodeRow } from "../catalog/rowcodec.js";
 import type { KeyRange } from "../kv/index.js";
+import { Decimal } from "../types/decimal.js";
 import { compareValues, hashKey, type Row, rowHashKey, type Value } from "../types/values.js";
 import { type Col, checkInterrupt, type Env, type Fn, type PlanNode, runNode } from "./context.js";
+
+/**
+ * Which stored columns a scan materializes: `columns` (1 = decode) for rows that are returned,
+ * `filterColumns` (a subset) decoded first so the filter runs before the rest is decoded.
+ * Columns left out are null in the row; the planner leaves out only columns no expression reads.
+ */
+export interface ScanProjection {
+  readonly columns: Uint8Array;
+  readonly filterColumns: Uint8Array | undefined;
+  /** `columns` minus `filterColumns`. Masks end at their last decoded column. */
+  readonly restColumns: Uint8Array | undefined;
+}
 
 export class ScanNode implements PlanNode {
   readonly label: string;
@@ -18,22 +31,42 @@ export class ScanNode implements PlanNode {
     readonly detail: string,
     /** Index scans: entries hold the full row too (covering), so no second lookup. */
     indexName?: string,
+    readonly projection?: ScanProjection,
   ) {
     this.label = indexName ? `Index Scan using ${indexName} on ${tableName}` : `Seq Scan on ${tableName}`;
   }
   run(env: Env): Row[] {
     const out: Row[] = [];
     const f = this.filter;
+    const p = this.projection;
     let n = 0;
     for (const range of this.ranges(env)) {
-      for (const e of env.txn.scan(range)) {
+      const entries = range.exact === true ? pointRead(env, range.start) : env.txn.scan(range);
+      for (const e of entries) {
         if ((++n & 4095) === 0) checkInterrupt(env);
-        const row = decodeRow(e.value);
-        if (f === undefined || f(row, env) === true) out.push(row);
+        if (p === undefined) {
+          const row = decodeRow(e.value);
+          if (f === undefined || f(row, env) === true) out.push(row);
+        } else if (f === undefined) {
+          out.push(decodeColumns(e.value, p.columns));
+        } else if (p.filterColumns === undefined || p.restColumns === undefined) {
+          const row = decodeColumns(e.value, p.columns);
+          if (f(row, env) === true) out.push(row);
+        } else {
+          // Filter first on the columns it reads; decode the rest only for rows that pass.
+          const row = decodeColumns(e.value, p.filterColumns);
+          if (f(row, env) === true) out.push(decodeColumns(e.value, p.restColumns, row));
+        }
       }
     }
     return out;
   }
+}
+
+/** The entry at exactly `key` as a scan would yield it (zero or one), recorded as a read. */
+function pointRead(env: Env, key: Uint8Array): { value: Uint8Array }[] {
+  const value = env.txn.get(key);
+  return value === undefined ? [] : [{ value }];
 }
 
 export class ValuesNode implements PlanNode {
@@ -433,7 +466,25 @@ export function invalidArgument(msg: string): KodiakError {
 }
 
 /** The hash key of a row's join columns, or undefined when one is NULL (NULL never joins). */
-function joinKey(r: Row, fs: readonly Fn[], env: Env): string | undefined {
+const SAFE_INT = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * The hash key of a row's join key values (undefined when one is NULL). A single integral key is
+ * its number (no string per row); numerically equal values of different types (1, 1n, 1.0) get
+ * the same key either way.
+ */
+function joinKey(r: Row, fs: readonly Fn[], env: Env): string | number | undefined {
+  if (fs.length === 1) {
+    const v = fs[0](r, env);
+    if (v === null) return undefined;
+    if (typeof v === "number" && Number.isInteger(v)) return v;
+    if (typeof v === "bigint" && v <= SAFE_INT && v >= -SAFE_INT) return Number(v);
+    if (v instanceof Decimal) {
+      const n = v.normalized();
+      if (n.scale === 0 && n.unscaled <= SAFE_INT && n.unscaled >= -SAFE_INT) return Number(n.unscaled);
+    }
+    return hashKey(v);
+  }
   let k = "";
   for (const f of fs) {
     const v = f(r, env);
@@ -444,8 +495,8 @@ function joinKey(r: Row, fs: readonly Fn[], env: Env): string | undefined {
 }
 
 /** Row positions of `rows` grouped by join key (rows with a NULL key are left out). */
-function buildJoinTable(rows: readonly Row[], keys: readonly Fn[], env: Env): Map<string, number[]> {
-  const table = new Map<string, number[]>();
+function buildJoinTable(rows: readonly Row[], keys: readonly Fn[], env: Env): Map<string | number, number[]> {
+  const table = new Map<string | number, number[]>();
   for (let i = 0; i < rows.length; i++) {
     const k = joinKey(rows[i], keys, env);
     if (k === undefined) continue;

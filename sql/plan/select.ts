@@ -27,6 +27,7 @@ import {
   type SortKey,
   ValuesNode,
 } from "./nodes.js";
+import { blockColumnNames, referencedNames, scanProjection } from "./columns-used.js";
 // The planner's sorts, hash joins and DISTINCTs are the work_mem-bounded (spilling) variants.
 import { SpillingDistinctNode as DistinctNode, SpillingHashJoinNode as HashJoinNode, SpillingSortNode as SortNode } from "./spill/index.js";
 import { planSubplan } from "./subplans.js";
@@ -300,7 +301,7 @@ function tableCols(t: TableMeta, alias: string): Col[] {
   return t.columns.map((c) => ({ rel: alias, name: c.name, type: c.type, hidden: c.hidden }));
 }
 
-function planFromItem(item: FromItem, scope: Scope, pc: PlanContext): Rel {
+function planFromItem(item: FromItem, scope: Scope, pc: PlanContext, needed: ReadonlySet<string> | undefined): Rel {
   switch (item.kind) {
     case "table": {
       const alias = item.alias?.name ?? item.name.name;
@@ -319,7 +320,7 @@ function planFromItem(item: FromItem, scope: Scope, pc: PlanContext): Rel {
             cols[i] = { ...cols[i], name: n };
           });
         }
-        return { node: scanNode(t, alias, cols, undefined, undefined), cols, table: t, alias };
+        return { node: scanNode(t, alias, cols, undefined, undefined, undefined, undefined, needed), cols, table: t, alias };
       }
       const v = findView(pc.catalog, item.name.schema, item.name.name);
       if (v) {
@@ -349,7 +350,7 @@ function planFromItem(item: FromItem, scope: Scope, pc: PlanContext): Rel {
     case "function":
       return planTableFunction(item.func, item.alias?.name, item.alias?.columns ?? [], scope, pc);
     case "join":
-      return planJoin(item, scope, pc);
+      return planJoin(item, scope, pc, needed);
   }
 }
 
@@ -394,6 +395,7 @@ function scanNode(
   conjuncts: readonly Expr[] | undefined,
   scope?: Scope,
   pc?: PlanContext,
+  needed?: ReadonlySet<string>,
 ): PlanNode {
   const pk = t.indexes.find((i) => i.primary)!;
   let path: ReturnType<typeof chooseAccessPath>;
@@ -434,12 +436,13 @@ function scanNode(
     filter?.fn,
     path ? `Index Cond: ${path.describe}` : "",
     index.primary && !path ? undefined : index.name,
+    scanProjection(cols, [alias, t.name], needed, filter && conjuncts ? referencedNames(conjuncts) : undefined),
   );
 }
 
-function planJoin(item: Extract<FromItem, { kind: "join" }>, scope: Scope, pc: PlanContext): Rel {
-  const left = planFromItem(item.left, scope, pc);
-  const right = planFromItem(item.right, scope, pc);
+function planJoin(item: Extract<FromItem, { kind: "join" }>, scope: Scope, pc: PlanContext, needed: ReadonlySet<string> | undefined): Rel {
+  const left = planFromItem(item.left, scope, pc, needed);
+  const right = planFromItem(item.right, scope, pc, needed);
   let cols = [...left.cols, ...right.cols];
   const jt = item.joinType;
   let on: Expr | undefined = item.on;
@@ -617,19 +620,81 @@ function equiKey(c: Expr, scope: Scope, nl: number, ctx: BindContext): [Fn, Fn] 
   const b = bindExpr(c.right, scope, ctx);
   const t = commonType(a.type, b.type);
   if (!t) return undefined;
-  const fa = coerce(a, t).fn;
-  const fb = coerce(b, t).fn;
-  // Keys are evaluated on one side's row only: shift right-side column indexes.
-  const onLeft = (f: Fn): Fn => f;
-  const onRight = (f: Fn): Fn => {
-    const pad: Row = new Array(nl).fill(null);
-    return (r, env) => f(pad.concat(r), env);
+  // Keys are evaluated on one side's row only: the right side's expression is bound again over
+  // the right side's columns alone (same columns, so the same names resolve to them).
+  const rightScope = new Scope(scope.cols.slice(nl), scope.parent, scope.ctes);
+  const leftExpr = sl === "l" ? a : b;
+  const rightExpr = bindExpr(sl === "l" ? c.right : c.left, rightScope, ctx);
+  return [coerce(leftExpr, t).fn, coerce(rightExpr, t).fn];
+}
+
+/** An ON conjunct of a flattened join, with the leaves (first, end) of the join it belongs to. */
+interface JoinCondition {
+  readonly expr: Expr;
+  readonly first: number;
+  readonly end: number;
+}
+
+/**
+ * A tree of inner (and cross) joins with ON conditions as its leaves plus its ON conjuncts:
+ * `a JOIN b ON c` is `FROM a, b WHERE c`, and planned that way single-table conditions reach the
+ * scans and the join order follows table sizes. Undefined when the item is not such a tree.
+ */
+function flattenInnerJoins(item: FromItem): { leaves: FromItem[]; conditions: JoinCondition[] } | undefined {
+  if (item.kind !== "join") return undefined;
+  const leaves: FromItem[] = [];
+  const conditions: JoinCondition[] = [];
+  const walk = (it: FromItem): void => {
+    const inner = it.kind === "join" && (it.joinType === "inner" || it.joinType === "cross") && !it.natural && it.using === undefined;
+    if (!inner) {
+      leaves.push(it);
+      return;
+    }
+    const first = leaves.length;
+    walk(it.left);
+    walk(it.right);
+    if (it.on) for (const c of conjuncts(it.on)) conditions.push({ expr: c, first, end: leaves.length });
   };
-  return sl === "l" ? [onLeft(fa), onRight(fb)] : [onLeft(fb), onRight(fa)];
+  walk(item);
+  return leaves.length > 1 ? { leaves, conditions } : undefined;
+}
+
+/**
+ * Whether every ON conjunct, bound over all the joined columns, names only columns of its own
+ * join (so it means what it means inside that join) and is a valid join condition. When not, the
+ * joins are planned one by one, which reports errors with the usual wording and scope.
+ */
+function onConditionsStayInside(
+  conds: readonly JoinCondition[],
+  offsets: readonly number[],
+  width: number,
+  full: Scope,
+  pc: PlanContext,
+): boolean {
+  for (const c of conds) {
+    const refs = referencedCols(c.expr, full);
+    if (refs === undefined) return false;
+    const lo = offsets[c.first];
+    const hi = c.end < offsets.length ? offsets[c.end] : width;
+    for (const i of refs) if (i < lo || i >= hi) return false;
+    try {
+      boolOperand(bindExpr(c.expr, full, bindCtx(pc, "JOIN conditions")), "JOIN/ON");
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** Plans the comma-separated FROM list with WHERE conjuncts pushed down and equi-joins hashed. */
-function planFrom(items: readonly FromItem[], where: Expr | undefined, scope: Scope, pc: PlanContext): { node: PlanNode; cols: Col[] } {
+function planFrom(
+  items: readonly FromItem[],
+  where: Expr | undefined,
+  scope: Scope,
+  pc: PlanContext,
+  needed: ReadonlySet<string> | undefined,
+  flattenJoins = true,
+): { node: PlanNode; cols: Col[] } {
   const conj = where ? conjuncts(where) : [];
   if (items.length === 0) {
     const node: PlanNode = new ValuesNode([], [[]]);
@@ -638,7 +703,8 @@ function planFrom(items: readonly FromItem[], where: Expr | undefined, scope: Sc
     const pred = boolOperand(bindExpr(where!, s, bindCtx(pc, "WHERE")), "WHERE");
     return { node: new FilterNode(node, pred.fn, ""), cols: [] };
   }
-  const rels = items.map((it) => planFromItem(it, scope, pc));
+  const flat = flattenJoins && items.length === 1 ? flattenInnerJoins(items[0]) : undefined;
+  const rels = (flat?.leaves ?? items).map((it) => planFromItem(it, scope, pc, needed));
   const allCols = rels.flatMap((r) => r.cols);
   const fullScope = new Scope(allCols, scope, new Map());
   const offsets: number[] = [];
@@ -646,6 +712,10 @@ function planFrom(items: readonly FromItem[], where: Expr | undefined, scope: Sc
   for (const r of rels) {
     offsets.push(off);
     off += r.cols.length;
+  }
+  if (flat) {
+    if (!onConditionsStayInside(flat.conditions, offsets, off, fullScope, pc)) return planFrom(items, where, scope, pc, needed, false);
+    conj.push(...flat.conditions.map((c) => c.expr));
   }
   const relOf = (i: number): number => {
     let k = 0;
@@ -676,6 +746,7 @@ function planFrom(items: readonly FromItem[], where: Expr | undefined, scope: Sc
         mine.map((p) => p.expr),
         scope,
         pc,
+        needed,
       );
     } else rel.node = new FilterNode(rel.node, pred, "");
     for (const p of mine) pending.splice(pending.indexOf(p), 1);
@@ -852,7 +923,7 @@ function expandItems(items: readonly SelectItem[], cols: readonly Col[]): { expr
 }
 
 export function planSelect(core: SelectCore, orderBy: readonly SortItem[], outer: Scope, pc: PlanContext): PlanNode {
-  const from = planFrom(core.from, core.where, outer, pc);
+  const from = planFrom(core.from, core.where, outer, pc, blockColumnNames(core, orderBy));
   let node = from.node;
   const inputScope = new Scope(from.cols, outer, new Map());
   const items = expandItems(core.items, from.cols);
