@@ -19,7 +19,8 @@ const USAGE = `usage: kodiak sql [--host H --port P | --url kodiak://... | --emb
 
   --host H, --port P   coordinator gRPC address (default 127.0.0.1:${DEFAULT_GRPC_PORT}; env KODIAK_HOST, KODIAK_PORT)
   --url URL            kodiak://host:port[,host:port...]/[db][?tls=true&ca=FILE]; lists several coordinators for failover
-  --embedded DIR       run the database in this process on DIR (a single-node Raft group on disk)
+  --embedded DIR       run the database in this process on DIR (a single-node Raft group on disk);
+                       without -c/-f its cron jobs run while the shell is open (not during -c/-f runs)
   -c SQL               run SQL (may be repeated) and exit
   -f FILE              run the statements in FILE (may be repeated; '-' is stdin) and exit
   --format F           output format (default table); jsonl prints one JSON line per statement
@@ -105,13 +106,16 @@ export function parseSqlArgs(argv: string[]): SqlCliArgs {
   return args;
 }
 
+/** -c/-f runs: they exit as soon as their statements ran, so an embedded one starts no cron scheduler. */
+const isOneShot = (args: SqlCliArgs): boolean => args.commands.length > 0 || args.files.length > 0;
+
 async function openBackend(args: SqlCliArgs): Promise<SqlBackend> {
   if (args.embedded !== undefined) {
     const distRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
     if (!existsSync(join(distRoot, "coordinator", "sql-host", "index.js"))) {
       throw new Error("this build has no embedded engine (coordinator/sql-host); use --host/--port");
     }
-    return EmbeddedBackend.open(args.embedded, distRoot);
+    return EmbeddedBackend.open(args.embedded, distRoot, { cron: !isOneShot(args) });
   }
   const host = args.host.includes(":") ? `[${args.host}]` : args.host;
   const url = args.url ?? `kodiak://${host}:${args.port}/`;
@@ -171,7 +175,7 @@ export async function main(argv: string[]): Promise<number> {
     else process.stderr.write(formatError(err, undefined));
     return 1;
   }
-  const oneShot = args.commands.length > 0 || args.files.length > 0;
+  const oneShot = isOneShot(args);
   const interactive = !oneShot && process.stdin.isTTY === true && args.format !== "jsonl" && args.format !== "arrow";
   try {
     const errors = await runShell({

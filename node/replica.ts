@@ -11,7 +11,7 @@ import { openWal } from "./log/index.js";
 import { decodeConfChange, RawNode } from "./raft/index.js";
 import { encodeRuntimeImage, NodeRuntime, reconcileSnapshot, SnapshotStore, storageWithSnapshots } from "./runtime/index.js";
 import { type KvBackend, memoryKvBackend, storeKvBackend } from "./server/kv-backend.js";
-import { isDurable, MemoryKvStateMachine, type StateMachine, TxnStoreStateMachine } from "./state-machine/index.js";
+import { type GcPolicy, isDurable, MemoryKvStateMachine, type StateMachine, TxnStoreStateMachine } from "./state-machine/index.js";
 
 /** Raft flow-control settings. */
 const MAX_SIZE_PER_MSG = 1024 * 1024;
@@ -38,6 +38,8 @@ export interface ReplicaOptions {
   requestTimeoutMs: number;
   /** Serve linearizable reads from the leader lease (default false; see kodiak node --help). */
   leaseReads?: boolean;
+  /** MVCC GC policy of the store engine (default gc-policy.ts); every replica of a group must agree. */
+  gc?: Partial<GcPolicy>;
   onFatal: (e: unknown) => void;
 }
 
@@ -79,7 +81,7 @@ export async function openReplica(o: ReplicaOptions): Promise<Replica> {
   } else {
     const opened = await openStore(o.fs, join(o.dataDir, "store"), { cacheBytes: o.cacheBytes });
     store = opened;
-    stateMachine = new TxnStoreStateMachine(opened);
+    stateMachine = new TxnStoreStateMachine(opened, { gc: o.gc });
     makeKv = (rt) => storeKvBackend(rt, opened);
   }
 

@@ -10,7 +10,10 @@ import type { CatalogData, TableMeta } from "./catalog/catalog.js";
 import { fromSqlValue } from "./engine/convert.js";
 import type { BoundExpr, Col, Fn, PlanNode } from "./plan/context.js";
 import { ValuesNode } from "./plan/nodes.js";
-import { buildPgCatalog, type PgCatalogInput, type PgCatalogRelation } from "./pg-catalog.js";
+import { buildPgCatalog, type PgCatalogInput, type PgCatalogProc, type PgCatalogRelation, procOid } from "./pg-catalog.js";
+import { activePl } from "./pl/engine-bridge.js";
+import { MemoryCatalog } from "./pl/catalog.js";
+import { sqlTypeOf } from "./pl/sqlconv.js";
 import { PgCatalogFunctions, REG_TYPES, type RegType } from "./pg-catalog-functions.js";
 import { arrayOf, type DataType, T, toSqlType } from "./types/types.js";
 import type { Value } from "./types/values.js";
@@ -48,14 +51,54 @@ function relationOf(t: TableMeta): PgCatalogRelation {
   };
 }
 
+/**
+ * The active session's PL catalog (rebuilt from the statement's CatalogData.pl, so it belongs to
+ * the same snapshot), or undefined outside a PL-aware session.
+ */
+function activePlCatalog(): MemoryCatalog | undefined {
+  const catalog = activePl()?.env.catalog;
+  return catalog instanceof MemoryCatalog ? catalog : undefined;
+}
+
+/** PL-Grizzly functions callable from SQL (not methods), all in schema public like their calls. */
+function procsOf(pl: MemoryCatalog | undefined): PgCatalogProc[] {
+  if (pl === undefined) return [];
+  return [...pl.functions.values()]
+    .filter((f) => f.def.receiver === null)
+    .map((f) => ({
+      oid: procOid(f.def.name),
+      schema: "public",
+      name: f.def.name,
+      returnType: sqlTypeOf(f.returnType).oid,
+      argTypes: f.paramTypes.map((t) => sqlTypeOf(t).oid),
+      argNames: f.def.params.map((p) => p.name),
+    }));
+}
+
 /** The engine's catalog in the shape sql/pg-catalog.ts builds system relations from. */
-export function catalogInput(c: CatalogData): PgCatalogInput {
+export function catalogInput(c: CatalogData, pl: MemoryCatalog | undefined = activePlCatalog()): PgCatalogInput {
   return {
     database: DATABASE,
     user: OWNER,
     schemas: c.schemas,
     relations: Object.values(c.tables).map(relationOf),
+    procs: procsOf(pl),
   };
+}
+
+/** Per-CatalogData memo that is rebuilt when the active PL catalog differs from the one it was built with. */
+function memo<V>(
+  cache: WeakMap<CatalogData, { pl: MemoryCatalog | undefined; value: V }>,
+  c: CatalogData,
+  build: (input: PgCatalogInput) => V,
+): V {
+  const pl = activePlCatalog();
+  let hit = cache.get(c);
+  if (hit === undefined || hit.pl !== pl) {
+    hit = { pl, value: build(catalogInput(c, pl)) };
+    cache.set(c, hit);
+  }
+  return hit.value;
 }
 
 /** Engine types for catalog columns: oid → int8, name/"char" → text, aclitem[] → text[]. */
@@ -82,15 +125,10 @@ function engineType(oid: number): DataType {
   }
 }
 
-const cache = new WeakMap<CatalogData, ReturnType<typeof buildPgCatalog>>();
+const cache = new WeakMap<CatalogData, { pl: MemoryCatalog | undefined; value: ReturnType<typeof buildPgCatalog> }>();
 
 function systemCatalog(c: CatalogData): ReturnType<typeof buildPgCatalog> {
-  let built = cache.get(c);
-  if (built === undefined) {
-    built = buildPgCatalog(catalogInput(c));
-    cache.set(c, built);
-  }
-  return built;
+  return memo(cache, c, buildPgCatalog);
 }
 
 /** A FROM item naming a system relation ("pg_catalog.pg_class", or unqualified "pg_class"). */
@@ -119,15 +157,10 @@ function toEngineValue(v: SqlValue, t: DataType): Value {
   return fromSqlValue(v, t);
 }
 
-const functionsCache = new WeakMap<CatalogData, PgCatalogFunctions>();
+const functionsCache = new WeakMap<CatalogData, { pl: MemoryCatalog | undefined; value: PgCatalogFunctions }>();
 
 function catalogFunctions(c: CatalogData): PgCatalogFunctions {
-  let f = functionsCache.get(c);
-  if (f === undefined) {
-    f = new PgCatalogFunctions(catalogInput(c));
-    functionsCache.set(c, f);
-  }
-  return f;
+  return memo(functionsCache, c, (input) => new PgCatalogFunctions(input));
 }
 
 const FUNCTION_TYPES: Record<(typeof PgCatalogFunctions.names)[number], DataType> = {
@@ -149,6 +182,10 @@ const FUNCTION_TYPES: Record<(typeof PgCatalogFunctions.names)[number], DataType
   pg_get_triggerdef: T.text,
   array_upper: T.int4,
   array_lower: T.int4,
+  pg_function_is_visible: T.bool,
+  pg_get_function_result: T.text,
+  pg_get_function_arguments: T.text,
+  pg_get_function_identity_arguments: T.text,
 };
 
 const isCatalogFunction = (name: string): name is (typeof PgCatalogFunctions.names)[number] => Object.hasOwn(FUNCTION_TYPES, name);

@@ -67,6 +67,10 @@ export class PgCatalogFunctions {
     "pg_get_triggerdef",
     "array_upper",
     "array_lower",
+    "pg_function_is_visible",
+    "pg_get_function_result",
+    "pg_get_function_arguments",
+    "pg_get_function_identity_arguments",
   ] as const;
 
   call(name: (typeof PgCatalogFunctions.names)[number], args: SqlValue[]): SqlValue {
@@ -97,6 +101,17 @@ export class PgCatalogFunctions {
         return false;
       case "pg_get_viewdef":
         return this.input.relations.find((r) => r.oid === n(0))?.viewDefinition ?? null;
+      case "pg_function_is_visible":
+        return this.input.procs?.some((p) => p.oid === n(0)) ?? false;
+      case "pg_get_function_result": {
+        const p = this.input.procs?.find((x) => x.oid === n(0));
+        return p === undefined ? null : formatType(p.returnType, -1);
+      }
+      case "pg_get_function_arguments":
+      case "pg_get_function_identity_arguments": {
+        const p = this.input.procs?.find((x) => x.oid === n(0));
+        return p === undefined ? null : p.argTypes.map((t, i) => `${quoteIdent(p.argNames[i] ?? "")} ${formatType(t, -1)}`).join(", ");
+      }
       case "array_upper":
       case "array_lower": {
         // One-dimensional arrays only (what the catalogs hold); NULL for an empty array or another dimension.

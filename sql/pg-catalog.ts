@@ -41,12 +41,37 @@ export const CHECK_OID_BASE = 1_000_000_000;
 export const MAX_CHECKS_PER_TABLE = 64;
 export const checkOid = (relationOid: number, position: number): number => CHECK_OID_BASE + relationOid * MAX_CHECKS_PER_TABLE + position;
 
+/** A user-defined function (PL-Grizzly) as pg_proc lists it. */
+export interface PgCatalogProc {
+  /** Stable while the function exists (see procOid). */
+  oid: number;
+  schema: string;
+  name: string;
+  /** Type OIDs (PostgreSQL's for the SQL type the PL type maps to). */
+  returnType: number;
+  argTypes: number[];
+  argNames: string[];
+}
+
 export interface PgCatalogInput {
   database: string;
   user: string;
   schemas: string[];
   relations: PgCatalogRelation[];
+  /** PL-Grizzly functions callable from SQL (absent: none). */
+  procs?: PgCatalogProc[];
 }
+
+/** Function OIDs: base + a 32-bit FNV-1a hash of the name mod 10^9, so dropping one keeps the others'. */
+export const PROC_OID_BASE = 3_000_000_000;
+export function procOid(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return PROC_OID_BASE + (h % 1_000_000_000);
+}
+
+/** pg_language row of PL-Grizzly (the only language pg_proc lists). */
+export const PLGRIZZLY_LANGUAGE_OID = 13_500;
 
 /** One system relation: column names/types and its rows. */
 export interface SystemRelation {
@@ -245,6 +270,51 @@ const IS_SCHEMATA: ColSpec[] = [
   ["schema_name", "name"],
   ["schema_owner", "name"],
 ];
+const PG_PROC: ColSpec[] = [
+  ["oid", "oid"],
+  ["proname", "name"],
+  ["pronamespace", "oid"],
+  ["proowner", "oid"],
+  ["prolang", "oid"],
+  ["prokind", "char"],
+  ["prosecdef", "bool"],
+  ["proretset", "bool"],
+  ["provolatile", "char"],
+  ["pronargs", "int2"],
+  ["pronargdefaults", "int2"],
+  ["prorettype", "oid"],
+  ["proargtypes", "_int8"], // oidvector
+  ["proargnames", "_text"],
+  ["prosrc", "text"],
+];
+const PG_LANGUAGE: ColSpec[] = [
+  ["oid", "oid"],
+  ["lanname", "name"],
+  ["lanowner", "oid"],
+  ["lanispl", "bool"],
+  ["lanpltrusted", "bool"],
+];
+
+function procRows(input: PgCatalogInput): SqlValue[][] {
+  return (input.procs ?? []).map((p) => [
+    p.oid,
+    p.name,
+    namespaceOid(input.schemas, p.schema),
+    SUPERUSER_OID,
+    PLGRIZZLY_LANGUAGE_OID,
+    "f",
+    false,
+    false,
+    "v",
+    p.argTypes.length,
+    0,
+    p.returnType,
+    p.argTypes,
+    p.argNames,
+    "",
+  ]);
+}
+
 /** Catalogs clients probe that Kodiak keeps empty (no inheritance, policies, triggers, ...). */
 const EMPTY_CATALOGS: Record<string, ColSpec[]> = {
   pg_inherits: [
@@ -530,6 +600,8 @@ export function buildPgCatalog(input: PgCatalogInput): Map<string, SystemRelatio
     [HEAP_AM_OID, "heap", "t"],
     [BTREE_AM_OID, "btree", "i"],
   ]);
+  put("pg_catalog.pg_proc", PG_PROC, procRows(input));
+  put("pg_catalog.pg_language", PG_LANGUAGE, [[PLGRIZZLY_LANGUAGE_OID, "plgrizzly", SUPERUSER_OID, true, true]]);
   for (const [name, spec] of Object.entries(EMPTY_CATALOGS)) put(`pg_catalog.${name}`, spec, []);
   const is = informationSchema(input);
   put("information_schema.tables", IS_TABLES, is.tables!);

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { SqlEngine, SqlSession, StatementResult } from "../../sql/api.js";
-import { KodiakError, SqlState } from "../../util/index.js";
+import { KodiakError, type Logger, SqlState, silentLogger } from "../../util/index.js";
 import { type KodiakClient, connect } from "../sdk/index.js";
 import type { Outcome, OutcomeColumn } from "./outcome.js";
 
@@ -123,6 +123,11 @@ interface EmbeddedModule {
   openEmbeddedDatabase(options: { dir: string }): Promise<{ engine: SqlEngine; close(): Promise<void> }>;
 }
 
+/** What coordinator/cron provides: the cron scheduler under the replicated lease, as a coordinator runs it. */
+interface CronModule {
+  startCronService(engine: SqlEngine, id: string, log: Logger): { stop(): Promise<void> };
+}
+
 function toOutcome(r: StatementResult): Outcome {
   if (r.copyIn !== undefined) {
     r.copyIn.sink.abort("COPY FROM STDIN is not supported by the kodiak sql CLI");
@@ -144,14 +149,28 @@ export class EmbeddedBackend implements SqlBackend {
     private readonly closeEngine: () => Promise<void>,
   ) {}
 
-  /** Opens (or creates) the database in DIR; a second process on the same DIR gets 55P03. */
-  static async open(dir: string, distRoot: string): Promise<EmbeddedBackend> {
+  /**
+   * Opens (or creates) the database in DIR; a second process on the same DIR gets 55P03. With
+   * options.cron, cron jobs run in this process (as under `kodiak coordinator --embedded`) until
+   * close(), which stops the scheduler and gives its lease up before closing the database.
+   */
+  static async open(dir: string, distRoot: string, options: { cron?: boolean } = {}): Promise<EmbeddedBackend> {
     const mod = (await import(pathToFileURL(join(distRoot, "coordinator", "sql-host", "index.js")).href)) as EmbeddedModule;
     const db = await mod.openEmbeddedDatabase({ dir });
-    try {
-      return await EmbeddedBackend.over(db.engine, `embedded ${dir}`, () => db.close());
-    } catch (e) {
+    let cron: { stop(): Promise<void> } | undefined;
+    const close = async () => {
+      await cron?.stop();
       await db.close();
+    };
+    try {
+      if (options.cron === true) {
+        const cronMod = (await import(pathToFileURL(join(distRoot, "coordinator", "cron", "index.js")).href)) as CronModule;
+        // Runs are recorded in kodiak_cron_runs; log lines would only interleave with the shell's output.
+        cron = cronMod.startCronService(db.engine, `sql-embedded-${process.pid}`, silentLogger);
+      }
+      return await EmbeddedBackend.over(db.engine, `embedded ${dir}`, close);
+    } catch (e) {
+      await close();
       throw e;
     }
   }

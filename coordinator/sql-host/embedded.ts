@@ -3,6 +3,7 @@
 // network. Reopening the directory recovers every acknowledged write.
 
 import { join } from "node:path";
+import type { GcPolicy } from "../../node/state-machine/index.js";
 import { type NodeRuntime, openReplica, type RaftTransport, readIdentity, writeIdentity } from "../../node/index.js";
 import { KvSqlEngine, type SqlEngine } from "../../sql/index.js";
 import {
@@ -32,6 +33,11 @@ export interface EmbeddedOptions {
   logger?: Logger;
   /** Storage engine page cache bound (default 64 MiB). */
   cacheBytes?: number;
+  /**
+   * MVCC GC policy (node/state-machine/gc-policy.ts). Tests make retention small to reach
+   * "snapshot too old" quickly; keep it the same across reopens of one directory.
+   */
+  gc?: Partial<GcPolicy>;
 }
 
 export interface EmbeddedDatabase {
@@ -100,6 +106,7 @@ export async function openEmbeddedDatabase(options: EmbeddedOptions): Promise<Em
       snapshotEntries: 10_000,
       snapshotCatchupEntries: 0,
       requestTimeoutMs: 30_000,
+      gc: options.gc,
       onFatal: (e) => {
         fatal = e;
         logger.error({ err: String(e) }, "embedded replica failed");

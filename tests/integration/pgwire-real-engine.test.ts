@@ -168,4 +168,28 @@ describe("pgwire over the real SQL engine (dev server, in-memory store)", () => 
     ]);
     assert.equal(check.stdout.trim(), "t|t|t|100");
   });
+
+  it("psql \\df lists PL-Grizzly functions from pg_proc (psql 15's catalog query), and not after DROP", async () => {
+    const create = await psql(server.port, [
+      "-c",
+      "CREATE FUNCTION df_add(x: INT64, label: TEXT) RETURNS INT64 { x + 1 }",
+      "-At",
+      "-c",
+      "SELECT df_add(41, 'a')",
+    ]);
+    assert.equal(create.code, 0, create.stderr);
+    assert.equal(create.stdout.trim().split("\n").at(-1), "42");
+    const df = await psql(server.port, ["-At", "-c", "\\df df_*"]);
+    assert.equal(df.code, 0, df.stderr);
+    assert.equal(df.stdout.trim(), "public|df_add|bigint|x bigint, label text|func");
+    const proc = await psql(server.port, [
+      "-At",
+      "-c",
+      "SELECT p.prokind, l.lanname, p.prorettype::regtype, p.pronargs FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid = p.prolang WHERE p.proname = 'df_add'",
+    ]);
+    assert.equal(proc.stdout.trim(), "f|plgrizzly|bigint|2");
+    const drop = await psql(server.port, ["-c", "DROP FUNCTION df_add", "-At", "-c", "\\df df_*"]);
+    assert.equal(drop.code, 0, drop.stderr);
+    assert.equal(drop.stdout.trim(), "DROP FUNCTION");
+  });
 });
