@@ -18,32 +18,11 @@ import {
   Struct,
   Table,
   tableToIPC,
-  Utf8,
   vectorFromArray,
 } from "apache-arrow";
+import { arrowTypeOf } from "../../sql/types/arrow-type.js";
 import { displayText } from "./format.js";
 import type { Outcome } from "./outcome.js";
-
-function arrowType(pgType: string): DataType {
-  switch (pgType) {
-    case "bool":
-      return new Bool();
-    case "int2":
-      return new Int16();
-    case "int4":
-      return new Int32();
-    case "int8":
-      return new Int64();
-    case "float4":
-      return new Float32();
-    case "float8":
-      return new Float64();
-    case "bytea":
-      return new Binary();
-    default:
-      return new Utf8();
-  }
-}
 
 function convert(v: unknown, t: DataType): unknown {
   if (v === null || v === undefined) return null;
@@ -57,7 +36,7 @@ function convert(v: unknown, t: DataType): unknown {
 /** The Arrow IPC stream for a row-returning outcome; undefined for commands. */
 export function outcomeToArrowIpc(o: Outcome): Uint8Array | undefined {
   if (o.columns === undefined) return undefined;
-  const fields = o.columns.map((c) => new Field(c.name, arrowType(c.type), true, new Map([["kodiak.type", c.type]])));
+  const fields = o.columns.map((c) => new Field(c.name, arrowTypeOf(c.type), true, new Map([["kodiak.type", c.type]])));
   const schema = new Schema(fields);
   const children = fields.map(
     (f, j) =>

@@ -5,7 +5,6 @@
 import {
   Binary,
   Bool,
-  type DataType,
   Field,
   Float32,
   Float64,
@@ -18,34 +17,13 @@ import {
   Struct,
   Table,
   tableToIPC,
-  Utf8,
   vectorFromArray,
 } from "apache-arrow";
 import type { ResultColumn, SqlType, SqlValue } from "../../sql/api.js";
+import { arrowTypeOf } from "../../sql/types/arrow-type.js";
 
 /** Renders a value in PostgreSQL's text output format (the session's formatText). */
 export type TextFormatter = (value: SqlValue, type: SqlType) => string | null;
-
-function arrowTypeFor(type: SqlType): DataType {
-  switch (type.name) {
-    case "bool":
-      return new Bool();
-    case "int2":
-      return new Int16();
-    case "int4":
-      return new Int32();
-    case "int8":
-      return new Int64();
-    case "float4":
-      return new Float32();
-    case "float8":
-      return new Float64();
-    case "bytea":
-      return new Binary();
-    default:
-      return new Utf8();
-  }
-}
 
 /** The Arrow schema of a result: one nullable field per column, with the PostgreSQL type as metadata. */
 export function arrowSchemaFor(columns: readonly ResultColumn[]): Schema {
@@ -53,7 +31,7 @@ export function arrowSchemaFor(columns: readonly ResultColumn[]): Schema {
     (c) =>
       new Field(
         c.name,
-        arrowTypeFor(c.type),
+        arrowTypeOf(c.type.name),
         true,
         new Map([
           ["kodiak.type", c.type.name],
@@ -80,7 +58,7 @@ function toNumber(v: SqlValue): number | null {
 
 function columnValues(rows: readonly SqlValue[][], index: number, type: SqlType, format: TextFormatter): unknown[] {
   const out: unknown[] = new Array(rows.length);
-  const arrow = arrowTypeFor(type);
+  const arrow = arrowTypeOf(type.name);
   for (let r = 0; r < rows.length; r++) {
     const v = rows[r]![index] ?? null;
     if (arrow instanceof Int64) out[r] = toInt64(v);

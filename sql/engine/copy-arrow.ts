@@ -5,16 +5,9 @@
 // form, which parses back exactly. Each field carries `kodiak.type`. Input is converted one
 // record batch at a time. Pure: no I/O.
 import {
-  Binary,
-  Bool,
   type DataType as ArrowType,
   DateDay,
   Field,
-  Float32,
-  Float64,
-  Int16,
-  Int32,
-  Int64,
   makeData,
   RecordBatch,
   RecordBatchReader,
@@ -28,6 +21,7 @@ import {
 } from "apache-arrow";
 import { KodiakError, SqlState } from "../../util/index.js";
 import type { Col } from "../plan/context.js";
+import { arrowTypeOf } from "../types/arrow-type.js";
 import { type DataType, T, typeDisplayName } from "../types/types.js";
 import { formatValue, type Row, type Value } from "../types/values.js";
 import type { CopyFields } from "./copy.js";
@@ -35,29 +29,6 @@ import type { CopyFields } from "./copy.js";
 /** Rows per record batch written. */
 export const ARROW_BATCH_ROWS = 65_536;
 const DAY_MS = 86_400_000;
-
-function arrowTypeFor(t: DataType): ArrowType {
-  switch (t.id) {
-    case "bool":
-      return new Bool();
-    case "int2":
-      return new Int16();
-    case "int4":
-      return new Int32();
-    case "int8":
-      return new Int64();
-    case "float4":
-      return new Float32();
-    case "float8":
-      return new Float64();
-    case "bytea":
-      return new Binary();
-    case "date":
-      return new DateDay();
-    default:
-      return new Utf8();
-  }
-}
 
 function arrowValue(v: Value, t: DataType, arrow: ArrowType): unknown {
   if (v === null) return null;
@@ -72,7 +43,7 @@ function schemaFor(cols: readonly Col[]): Schema {
       (c) =>
         new Field(
           c.name,
-          arrowTypeFor(c.type),
+          arrowTypeOf(c.type.id, true),
           true,
           new Map([["kodiak.type", typeDisplayName(c.type.id === "unknown" ? T.text : c.type)]]),
         ),
