@@ -183,6 +183,7 @@ const FUNCTION_TYPES: Record<(typeof PgCatalogFunctions.names)[number], DataType
   array_upper: T.int4,
   array_lower: T.int4,
   pg_function_is_visible: T.bool,
+  pg_partition_ancestors: T.int8, // regclass: an OID compared with oid columns, like x::regclass
   pg_get_function_result: T.text,
   pg_get_function_arguments: T.text,
   pg_get_function_identity_arguments: T.text,

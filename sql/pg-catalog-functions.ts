@@ -68,6 +68,7 @@ export class PgCatalogFunctions {
     "array_upper",
     "array_lower",
     "pg_function_is_visible",
+    "pg_partition_ancestors",
     "pg_get_function_result",
     "pg_get_function_arguments",
     "pg_get_function_identity_arguments",
@@ -101,6 +102,10 @@ export class PgCatalogFunctions {
         return false;
       case "pg_get_viewdef":
         return this.input.relations.find((r) => r.oid === n(0))?.viewDefinition ?? null;
+      case "pg_partition_ancestors":
+        // Set-returning in PostgreSQL; without partitioning its only row is the relation itself, so
+        // in a select list (psql's "Referenced by:" query) it is this one value.
+        return typeof args[0] === "string" ? this.regOid("regclass", args[0]) : args[0] === null ? null : n(0);
       case "pg_function_is_visible":
         return this.input.procs?.some((p) => p.oid === n(0)) ?? false;
       case "pg_get_function_result": {

@@ -31,6 +31,7 @@ import { blockColumnNames, referencedNames, scanProjection } from "./columns-use
 // The planner's sorts, hash joins and DISTINCTs are the work_mem-bounded (spilling) variants.
 import { SpillingDistinctNode as DistinctNode, SpillingHashJoinNode as HashJoinNode, SpillingSortNode as SortNode } from "./spill/index.js";
 import { planSubplan } from "./subplans.js";
+import { planSetFunction, TABLE_FUNCTIONS } from "./table-functions.js";
 import { type CteBinding, exprKey, type GroupingContext, Scope } from "./scope.js";
 import { WindowNode, type WindowSpecBound } from "./window.js";
 
@@ -361,8 +362,12 @@ function rootScope(scope: Scope): Scope {
 
 function planTableFunction(f: FuncExpr, alias: string | undefined, colNames: readonly string[], scope: Scope, pc: PlanContext): Rel {
   const name = f.name.toLowerCase();
-  if (name !== "generate_series") throw err(SqlState.undefinedFunction, `function ${name} does not exist`, f.pos);
   const inner = new Scope([], scope, new Map());
+  if (TABLE_FUNCTIONS.has(name)) {
+    const bound = f.args.map((a) => bindExpr(a, inner, bindCtx(pc, "FROM")));
+    return planSetFunction(name, bound, alias, colNames, f.pos);
+  }
+  if (name !== "generate_series") throw err(SqlState.undefinedFunction, `function ${name} does not exist`, f.pos);
   const args = f.args.map((a) => bindExpr(a, inner, bindCtx(pc, "FROM")));
   const t = args.some((a) => a.type.id === "int8") ? T.int8 : args.some((a) => a.type.id === "numeric") ? T.numeric : T.int4;
   const fns = args.map((a) => coerce(a, t.id === "numeric" ? T.float8 : t).fn);
