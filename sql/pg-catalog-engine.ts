@@ -6,11 +6,18 @@
 
 import type { SqlValue } from "./api.js";
 import { PgOid } from "./api.js";
-import type { CatalogData, TableMeta } from "./catalog/catalog.js";
+import type { CatalogData, ForeignKeyMeta, TableMeta } from "./catalog/catalog.js";
 import { fromSqlValue } from "./engine/convert.js";
 import type { BoundExpr, Col, Fn, PlanNode } from "./plan/context.js";
 import { ValuesNode } from "./plan/nodes.js";
-import { buildPgCatalog, type PgCatalogInput, type PgCatalogProc, type PgCatalogRelation, procOid } from "./pg-catalog.js";
+import {
+  buildPgCatalog,
+  type PgCatalogForeignKey,
+  type PgCatalogInput,
+  type PgCatalogProc,
+  type PgCatalogRelation,
+  procOid,
+} from "./pg-catalog.js";
 import { activePl } from "./pl/engine-bridge.js";
 import { MemoryCatalog } from "./pl/catalog.js";
 import { sqlTypeOf } from "./pl/sqlconv.js";
@@ -27,10 +34,47 @@ const FIRST_OID = 16384;
 const OIDS_PER_TABLE = 64;
 const SYSTEM_SCHEMAS = new Set(["pg_catalog", "information_schema"]);
 
-function relationOf(t: TableMeta): PgCatalogRelation {
-  const oid = FIRST_OID + t.id * OIDS_PER_TABLE;
+const tableOid = (t: TableMeta): number => FIRST_OID + t.id * OIDS_PER_TABLE;
+
+/** Table column index → position among the columns clients see (hidden row id columns left out). */
+function visiblePositions(t: TableMeta): Map<number, number> {
   const visible = t.columns.map((c, i) => ({ c, i })).filter(({ c }) => !c.hidden);
-  const position = new Map(visible.map(({ i }, k) => [i, k]));
+  return new Map(visible.map(({ i }, k) => [i, k]));
+}
+
+const CONFDELTYPE: Record<NonNullable<ForeignKeyMeta["onDelete"]>, PgCatalogForeignKey["onDelete"]> = {
+  noAction: "a",
+  restrict: "r",
+  cascade: "c",
+  setNull: "n",
+  setDefault: "d",
+};
+
+function foreignKeysOf(t: TableMeta, c: CatalogData): PgCatalogForeignKey[] {
+  const position = visiblePositions(t);
+  const out: PgCatalogForeignKey[] = [];
+  for (const fk of t.foreignKeys) {
+    const ref = c.tables[fk.refTable];
+    if (ref === undefined) continue;
+    const refPosition = visiblePositions(ref);
+    const columns = fk.columns.map((i) => position.get(i));
+    const refColumns = fk.refColumns.map((i) => refPosition.get(i));
+    if (columns.some((x) => x === undefined) || refColumns.some((x) => x === undefined)) continue;
+    out.push({
+      name: fk.name,
+      columns: columns as number[],
+      refOid: tableOid(ref),
+      refColumns: refColumns as number[],
+      onDelete: CONFDELTYPE[fk.onDelete ?? "noAction"],
+    });
+  }
+  return out;
+}
+
+function relationOf(t: TableMeta, c: CatalogData): PgCatalogRelation {
+  const oid = tableOid(t);
+  const visible = t.columns.map((c, i) => ({ c, i })).filter(({ c }) => !c.hidden);
+  const position = visiblePositions(t);
   return {
     oid,
     schema: t.schema,
@@ -48,6 +92,7 @@ function relationOf(t: TableMeta): PgCatalogRelation {
         primary: ix.primary,
       })),
     checks: t.checks.map((c) => ({ name: c.name, sql: c.sql })),
+    foreignKeys: foreignKeysOf(t, c),
   };
 }
 
@@ -81,7 +126,7 @@ export function catalogInput(c: CatalogData, pl: MemoryCatalog | undefined = act
     database: DATABASE,
     user: OWNER,
     schemas: c.schemas,
-    relations: Object.values(c.tables).map(relationOf),
+    relations: Object.values(c.tables).map((t) => relationOf(t, c)),
     procs: procsOf(pl),
   };
 }

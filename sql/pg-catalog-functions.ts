@@ -6,8 +6,11 @@ import { KodiakError, SqlState } from "../util/index.js";
 import type { SqlValue } from "./api.js";
 import {
   checkOid,
+  foreignKeyOid,
   MAX_CHECKS_PER_TABLE,
+  MAX_FOREIGN_KEYS_PER_TABLE,
   namespaceOid,
+  type PgCatalogForeignKey,
   type PgCatalogIndex,
   type PgCatalogInput,
   type PgCatalogRelation,
@@ -221,12 +224,37 @@ export class PgCatalogFunctions {
         return /^\(.*\)$/s.test(sql) ? `CHECK ${sql}` : `CHECK (${sql})`;
       }
     }
+    const fk = this.foreignKeydef(oid);
+    if (fk !== undefined) return fk;
     const found = findIndex(this.input, oid);
     if (found === undefined) return null;
     const cols = found.index.columns.map((c) => quoteIdent(found.rel.columns[c]!.name)).join(", ");
     return `${found.index.primary ? "PRIMARY KEY" : "UNIQUE"} (${cols})`;
   }
+
+  /** FOREIGN KEY (a) REFERENCES t(b) [ON DELETE ...], as pg_get_constraintdef prints it; undefined for another OID. */
+  private foreignKeydef(oid: number): string | undefined {
+    for (const rel of this.input.relations) {
+      const fks = rel.foreignKeys ?? [];
+      const k = fks.findIndex((_, i) => i < MAX_FOREIGN_KEYS_PER_TABLE && foreignKeyOid(rel.oid, i) === oid);
+      const fk = fks[k];
+      if (fk === undefined) continue;
+      const ref = this.input.relations.find((r) => r.oid === fk.refOid);
+      const cols = fk.columns.map((c) => quoteIdent(rel.columns[c]?.name ?? "")).join(", ");
+      const refCols = fk.refColumns.map((c) => quoteIdent(ref?.columns[c]?.name ?? "")).join(", ");
+      return `FOREIGN KEY (${cols}) REFERENCES ${this.regName("regclass", fk.refOid)}(${refCols})${ON_DELETE[fk.onDelete]}`;
+    }
+    return undefined;
+  }
 }
+
+const ON_DELETE: Record<PgCatalogForeignKey["onDelete"], string> = {
+  a: "",
+  r: " ON DELETE RESTRICT",
+  c: " ON DELETE CASCADE",
+  n: " ON DELETE SET NULL",
+  d: " ON DELETE SET DEFAULT",
+};
 
 /** Re-exported for engines that resolve schema-qualified names: pg_catalog's namespace OID. */
 export const pgCatalogNamespaceOid = (input: PgCatalogInput): number => namespaceOid(input.schemas, "pg_catalog");

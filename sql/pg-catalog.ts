@@ -34,7 +34,25 @@ export interface PgCatalogRelation {
   /** CHECK constraints: name and expression as SQL text. */
   checks?: { name: string; sql: string }[];
   viewDefinition?: string | undefined;
+  /** FOREIGN KEY constraints (absent: none). */
+  foreignKeys?: PgCatalogForeignKey[];
 }
+
+/** A foreign key as pg_constraint lists it; columns are 0-based positions, here and in the referenced relation. */
+export interface PgCatalogForeignKey {
+  name: string;
+  columns: number[];
+  refOid: number;
+  refColumns: number[];
+  /** pg_constraint.confdeltype: a no action, r restrict, c cascade, n set null, d set default. */
+  onDelete: "a" | "r" | "c" | "n" | "d";
+}
+
+/** FOREIGN KEY constraints get OIDs of their own: base + relation OID * 64 + position (64 per table). */
+export const FOREIGN_KEY_OID_BASE = 2_000_000_000;
+export const MAX_FOREIGN_KEYS_PER_TABLE = 64;
+export const foreignKeyOid = (relationOid: number, position: number): number =>
+  FOREIGN_KEY_OID_BASE + relationOid * MAX_FOREIGN_KEYS_PER_TABLE + position;
 
 /** CHECK constraints get OIDs of their own: base + relation OID * 64 + position (64 per table). */
 export const CHECK_OID_BASE = 1_000_000_000;
@@ -154,6 +172,9 @@ const PG_ATTRIBUTE: ColSpec[] = [
   ["attisdropped", "bool"],
   ["attislocal", "bool"],
   ["attcollation", "oid"],
+  ["attstorage", "char"],
+  ["attcompression", "char"],
+  ["attstattarget", "int4"],
 ];
 const PG_TYPE: ColSpec[] = [
   ["oid", "oid"],
@@ -205,6 +226,11 @@ const PG_CONSTRAINT: ColSpec[] = [
   ["conindid", "oid"],
   ["confrelid", "oid"],
   ["conkey", "_int2"],
+  ["confkey", "_int2"],
+  ["conparentid", "oid"],
+  ["confupdtype", "char"],
+  ["confdeltype", "char"],
+  ["confmatchtype", "char"],
 ];
 const PG_ATTRDEF: ColSpec[] = [
   ["oid", "oid"],
@@ -339,6 +365,7 @@ const EMPTY_CATALOGS: Record<string, ColSpec[]> = {
     ["tgname", "name"],
     ["tgenabled", "char"],
     ["tgisinternal", "bool"],
+    ["tgparentid", "oid"],
   ],
   pg_description: [
     ["objoid", "oid"],
@@ -399,6 +426,7 @@ function relationRows(input: PgCatalogInput): {
     natts: number,
     hasIndex: boolean,
     checks = 0,
+    triggers = false,
   ): SqlValue[] => [
     oid,
     name,
@@ -420,7 +448,7 @@ function relationRows(input: PgCatalogInput): {
     natts,
     checks,
     false,
-    false,
+    triggers,
     false,
     false,
     false,
@@ -431,6 +459,7 @@ function relationRows(input: PgCatalogInput): {
     null,
     null,
   ];
+  const referenced = new Set(input.relations.flatMap((r) => (r.foreignKeys ?? []).map((fk) => fk.refOid)));
   for (const r of input.relations) {
     const nsp = namespaceOid(input.schemas, r.schema);
     pgClass.push(
@@ -443,10 +472,35 @@ function relationRows(input: PgCatalogInput): {
         r.columns.length,
         r.indexes.length > 0,
         Math.min(r.checks?.length ?? 0, MAX_CHECKS_PER_TABLE),
+        // Foreign keys are enforced by triggers on both sides in PostgreSQL; psql asks for them only then.
+        (r.foreignKeys?.length ?? 0) > 0 || referenced.has(r.oid),
       ),
     );
+    (r.foreignKeys ?? []).slice(0, MAX_FOREIGN_KEYS_PER_TABLE).forEach((fk, k) => {
+      const key = fk.columns.map((c) => c + 1);
+      const refKey = fk.refColumns.map((c) => c + 1);
+      pgConstraint.push([
+        foreignKeyOid(r.oid, k),
+        fk.name,
+        nsp,
+        "f",
+        false,
+        false,
+        true,
+        r.oid,
+        0,
+        0,
+        fk.refOid,
+        key,
+        refKey,
+        0,
+        "a",
+        fk.onDelete,
+        "s",
+      ]);
+    });
     (r.checks ?? []).slice(0, MAX_CHECKS_PER_TABLE).forEach((c, k) => {
-      pgConstraint.push([checkOid(r.oid, k), c.name, nsp, "c", false, false, true, r.oid, 0, 0, 0, null]);
+      pgConstraint.push([checkOid(r.oid, k), c.name, nsp, "c", false, false, true, r.oid, 0, 0, 0, null, null, 0, " ", " ", " "]);
     });
     r.columns.forEach((c, i) => {
       const hasDefault = c.default !== undefined;
@@ -465,6 +519,9 @@ function relationRows(input: PgCatalogInput): {
         false,
         true,
         0,
+        storageOf(c.type.oid),
+        "",
+        -1,
       ]);
       if (hasDefault) pgAttrdef.push([r.oid * 100 + i + 1, r.oid, i + 1, c.default!]);
     });
@@ -487,6 +544,9 @@ function relationRows(input: PgCatalogInput): {
           false,
           true,
           0,
+          storageOf(c.type.oid),
+          "",
+          -1,
         ]);
       });
       const key = ix.columns.map((c) => c + 1);
@@ -509,10 +569,34 @@ function relationRows(input: PgCatalogInput): {
         null,
       ]);
       if (ix.primary || ix.unique)
-        pgConstraint.push([ix.oid + 1, ix.name, nsp, ix.primary ? "p" : "u", false, false, true, r.oid, 0, ix.oid, 0, key]);
+        pgConstraint.push([
+          ix.oid + 1,
+          ix.name,
+          nsp,
+          ix.primary ? "p" : "u",
+          false,
+          false,
+          true,
+          r.oid,
+          0,
+          ix.oid,
+          0,
+          key,
+          null,
+          0,
+          " ",
+          " ",
+          " ",
+        ]);
     }
   }
   return { pgClass, pgAttribute, pgIndex, pgConstraint, pgAttrdef };
+}
+
+/** pg_attribute.attstorage as the type's default: p plain (fixed length), m main (numeric), x extended. */
+function storageOf(typeOid: number): string {
+  if ((PG_TYPES.get(typeOid)?.len ?? -1) !== -1) return "p";
+  return typeOid === PgOid.numeric ? "m" : "x";
 }
 
 function typeRows(): SqlValue[][] {

@@ -99,7 +99,7 @@ joinCondition: ON expr | USING LPAREN identifier (COMMA identifier)* RPAREN;
 tablePrimary
     : ONLY? qualifiedName STAR? aliasClause?                   # tableRef
     | LATERAL? LPAREN query RPAREN aliasClause?                # subqueryRef
-    | LATERAL? functionCall aliasClause?                       # functionRef
+    | LATERAL? functionCall (WITH ORDINALITY)? aliasClause?    # functionRef
     | LPAREN fromItem RPAREN aliasClause?                      # parenFrom
     ;
 
@@ -386,7 +386,7 @@ nonReservedKeyword
     | TRUNCATE | VACUUM | RESTART | IDENTITY | DISCARD | OPERATOR
     | LET | MATCH | TRY | CATCH | RAISE | AWAIT | CONTAINS | STRUCT | EXCEPTION | SYNC | ASYNC | CRON | JOB
     | SCHEDULE | FUNCTION | RETURNS | RETURN | TRIGGER | WHILE | BREAK | CONTINUE | IMMUTABLE | FUTURE
-    | BEFORE | AFTER | EACH | SQLSTATE | SELF
+    | BEFORE | AFTER | EACH | SQLSTATE | SELF | ORDINALITY
     | TRUNCATE | VACUUM | FREEZE | RESTART | IDENTITY
     ;
 

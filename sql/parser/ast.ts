@@ -226,7 +226,14 @@ export interface Alias {
 export type FromItem =
   | { readonly kind: "table"; readonly pos: number; readonly name: QualifiedName; readonly alias: Alias | undefined }
   | { readonly kind: "subquery"; readonly pos: number; readonly query: Query; readonly alias: Alias | undefined; readonly lateral: boolean }
-  | { readonly kind: "function"; readonly pos: number; readonly func: FuncExpr; readonly alias: Alias | undefined }
+  | {
+      readonly kind: "function";
+      readonly pos: number;
+      readonly func: FuncExpr;
+      readonly alias: Alias | undefined;
+      /** WITH ORDINALITY: a bigint column numbering the rows from 1 follows the function's. */
+      readonly ordinality: boolean;
+    }
   | {
       readonly kind: "join";
       readonly pos: number;

@@ -343,7 +343,13 @@ export class AstBuilder {
       };
     }
     if (ctx instanceof P.FunctionRefContext) {
-      return { kind: "function", pos: p, func: this.functionCall(ctx.functionCall()), alias: this.alias(ctx.aliasClause()) };
+      return {
+        kind: "function",
+        pos: p,
+        func: this.functionCall(ctx.functionCall()),
+        alias: this.alias(ctx.aliasClause()),
+        ordinality: ctx.ORDINALITY() !== null,
+      };
     }
     const pf = ctx as P.ParenFromContext;
     const inner = this.fromItem(pf.fromItem());

@@ -31,7 +31,7 @@ import { blockColumnNames, referencedNames, scanProjection } from "./columns-use
 // The planner's sorts, hash joins and DISTINCTs are the work_mem-bounded (spilling) variants.
 import { SpillingDistinctNode as DistinctNode, SpillingHashJoinNode as HashJoinNode, SpillingSortNode as SortNode } from "./spill/index.js";
 import { planSubplan } from "./subplans.js";
-import { planSetFunction, TABLE_FUNCTIONS } from "./table-functions.js";
+import { planSetFunction, TABLE_FUNCTIONS, withOrdinality } from "./table-functions.js";
 import { type CteBinding, exprKey, type GroupingContext, Scope } from "./scope.js";
 import { WindowNode, type WindowSpecBound } from "./window.js";
 
@@ -348,8 +348,13 @@ function planFromItem(item: FromItem, scope: Scope, pc: PlanContext, needed: Rea
       const cols = renameCols(node.cols, item.alias?.columns ?? [], alias, item.pos);
       return { node: new RenameNode(node, cols), cols };
     }
-    case "function":
-      return planTableFunction(item.func, item.alias?.name, item.alias?.columns ?? [], scope, pc);
+    case "function": {
+      const names = item.alias?.columns ?? [];
+      if (!item.ordinality) return planTableFunction(item.func, item.alias?.name, names, scope, pc);
+      // Every table function here has one column: the aliases name it, then the ordinality column.
+      const rel = planTableFunction(item.func, item.alias?.name, names.slice(0, 1), scope, pc);
+      return withOrdinality(rel, names, item.func.name, item.pos);
+    }
     case "join":
       return planJoin(item, scope, pc, needed);
   }

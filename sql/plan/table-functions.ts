@@ -91,3 +91,21 @@ function planPartitionAncestors(
   });
   return { node, cols };
 }
+
+/**
+ * f(...) WITH ORDINALITY: the function's rows numbered from 1 in a bigint column, named by the
+ * alias list's entry after the function's columns, else "ordinality".
+ */
+export function withOrdinality(rel: TableFunctionRel, colNames: readonly string[], fnName: string, pos: number): TableFunctionRel {
+  const width = rel.cols.length;
+  if (colNames.length > width + 1) {
+    throw new KodiakError(SqlState.datatypeMismatch, `too many column aliases specified for function ${fnName.toLowerCase()}`, {
+      position: pos + 1,
+    });
+  }
+  const first = rel.cols[0];
+  const cols: Col[] = [...rel.cols, { rel: first?.rel ?? fnName, name: colNames[width] ?? "ordinality", type: T.int8 }];
+  const inner = rel.node;
+  const node = new FunctionScanNode(inner.label, cols, (env) => inner.run(env).map((row, i) => [...row, BigInt(i + 1)]));
+  return { node, cols };
+}
