@@ -192,4 +192,39 @@ describe("pgwire over the real SQL engine (dev server, in-memory store)", () => 
     assert.equal(drop.code, 0, drop.stderr);
     assert.equal(drop.stdout.trim(), "DROP FUNCTION");
   });
+  it("psql \\d shows foreign keys both ways and \\d+ prints Storage, Compression, Stats target, Description", async () => {
+    const create = await psql(server.port, [
+      "-c",
+      "CREATE TABLE fk_parent (id int PRIMARY KEY, name text, amount numeric)",
+      "-c",
+      "CREATE TABLE fk_child (id int PRIMARY KEY, pid int REFERENCES fk_parent(id) ON DELETE CASCADE)",
+    ]);
+    assert.equal(create.code, 0, create.stderr);
+    const child = await psql(server.port, ["-c", "\\d fk_child"]);
+    assert.equal(child.code, 0, child.stderr);
+    assert.equal(child.stderr, "");
+    assert.match(
+      child.stdout,
+      /Foreign-key constraints:\n {4}"fk_child_pid_fkey" FOREIGN KEY \(pid\) REFERENCES fk_parent\(id\) ON DELETE CASCADE\n/,
+    );
+    const parent = await psql(server.port, ["-c", "\\d fk_parent"]);
+    assert.equal(parent.code, 0, parent.stderr);
+    assert.match(
+      parent.stdout,
+      /Referenced by:\n {4}TABLE "fk_child" CONSTRAINT "fk_child_pid_fkey" FOREIGN KEY \(pid\) REFERENCES fk_parent\(id\) ON DELETE CASCADE\n/,
+    );
+    const verbose = await psql(server.port, ["-c", "\\d+ fk_parent"]);
+    assert.equal(verbose.code, 0, verbose.stderr);
+    assert.equal(verbose.stderr, "");
+    const lines = verbose.stdout.split("\n").map((l) => l.trimEnd());
+    assert.deepEqual(lines.slice(1, 6), [
+      " Column |  Type   | Collation | Nullable | Default | Storage  | Compression | Stats target | Description",
+      "--------+---------+-----------+----------+---------+----------+-------------+--------------+-------------",
+      " id     | integer |           | not null |         | plain    |             |              |",
+      " name   | text    |           |          |         | extended |             |              |",
+      " amount | numeric |           |          |         | main     |             |              |",
+    ]);
+    assert.match(verbose.stdout, /Referenced by:\n {4}TABLE "fk_child" CONSTRAINT "fk_child_pid_fkey"/);
+    assert.match(verbose.stdout, /Access method: heap/);
+  });
 });

@@ -58,3 +58,24 @@ describe("unnest(array) in FROM", () => {
     assert.deepEqual(await rows(s, "SELECT 1"), [[1]]);
   });
 });
+
+describe("WITH ORDINALITY on a FROM function", () => {
+  it("numbers the rows from 1 in a bigint column named ordinality or by the alias list", async () => {
+    const s = await (await newEngine()).session();
+    assert.deepEqual(await rows(s, "SELECT * FROM unnest(ARRAY['a', 'b']) WITH ORDINALITY"), [
+      ["a", 1n],
+      ["b", 2n],
+    ]);
+    const [r] = await exec(s, "SELECT * FROM unnest(ARRAY['a']) WITH ORDINALITY");
+    assert.deepEqual(
+      r?.columns?.map((c) => c.name),
+      ["unnest", "ordinality"],
+    );
+    assert.deepEqual(await rows(s, "SELECT n, v FROM unnest(ARRAY[5, 6]) WITH ORDINALITY AS t(v, n) ORDER BY n DESC"), [
+      [2n, 6],
+      [1n, 5],
+    ]);
+    assert.deepEqual(await rows(s, "SELECT s, o FROM generate_series(10, 12) WITH ORDINALITY AS g(s, o) WHERE o = 2"), [[11, 2n]]);
+    assert.equal((await failure(s, "SELECT * FROM unnest(ARRAY[1]) WITH ORDINALITY AS t(a, b, c)")).code, SqlState.datatypeMismatch);
+  });
+});
