@@ -4,10 +4,10 @@
 // stop() always kills the server and removes its directory.
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { chmodSync, createWriteStream, existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { freePort } from "./cluster.js";
 
 export const PG_BIN = process.env.KODIAK_PG_BIN ?? "/usr/lib/postgresql/15/bin";
 /** Bound on waiting for the server to accept connections. */
@@ -28,18 +28,6 @@ export interface PgServer {
   readonly child: ChildProcess;
   connect(): Promise<pg.Client>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function asPostgresUser(cmd: string, args: string[]): [string, string[]] {
