@@ -6,7 +6,7 @@ import { type ServerDuplexStream, type ServerUnaryCall, type sendUnaryData, stat
 import type { ReadIndexRequest, ReadIndexResponse, SessionRequest, SessionResponse, SqlHostServer } from "../../proto/gen/sqlhost.js";
 import type { CopyInSink, PreparedStatement, ResultColumn, SqlEngine, SqlSession, SqlType, StatementResult } from "../../sql/index.js";
 import { KodiakError, type Logger, SqlState, toKodiakError } from "../../util/index.js";
-import { DEFAULT_SETTINGS, durationSettingMs } from "../../sql/engine/settings.js";
+import { DEFAULT_SETTINGS, durationSettingMs, READ_ONLY_SETTINGS } from "../../sql/engine/settings.js";
 import type { StalenessGate } from "./staleness-gate.js";
 import { decodeParams, encodeRows } from "./value-codec.js";
 
@@ -29,19 +29,7 @@ export const REPORTED_SETTINGS = [
  * Settings mirrored to the coordinator (Done.session_settings) and replayed when a session moves
  * to another node: every changeable setting the engine knows (server-fixed ones are left out).
  */
-export const SESSION_SETTINGS: readonly string[] = Object.keys(DEFAULT_SETTINGS).filter(
-  (n) =>
-    ![
-      "server_version",
-      "server_version_num",
-      "server_encoding",
-      "integer_datetimes",
-      "max_identifier_length",
-      "is_superuser",
-      "lc_collate",
-      "lc_ctype",
-    ].includes(n),
-);
+export const SESSION_SETTINGS: readonly string[] = Object.keys(DEFAULT_SETTINGS).filter((n) => !READ_ONLY_SETTINGS.has(n));
 
 /** Setting telling which node serves a session (SHOW kodiak.node_id); set by the node, never replayed. */
 export const NODE_ID_SETTING = "kodiak.node_id";

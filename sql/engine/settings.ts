@@ -36,7 +36,8 @@ export const DEFAULT_SETTINGS: Readonly<Record<string, string>> = {
   index_backfill_chunk_size: "4MB",
 };
 
-const READ_ONLY = new Set([
+/** Fixed by the server: SHOW-able, never SET (55P02). */
+export const READ_ONLY_SETTINGS: ReadonlySet<string> = new Set([
   "server_version",
   "server_version_num",
   "server_encoding",
@@ -83,7 +84,7 @@ export class Settings {
   }
   set(name: string, value: string | undefined): void {
     const n = name.toLowerCase();
-    if (READ_ONLY.has(n)) throw new KodiakError("55P02", `parameter "${n}" cannot be changed`);
+    if (READ_ONLY_SETTINGS.has(n)) throw new KodiakError("55P02", `parameter "${n}" cannot be changed`);
     if (!(n in DEFAULT_SETTINGS) && !n.includes(".") && !this.values.has(n)) {
       throw new KodiakError(SqlState.undefinedObject, `unrecognized configuration parameter "${n}"`);
     }
