@@ -432,19 +432,7 @@ export class ApiService {
         return {};
       }),
       execute: unary<ExecuteRequest, ExecuteResponse>((call, ctx) => this.execute(call.request, call, ctx)),
-      query: (call: ServerWritableStream<QueryRequest, QueryResponse>) => {
-        const ctx: RunContext = { statementIndex: 0, timedOut: false };
-        this.query(call, ctx).then(
-          () => {
-            this.stats.callsOk++;
-            call.end();
-          },
-          (e: unknown) => {
-            this.logFailure(e);
-            call.emit("error", toServiceError(e, ctx.statementIndex, ctx.timedOut));
-          },
-        );
-      },
+      query: (call: ServerWritableStream<QueryRequest, QueryResponse>) => this.serverStream(call, (ctx) => this.query(call, ctx)),
       beginTransaction: unary<BeginTransactionRequest, TransactionResponse>((call) => {
         const r = call.request;
         const level =
@@ -477,19 +465,7 @@ export class ApiService {
           },
         );
       },
-      copyOut: (call: ServerWritableStream<CopyOutRequest, CopyOutResponse>) => {
-        const ctx: RunContext = { statementIndex: 0, timedOut: false };
-        this.copyOut(call, ctx).then(
-          () => {
-            this.stats.callsOk++;
-            call.end();
-          },
-          (e: unknown) => {
-            this.logFailure(e);
-            call.emit("error", toServiceError(e, ctx.statementIndex, ctx.timedOut));
-          },
-        );
-      },
+      copyOut: (call: ServerWritableStream<CopyOutRequest, CopyOutResponse>) => this.serverStream(call, (ctx) => this.copyOut(call, ctx)),
     };
   }
 
@@ -524,6 +500,21 @@ export class ApiService {
       openSessions: this.sessions.size,
       runningStatements: this.admission.runningCount,
     });
+  }
+
+  /** Runs a server-streaming call: ends the stream on success, emits the error status on failure. */
+  private serverStream<Res>(call: ServerWritableStream<unknown, Res>, run: (ctx: RunContext) => Promise<void>): void {
+    const ctx: RunContext = { statementIndex: 0, timedOut: false };
+    run(ctx).then(
+      () => {
+        this.stats.callsOk++;
+        call.end();
+      },
+      (e: unknown) => {
+        this.logFailure(e);
+        call.emit("error", toServiceError(e, ctx.statementIndex, ctx.timedOut));
+      },
+    );
   }
 
   private logFailure(e: unknown): void {
